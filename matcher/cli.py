@@ -1,0 +1,276 @@
+"""Command line: `musubi …`, a thin layer that parses options, calls matcher, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from matcher import directory, prefectures
+from matcher.importer import ImportRejected, load_records, write_records
+from matcher.models import KINDS
+from matcher.records import OrgRecord
+from matcher.settings import SETTINGS, Settings, load_settings
+from matcher.store import Store, open_store
+
+KIND_LABELS = {
+    "municipality": "自治体",
+    "company": "企業",
+    "startup": "スタートアップ",
+    "university": "大学",
+    "research_institute": "研究機関",
+}
+
+
+class App:
+    """What every command needs: the settings, and the store opened on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings)
+        return self._store
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"musubi: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings_options(command: Callable) -> Callable:
+    """One global option per setting, so the settings table is the single source of truth."""
+    for setting in reversed(SETTINGS):
+        command = click.option(
+            setting.option,
+            setting.name,
+            default=None,
+            type=setting.type,
+            metavar=setting.name.upper(),
+            help=f"{setting.help} [env: {setting.env}]",
+        )(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@_settings_options
+@click.pass_context
+def main(ctx: click.Context, **options: Any) -> None:
+    """Musubi (結び): matchmaking for regional innovation — municipalities, companies,
+    startups, universities and research institutes, across sectors and prefectures."""
+    try:
+        ctx.obj = App(load_settings(options))
+    except ValueError as error:
+        fail(str(error))
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: by suffix.")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@pass_app
+def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None:
+    """Import organisations from JSONL or CSV (UTF-8, UTF-8 with BOM, or CP932).
+
+    The whole file is validated first; any bad record rejects it and the store is unchanged.
+    """
+    started = time.perf_counter()
+    try:
+        # Validation comes before the store is opened, so a rejected file cannot even create it.
+        records, fmt, encoding = load_records(file, fmt)
+    except ImportRejected as rejected:
+        _print_problems(rejected, app.settings.max_import_errors)
+        sys.exit(2)
+    if dry_run:
+        click.echo(f"{file}: {len(records)} valid record(s) ({fmt}, {encoding}); nothing written")
+        return
+    created, updated = write_records(app.store, records)
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"imported {len(records)} organisation(s) from {file} ({fmt}, {encoding}): "
+        f"{created} new, {updated} updated in {seconds:.1f} s"
+    )
+
+
+def _print_problems(rejected: ImportRejected, limit: int) -> None:
+    click.echo(f"musubi: {rejected}", err=True)
+    for problem in rejected.problems[:limit]:
+        click.echo(f"  {problem}", err=True)
+    if len(rejected.problems) > limit:
+        click.echo(f"  … and {len(rejected.problems) - limit} more", err=True)
+
+
+@main.command("export")
+@click.argument(
+    "out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), default="-"
+)
+@pass_app
+def export_command(app: App, out: Path) -> None:
+    """Write every organisation as JSONL (import format) to OUT or standard output."""
+    if str(out) == "-":
+        count = directory.export_jsonl(app.store, sys.stdout)
+    else:
+        tmp = out.with_name(out.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            count = directory.export_jsonl(app.store, fh)
+        tmp.replace(out)
+    click.echo(f"exported {count} organisation(s)", err=True)
+
+
+def _kind(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [v for v in values if v not in KINDS]
+    if bad:
+        raise click.BadParameter(f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}")
+    return values
+
+
+def _prefecture(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[int, ...]:
+    try:
+        return tuple(prefectures.resolve(v) for v in values)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@main.command("list")
+@click.option("--kind", multiple=True, callback=_kind, help=f"One of {', '.join(KINDS)}.")
+@click.option(
+    "--prefecture", multiple=True, callback=_prefecture, help="福岡県, 福岡, 40 or Fukuoka."
+)
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_app
+def list_command(
+    app: App, kind: tuple[str, ...], prefecture: tuple[int, ...], limit: int, as_json: bool
+) -> None:
+    """List organisations, optionally of some kinds and prefectures."""
+    for record in directory.iter_records(
+        app.store, kinds=kind, prefecture_codes=prefecture, limit=limit
+    ):
+        if as_json:
+            click.echo(json.dumps(record.to_json(), ensure_ascii=False))
+        else:
+            click.echo(
+                f"{record.id:<12} {KIND_LABELS[record.kind]:<8} "
+                f"{prefectures.name(record.prefecture):<5} {record.name}"
+            )
+
+
+@main.command("show")
+@click.argument("org_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def show_command(app: App, org_id: str, as_json: bool) -> None:
+    """Show one organisation's profile, needs and offers."""
+    try:
+        record = directory.get(app.store, org_id)
+    except directory.UnknownOrganisation as error:
+        fail(str(error))
+    if as_json:
+        click.echo(json.dumps(record.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(_profile_text(record))
+
+
+def _profile_text(record: OrgRecord) -> str:
+    pref = prefectures.get(record.prefecture)
+    lines = [
+        f"{record.name}" + (f" ({record.name_en})" if record.name_en else ""),
+        f"  id: {record.id}   種別: {KIND_LABELS[record.kind]} ({record.kind})",
+        f"  所在地: {pref.kanji}{record.city or ''}",
+    ]
+    facts = []
+    if record.employees is not None:
+        facts.append(f"従業員 {record.employees:,}名")
+    if record.founded:
+        facts.append(f"設立 {record.founded}年")
+    if record.public_sector_record:
+        facts.append(f"公共実績 {record.public_sector_record}件")
+    if facts:
+        lines.append("  " + " / ".join(facts))
+    if record.certifications:
+        lines.append("  認定: " + "、".join(record.certifications))
+    if record.tags:
+        lines.append("  タグ: " + "、".join(record.tags))
+    lines += ["", "  " + record.description]
+    if record.needs:
+        lines += ["", "  ニーズ (needs):"]
+        for k, need in enumerate(record.needs):
+            extra = []
+            if need.budget_jpy is not None:
+                extra.append(f"予算 {need.budget_jpy:,}円")
+            if need.trial_order:
+                extra.append("トライアル発注可")
+            suffix = f" [{' / '.join(extra)}]" if extra else ""
+            lines.append(f"   {k}. {need.title}{suffix}")
+            if need.description:
+                lines.append(f"      {need.description}")
+    if record.offers:
+        lines += ["", "  シーズ・提供 (offers):"]
+        for k, offer in enumerate(record.offers):
+            lines.append(f"   {k}. {offer.title}")
+            if offer.description:
+                lines.append(f"      {offer.description}")
+    if record.collaborations:
+        lines += ["", "  連携実績: " + ", ".join(record.collaborations)]
+    return "\n".join(lines)
+
+
+@main.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def stats_command(app: App, as_json: bool) -> None:
+    """Count organisations by kind and by prefecture."""
+    counts = directory.stats(app.store)
+    if as_json:
+        click.echo(json.dumps(counts.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{counts.total:,} organisations, {counts.needs:,} needs, {counts.offers:,} offers")
+    for kind, n in counts.by_kind.items():
+        click.echo(f"  {KIND_LABELS[kind]:<8} {kind:<19} {n:>7,}")
+    click.echo(f"{len(counts.by_prefecture)} prefecture(s):")
+    for code, n in counts.by_prefecture.items():
+        click.echo(f"  {code:02d} {prefectures.name(code):<5} {n:>7,}")
+
+
+@main.command("settings")
+@pass_app
+def settings_command(app: App) -> None:
+    """Print the effective settings and where each can be set."""
+    for setting in SETTINGS:
+        value = app.settings.values[setting.name]
+        click.echo(f"{setting.name} = {value!r}   ({setting.option}, {setting.env})")
+
+
+@main.command("demo")
+@click.option("--size", type=click.IntRange(100, 1_000_000), default=None, help="Organisations.")
+@pass_app
+def demo_command(app: App, size: int | None) -> None:
+    """Build the seed corpus, import it into the store and show what is there."""
+    import seeds
+
+    size = size or seeds.DEFAULT_SIZE
+    path = app.settings.home_path / "seed.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    click.echo(f"building the seed corpus ({size:,} organisations) → {path}")
+    seeds.write_jsonl(path, seeds.build_corpus(size))
+    records, _, _ = load_records(path)
+    created, updated = write_records(app.store, records)
+    click.echo(f"imported {created} new and {updated} updated organisation(s)")
+    click.get_current_context().invoke(stats_command, as_json=False)
+    click.echo(
+        "\nnext: musubi list --kind startup --prefecture 北海道 | musubi show mu-00001 | "
+        "musubi export > corpus.jsonl"
+    )

@@ -1,0 +1,118 @@
+"""Store schema: organisations with their needs, offers, tags, certifications and collaborations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+KINDS: tuple[str, ...] = ("municipality", "company", "startup", "university", "research_institute")
+
+# Every change to these classes comes with a migration in matcher/migrations/versions;
+# tests/test_store.py fails when the two disagree.
+
+
+class Base(so.DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    ext_id: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    name_en: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    prefecture: so.Mapped[int] = so.mapped_column(sa.SmallInteger, index=True)
+    city: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    description: so.Mapped[str] = so.mapped_column(sa.Text)
+    employees: so.Mapped[int | None] = so.mapped_column(sa.Integer)
+    founded: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
+    public_sector_record: so.Mapped[int] = so.mapped_column(sa.Integer, default=0)
+    updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
+
+    needs: so.Mapped[list[Need]] = so.relationship(
+        order_by="Need.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    offers: so.Mapped[list[Offer]] = so.relationship(
+        order_by="Offer.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    tags: so.Mapped[list[Tag]] = so.relationship(
+        order_by="Tag.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    certifications: so.Mapped[list[Certification]] = so.relationship(
+        order_by="Certification.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    collaborations: so.Mapped[list[Collaboration]] = so.relationship(
+        order_by="Collaboration.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+def _owner() -> so.Mapped[int]:
+    return so.mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Need(Base):
+    """A challenge (課題) or a partner wanted; ``position`` is the need's index K in the CLI."""
+
+    __tablename__ = "needs"
+
+    org_id: so.Mapped[int] = _owner()
+    position: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    budget_jpy: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    trial_order: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False)
+
+
+class Offer(Base):
+    """What an organisation can provide: a solution, a research seed, equipment, a test field."""
+
+    __tablename__ = "offers"
+
+    org_id: so.Mapped[int] = _owner()
+    position: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    org_id: so.Mapped[int] = _owner()
+    position: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(50), index=True)
+
+
+class Certification(Base):
+    __tablename__ = "certifications"
+
+    org_id: so.Mapped[int] = _owner()
+    position: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+
+
+class Collaboration(Base):
+    """A past partner, by external id: the partner may be imported later or live elsewhere."""
+
+    __tablename__ = "collaborations"
+
+    org_id: so.Mapped[int] = _owner()
+    position: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
+    partner_ext_id: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+
+
+CHILD_TABLES = (Need, Offer, Tag, Certification, Collaboration)

@@ -1,0 +1,109 @@
+"""Settings: one table of names, defaults and help, read from MUSUBI_* variables and options."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: the CLI option is ``--name-with-dashes``, the variable ``MUSUBI_NAME``."""
+
+    name: str
+    default: Any
+    help: str
+    type: type = str
+
+    @property
+    def env(self) -> str:
+        return "MUSUBI_" + self.name.upper()
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def _default_home() -> str:
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(data) / "musubi")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "home",
+        _default_home(),
+        "Directory holding the SQLite database, the embedding cache and the index files.",
+    ),
+    Setting(
+        "database_url",
+        None,
+        "SQLAlchemy URL of the store (e.g. postgresql+psycopg://user@host/musubi); "
+        "default: sqlite:///HOME/musubi.db.",
+    ),
+    Setting(
+        "max_import_errors",
+        50,
+        "How many import errors are listed before the rest are summarised as a count.",
+        int,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings: CLI options override MUSUBI_* variables, which override defaults."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.values["home"]).expanduser()
+
+    @property
+    def url(self) -> str:
+        """The database URL, derived from ``home`` unless given."""
+        if self.values.get("database_url"):
+            return self.values["database_url"]
+        return f"sqlite:///{self.home_path / 'musubi.db'}"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build settings from defaults, then ``environ`` (MUSUBI_*), then non-None ``overrides``."""
+    environ = os.environ if environ is None else environ
+    overrides = overrides or {}
+    unknown = sorted(set(overrides) - set(_BY_NAME))
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; known: {', '.join(_BY_NAME)}")
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = overrides.get(setting.name)
+        source = setting.option
+        if raw is None and environ.get(setting.env, "") != "":
+            raw, source = environ[setting.env], setting.env
+        values[setting.name] = setting.default if raw is None else _coerce(setting, raw, source)
+    return Settings(values)
+
+
+def _coerce(setting: Setting, raw: Any, source: str) -> Any:
+    if setting.type is str or isinstance(raw, setting.type):
+        return raw
+    try:
+        return setting.type(raw)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{source}: {raw!r} is not a valid {setting.type.__name__} ({setting.help})"
+        ) from None

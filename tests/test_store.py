@@ -1,0 +1,49 @@
+"""The store: migrations from an empty database match the models, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from matcher.models import Base
+from matcher.settings import load_settings
+from matcher.store import Store, head_revision, open_store
+
+
+def test_empty_database_migrates_to_head(store: Store) -> None:
+    assert store.revision() == head_revision()
+    tables = set(sa.inspect(store.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+
+
+def test_migrations_match_the_models(store: Store) -> None:
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == [], "models changed without a migration: run `alembic revision --autogenerate`"
+
+
+def test_migrate_is_idempotent(store: Store) -> None:
+    store.migrate()
+    store.migrate()
+    assert store.revision() == head_revision()
+
+
+def test_deleting_an_organisation_cascades(store: Store, sample_file) -> None:  # noqa: ANN001
+    from matcher.importer import load_records, write_records
+    from matcher.models import Need, Organisation
+
+    records, _, _ = load_records(sample_file)
+    assert write_records(store, records) == (3, 0)
+    with store.session.begin() as session:
+        session.execute(sa.delete(Organisation).where(Organisation.ext_id == "mu-001"))
+    with store.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Need)) == 1
+
+
+def test_sqlite_home_is_created(tmp_path) -> None:  # noqa: ANN001
+    settings = load_settings({"home": str(tmp_path / "a" / "b")}, environ={})
+    store = open_store(settings)
+    assert (tmp_path / "a" / "b" / "musubi.db").exists()
+    store.close()
