@@ -116,3 +116,22 @@ class Collaboration(Base):
 
 
 CHILD_TABLES = (Need, Offer, Tag, Certification, Collaboration)
+
+
+class TextEntry(Base):
+    """A text of an organisation (profile, need K, offer K); its id is the vector's id in FAISS.
+
+    ``indexed_hash`` is the hash of the content the index holds for this id: set only after the
+    index file is saved, so a crash in between makes the next run redo, never skip, the work.
+    """
+
+    __tablename__ = "texts"
+    __table_args__ = (sa.UniqueConstraint("org_id", "role", "position"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    org_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    position: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
+    indexed_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))

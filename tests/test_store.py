@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from matcher.models import Base
+from matcher.models import Base, Organisation
 from matcher.settings import load_settings
 from matcher.store import Store, head_revision, open_store
 
@@ -47,3 +47,29 @@ def test_sqlite_home_is_created(tmp_path) -> None:  # noqa: ANN001
     store = open_store(settings)
     assert (tmp_path / "a" / "b" / "musubi.db").exists()
     store.close()
+
+
+def test_upgrade_keeps_existing_data(home, sample_file) -> None:  # noqa: ANN001
+    """A store made by the first release keeps its organisations through every later migration."""
+    from alembic import command
+
+    from matcher.importer import load_records, write_records
+    from matcher.store import alembic_config
+
+    settings = load_settings({"home": str(home)}, environ={})
+    old = open_store(settings, migrate=False)
+    with old.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    assert old.revision() == "0001"
+    records, _, _ = load_records(sample_file)
+    write_records(old, records)
+    old.close()
+
+    upgraded = open_store(settings)
+    assert upgraded.revision() == head_revision()
+    with upgraded.session() as session:
+        names = session.scalars(sa.select(Organisation.name).order_by(Organisation.id)).all()
+    assert names == [r.name for r in records]
+    upgraded.close()
