@@ -56,7 +56,7 @@ def texts_of(org_id: int, record: OrgRecord) -> list[Text]:
 
 
 def iter_texts(store: Store) -> Iterator[Text]:
-    """Every text in the store, read with three flat queries (no ORM objects: this is the hot path)."""
+    """Every text in the store, from three flat queries: no ORM objects on this hot path."""
     with store.session() as session:
         tags: dict[int, list[str]] = defaultdict(list)
         for org_id, name in session.execute(

@@ -8,7 +8,6 @@ Create Date: 2026-11-23 12:55:23.077644
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
