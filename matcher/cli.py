@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from tqdm import tqdm
 
 from matcher import directory, prefectures
 from matcher.importer import ImportRejected, load_records, write_records
@@ -101,6 +102,11 @@ def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None
         f"imported {len(records)} organisation(s) from {file} ({fmt}, {encoding}): "
         f"{created} new, {updated} updated in {seconds:.1f} s"
     )
+    from matcher.indexing import index_path
+
+    # Once an index exists, keep it in step with the store so matches never miss new records.
+    if index_path(app.settings).exists():
+        click.get_current_context().invoke(index_command, rebuild=False, as_json=False)
 
 
 def _print_problems(rejected: ImportRejected, limit: int) -> None:
@@ -243,6 +249,49 @@ def stats_command(app: App, as_json: bool) -> None:
     click.echo(f"{len(counts.by_prefecture)} prefecture(s):")
     for code, n in counts.by_prefecture.items():
         click.echo(f"  {code:02d} {prefectures.name(code):<5} {n:>7,}")
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Build the index anew (after changing the encoder).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_app
+def index_command(app: App, rebuild: bool, as_json: bool) -> None:
+    """Embed what changed since the last run and refresh the FAISS index."""
+    from embeddings import EncoderUnavailableError, VectorIndexError
+    from matcher.indexing import encoder_for, refresh_index
+
+    try:
+        encoder_for(app.settings.encoder)
+    except (ValueError, EncoderUnavailableError) as error:
+        fail(f"--encoder / MUSUBI_ENCODER: {error}")
+
+    bar = None
+
+    def start(total: int) -> None:
+        nonlocal bar
+        bar = tqdm(total=total, unit="text", desc="encoding", file=sys.stderr, disable=None)
+
+    try:
+        summary = refresh_index(
+            app.store,
+            app.settings,
+            rebuild=rebuild,
+            on_start=start,
+            progress=lambda n: bar.update(n) if bar is not None else None,
+        )
+    except VectorIndexError as error:
+        fail(str(error))
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), ensure_ascii=False))
+        return
+    click.echo(
+        f"indexed {summary.total:,} texts in {summary.seconds:.1f} s: {summary.encoded:,} encoded, "
+        f"{summary.reused:,} from the cache, {summary.unchanged:,} unchanged, "
+        f"{summary.removed:,} removed ({summary.index_type} index, {summary.path})"
+    )
 
 
 @main.command("settings")

@@ -45,6 +45,23 @@ SETTINGS: tuple[Setting, ...] = (
         "default: sqlite:///HOME/musubi.db.",
     ),
     Setting(
+        "encoder",
+        "hybrid",
+        "Text encoder: hybrid (Japanese word vectors + character n-grams + MiniLM for English), "
+        "ginza, lexical, minilm, hashing, or st:<sentence-transformers model name or path>.",
+    ),
+    Setting(
+        "index_kind",
+        "auto",
+        "FAISS index: auto (exact up to ann_threshold vectors, then approximate), flat, ivf, hnsw.",
+    ),
+    Setting(
+        "ann_threshold",
+        20_000,
+        "Vector count above which index_kind=auto switches from exact to approximate search.",
+        int,
+    ),
+    Setting(
         "max_import_errors",
         50,
         "How many import errors are listed before the rest are summarised as a count.",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Musubi
+from support import Musubi
 
 
 @pytest.fixture

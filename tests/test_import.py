@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE, Musubi, write_jsonl
+from support import SAMPLE, Musubi, write_jsonl
 
 CSV_HEADER = "id,kind,name,prefecture,city,description,tags,needs,offers,employees\n"
 CSV_ROWS = (

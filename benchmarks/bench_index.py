@@ -1,0 +1,180 @@
+"""Benchmarks, index: build time, memory, latency and recall@10 of exact, IVF and HNSW search.
+
+Synthetic clustered unit vectors (not uniform noise, so neighbours and recall mean something)
+of the default encoder's dimension. Prints one row per configuration.
+
+    python benchmarks/bench_index.py --sizes 10000,100000 [--dim 940] [--kinds ivf,hnsw]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from embeddings.index import VectorIndex  # noqa: E402
+from embeddings.registry import HYBRID_DEFAULTS  # noqa: E402
+
+
+def default_dim() -> int:
+    # ginza (300) + hashed lexical + MiniLM (384): the default hybrid, without loading models.
+    return 300 + int(HYBRID_DEFAULTS["lexical_dim"]) + 384
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def clustered(
+    n: int, dim: int, seed: int, n_clusters: int | None = None, spread: float = 0.3
+) -> np.ndarray:
+    """Unit vectors around ~sqrt(n) centres, spread along a few directions per centre.
+
+    Text embeddings occupy a low-dimensional, clumpy part of their space; this mimics that
+    (topics = centres, paraphrase/variation = a 32-d subspace, plus small isotropic noise).
+    """
+    rng = np.random.default_rng(seed)
+    n_clusters = n_clusters or max(16, int(np.sqrt(n)))
+    centres = rng.standard_normal((n_clusters, dim)).astype(np.float32)
+    basis = rng.standard_normal((32, dim)).astype(np.float32) / np.sqrt(dim)
+    out = np.empty((n, dim), dtype=np.float32)
+    for start in range(0, n, 50_000):
+        m = min(50_000, n - start)
+        labels = rng.integers(0, n_clusters, m)
+        block = centres[labels] / np.sqrt(dim)
+        block += spread * rng.standard_normal((m, 32)).astype(np.float32) @ basis
+        block += 0.02 * rng.standard_normal((m, dim)).astype(np.float32)
+        out[start : start + m] = block
+    faiss.normalize_L2(out)
+    return out
+
+
+def exact_top(data: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    index = faiss.IndexFlatIP(data.shape[1])
+    index.add(data)
+    return index.search(queries, k)[1]
+
+
+def recall(found: list[np.ndarray], truth: np.ndarray) -> float:
+    k = truth.shape[1]
+    return float(
+        np.mean([len(np.intersect1d(f, t)) / k for f, t in zip(found, truth, strict=True)])
+    )
+
+
+def latency(index: VectorIndex, queries: np.ndarray, k: int) -> tuple[float, float, float, float]:
+    """Single-query p50/p95 (ms) and per-query p50/p95 (ms) of batches of 64."""
+    singles = []
+    for query in queries[:300]:
+        started = time.perf_counter()
+        index.search(query, k)
+        singles.append((time.perf_counter() - started) * 1e3)
+    batches = []
+    for start in range(0, len(queries) - 63, 64):
+        started = time.perf_counter()
+        index.search_many(queries[start : start + 64], k)
+        batches.append((time.perf_counter() - started) * 1e3 / 64)
+    return (*np.percentile(singles, [50, 95]), *np.percentile(batches, [50, 95]))
+
+
+def run(
+    n: int,
+    dim: int,
+    kinds: list[str],
+    storages: list[str],
+    n_queries: int,
+    k: int,
+    spread: float,
+) -> None:
+    data = clustered(n, dim, seed=1, spread=spread)
+    # Queries: held-out points of the same distribution (real queries are not in the index).
+    queries = clustered(n_queries, dim, seed=1, n_clusters=max(16, int(np.sqrt(n))), spread=spread)
+    queries = queries[::-1].copy()
+    queries += 0.02 * np.random.default_rng(2).standard_normal(queries.shape).astype(np.float32)
+    faiss.normalize_L2(queries)
+    truth = exact_top(data, queries, k)
+    ids = np.arange(n, dtype=np.int64) * 2 + 1  # database ids are not row numbers
+    truth_ids = ids[truth]
+    print(
+        f"\n## n={n:,} dim={dim} spread={spread} "
+        f"({n * dim * 4 / 2**30:.2f} GiB of float32 vectors)",
+        flush=True,
+    )
+    print(
+        f"{'index':<26}{'param':>12}{'build s':>9}{'index MiB':>10}{'peak RSS MiB':>13}"
+        f"{'1q p50 ms':>10}{'1q p95':>8}{'batch p50':>10}{'p95':>7}{'recall@10':>10}"
+    )
+    for kind in kinds:
+        for storage in storages if kind != "flat" else ["flat"]:
+            before = rss_bytes()
+            started = time.perf_counter()
+            index = VectorIndex(dim, fingerprint="bench", kind=kind, storage=storage)
+            for start in range(0, n, 100_000):
+                index.add(ids[start : start + 100_000], data[start : start + 100_000])
+            if kind == "ivf" and n > 100_000:
+                index.rebuild()  # one training on the whole set, as `musubi index --rebuild`
+            build = time.perf_counter() - started
+            # Serialised size ≈ resident size of a FAISS index (vectors + ids + graph/lists).
+            size = faiss.serialize_index(index._index).nbytes / 2**20
+            del before
+            name = f"{kind}{'' if storage == 'flat' else '-' + storage}"
+            if kind == "ivf":
+                name += f" nlist={index._index.nlist}"
+            params = {"flat": [None], "ivf": [8, 16, 32, 64], "hnsw": [32, 64, 128, 256]}[kind]
+            for value in params:
+                if kind == "ivf":
+                    index.nprobe = value
+                elif kind == "hnsw":
+                    index.ef_search = value
+                found = [h.ids for h in index.search_many(queries, k)]
+                p50, p95, b50, b95 = latency(index, queries, k)
+                label = {"flat": "exact", "ivf": f"nprobe={value}", "hnsw": f"ef={value}"}[kind]
+                print(
+                    f"{name:<26}{label:>12}{build:>9.1f}{size:>10.0f}"
+                    f"{peak_rss_bytes() / 2**20:>13.0f}{p50:>10.3f}{p95:>8.3f}{b50:>10.3f}"
+                    f"{b95:>7.3f}{recall(found, truth_ids):>10.4f}",
+                    flush=True,
+                )
+            del index
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated sizes")
+    parser.add_argument("--dim", type=int, default=default_dim(), help="vector dimension")
+    parser.add_argument("--kinds", default="flat,ivf,hnsw", help="subset of flat,ivf,hnsw")
+    parser.add_argument("--storages", default="flat,sq8", help="ANN storage: flat and/or sq8")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.3,
+        help="within-topic spread: 0.15 well separated topics, 0.6 one overlapping blob (hard)",
+    )
+    parser.add_argument("--threads", type=int, default=0, help="FAISS threads (0: default)")
+    args = parser.parse_args()
+    if args.threads:
+        faiss.omp_set_num_threads(args.threads)
+    print(
+        f"FAISS {faiss.__version__}, {os.cpu_count()} CPUs, {faiss.omp_get_max_threads()} threads"
+    )
+    for n in (int(size) for size in args.sizes.split(",")):
+        kinds = args.kinds.split(",")
+        run(n, args.dim, kinds, args.storages.split(","), args.queries, 10, args.spread)
+
+
+if __name__ == "__main__":
+    main()

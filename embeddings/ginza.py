@@ -1,0 +1,164 @@
+"""Embeddings stage, Japanese dense encoder: pooled chiVe word vectors from GiNZA's ja_ginza."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import math
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.base import Encoder, EncoderUnavailableError, file_digest
+from embeddings.japanese import SudachiTokenizer
+
+__all__ = ["POOLINGS", "GinzaEncoder", "ginza_vectors_dir"]
+
+POOLINGS = ("mean", "sif", "idf")
+
+
+def ginza_vectors_dir() -> Path:
+    """The ``vocab`` directory of the installed ja_ginza package (chiVe, 20,000 rows × 300)."""
+    spec = importlib.util.find_spec("ja_ginza")
+    if spec is None or spec.origin is None:
+        raise EncoderUnavailableError("ja_ginza is not installed: pip install 'ja-ginza>=5.2,<6'")
+    candidates = sorted(Path(spec.origin).parent.glob("ja_ginza-*/vocab"))
+    if not candidates or not (candidates[-1] / "vectors").is_file():
+        raise EncoderUnavailableError(f"no word vectors found in {Path(spec.origin).parent}")
+    return candidates[-1]
+
+
+class GinzaEncoder(Encoder):
+    """Weighted mean of the chiVe vectors of a text's content words (SudachiPy, mode C).
+
+    chiVe is trained on Sudachi normalised forms, so words are looked up by
+    ``normalized_form`` and then by surface. Poolings:
+
+    - "mean": plain mean of content-word vectors;
+    - "sif": smooth inverse frequency a / (a + p(w)) (Arora et al. 2017) with p(w) from the
+      Zipf law on the vector table's row, which is frequency-ordered — no corpus needed;
+    - "idf": IDF learned with :meth:`fit` on the corpus (state persisted with
+      :meth:`save_state`; unseen words get the largest IDF).
+
+    Texts with no known content word fall back to all known tokens; texts with none give a
+    zero vector.
+    """
+
+    dim = 300
+
+    def __init__(
+        self,
+        *,
+        pooling: str = "sif",
+        sif_a: float = 1e-3,
+        state: str | os.PathLike | None = None,
+    ) -> None:
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling={pooling!r} is not valid; choose one of {POOLINGS}")
+        from spacy.strings import hash_string
+        from spacy.vectors import Vectors
+
+        self.pooling = pooling
+        self.sif_a = sif_a
+        self.name = f"ginza-{pooling}"
+        self._vocab_dir = ginza_vectors_dir()
+        vectors = Vectors().from_disk(str(self._vocab_dir))
+        self._hash = hash_string
+        self._key2row = vectors.key2row
+        self._table = np.ascontiguousarray(vectors.data, dtype=np.float32)
+        self.dim = self._table.shape[1]
+        # Rows are in chiVe's frequency order (row 0 = の, 1 = 、): Zipf p(rank) ∝ 1 / (rank + 1).
+        ranks = np.arange(1, len(self._table) + 1, dtype=np.float64)
+        probability = 1.0 / (ranks * math.log(len(self._table) * 50))
+        self._sif = (sif_a / (sif_a + probability)).astype(np.float32)
+        self._tokenizer = SudachiTokenizer("C")
+        self.idf_: dict[str, float] | None = None
+        self._default_idf = 1.0
+        if state is not None:
+            self.load_state(state)
+        if pooling == "idf" and self.idf_ is None:
+            self.idf_ = {}
+
+    def _row(self, token_form: str) -> int:
+        return self._key2row.get(self._hash(token_form), -1)
+
+    def _words(self, text: str) -> list[tuple[str, int]]:
+        """(word, vector row) of the content words of ``text`` that have a vector."""
+        tokens = self._tokenizer.tokenize(text)
+        found: list[tuple[str, int, bool]] = []
+        for token in tokens:
+            form = token.normalized.lower()
+            row = self._row(form)
+            if row < 0:
+                row = self._row(token.surface)
+            if row >= 0:
+                found.append((form, row, token.is_content))
+        content = [(form, row) for form, row, is_content in found if is_content]
+        return content or [(form, row) for form, row, _ in found]
+
+    def fit(self, texts: list[str]) -> GinzaEncoder:
+        """Learn IDF weights of content words (used by pooling="idf")."""
+        from embeddings.normalise import normalise_text
+
+        document_frequency: Counter[str] = Counter()
+        for text in texts:
+            document_frequency.update({form for form, _ in self._words(normalise_text(text))})
+        n = len(texts)
+        self.idf_ = {w: math.log((1 + n) / (1 + df)) + 1 for w, df in document_frequency.items()}
+        self._default_idf = math.log(1 + n) + 1
+        return self
+
+    def save_state(self, path: str | os.PathLike) -> None:
+        """Write the fitted IDF table atomically as JSON."""
+        if not self.idf_:
+            raise ValueError("this GinzaEncoder is not fitted; call fit(texts) first")
+        path = Path(path)
+        payload = {"default_idf": self._default_idf, "idf": self.idf_}
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
+        ) as handle:
+            json.dump(payload, handle, ensure_ascii=False, sort_keys=True)
+        os.replace(handle.name, path)
+
+    def load_state(self, path: str | os.PathLike) -> None:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        self.idf_ = {str(k): float(v) for k, v in payload["idf"].items()}
+        self._default_idf = float(payload["default_idf"])
+
+    def _fingerprint_parts(self) -> str:
+        version = importlib.metadata.version("ja_ginza")
+        weights = file_digest(self._vocab_dir / "vectors")
+        state = ""
+        if self.pooling == "sif":
+            state = f":a={self.sif_a}"
+        elif self.pooling == "idf":
+            table = json.dumps([self._default_idf, sorted((self.idf_ or {}).items())])
+            state = f":idf={file_digest_text(table)}"
+        return f"ginza:v1:ja_ginza-{version}:{weights}:sudachi-C:pool={self.pooling}{state}"
+
+    def _weights(self, words: list[tuple[str, int]]) -> np.ndarray:
+        if self.pooling == "mean":
+            return np.ones(len(words), dtype=np.float32)
+        if self.pooling == "sif":
+            return self._sif[[row for _, row in words]]
+        idf = self.idf_ or {}
+        return np.array([idf.get(w, self._default_idf) for w, _ in words], dtype=np.float32)
+
+    def _encode_batch(self, texts: list[str], role: str) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            words = self._words(text) if text else []
+            if words:
+                weights = self._weights(words)
+                out[i] = weights @ self._table[[row for _, row in words]] / max(weights.sum(), 1e-9)
+        return out
+
+
+def file_digest_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

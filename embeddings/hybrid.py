@@ -1,0 +1,81 @@
+"""Embeddings stage, fusion: weighted concatenation of encoders with language-aware routing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from embeddings.base import Encoder, l2_normalise
+from embeddings.normalise import japanese_share
+
+__all__ = ["HybridEncoder"]
+
+
+class HybridEncoder(Encoder):
+    """Concatenates unit-length component vectors scaled by sqrt(weight).
+
+    The inner product of two hybrid vectors is then the weighted sum of the components'
+    cosines (divided by the two norms), so one FAISS inner-product index ranks by the fused
+    score exactly — no second index, and filters apply to the fusion as a whole.
+
+    ``parts`` are always used. ``english`` (MiniLM by default) is routed: its weight for a
+    text is ``english_weight × (1 − japanese_share(text))``, so purely Japanese texts leave
+    its block at zero (MiniLM cannot read Japanese and would only add noise), English texts
+    use it fully and mixed texts in proportion.
+    """
+
+    def __init__(
+        self,
+        parts: Sequence[tuple[Encoder, float]],
+        *,
+        english: Encoder | None = None,
+        english_weight: float = 0.0,
+        name: str = "hybrid",
+    ) -> None:
+        if not parts:
+            raise ValueError("a HybridEncoder needs at least one (encoder, weight) part")
+        for encoder, weight in parts:
+            if weight < 0:
+                raise ValueError(f"weight {weight!r} for {encoder.name!r} must be >= 0")
+        if english_weight < 0:
+            raise ValueError(f"english_weight={english_weight!r} must be >= 0")
+        self.parts = list(parts)
+        self.english = english if english_weight > 0 else None
+        self.english_weight = english_weight
+        self.name = name
+        self.dim = sum(encoder.dim for encoder, _ in self.parts)
+        if self.english is not None:
+            self.dim += self.english.dim
+
+    def _fingerprint_parts(self) -> str:
+        parts = ";".join(f"{w:g}*[{e.fingerprint}]" for e, w in self.parts)
+        english = (
+            f";route={self.english_weight:g}*[{self.english.fingerprint}]" if self.english else ""
+        )
+        return f"hybrid:v1:{parts}{english}"
+
+    def component_slices(self) -> dict[str, slice]:
+        """Where each component's block sits in the vector (for explanations and debugging)."""
+        slices, start = {}, 0
+        encoders = [e for e, _ in self.parts] + ([self.english] if self.english else [])
+        for encoder in encoders:
+            slices[encoder.name] = slice(start, start + encoder.dim)
+            start += encoder.dim
+        return slices
+
+    def _encode_batch(self, texts: list[str], role: str) -> np.ndarray:
+        blocks = []
+        for encoder, weight in self.parts:
+            vectors = encoder.encode(texts, role=role, batch_size=max(len(texts), 1))
+            blocks.append(vectors * np.float32(np.sqrt(weight)))
+        if self.english is not None:
+            share = np.array([1.0 - japanese_share(text) for text in texts], dtype=np.float32)
+            routed = [i for i, s in enumerate(share) if s > 0]
+            vectors = np.zeros((len(texts), self.english.dim), dtype=np.float32)
+            if routed:
+                vectors[routed] = self.english.encode(
+                    [texts[i] for i in routed], role=role, batch_size=max(len(routed), 1)
+                )
+            blocks.append(vectors * np.sqrt(self.english_weight * share)[:, None])
+        return l2_normalise(np.hstack(blocks).astype(np.float32))

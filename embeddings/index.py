@@ -1,0 +1,533 @@
+"""Embeddings stage, index store: FAISS inner-product search over caller-supplied int64 ids."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+__all__ = [
+    "ANN_THRESHOLD",
+    "FORMAT_VERSION",
+    "INDEX_KINDS",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexMissingError",
+    "SearchHits",
+    "VectorIndex",
+    "VectorIndexError",
+]
+
+INDEX_KINDS = ("auto", "flat", "ivf", "hnsw")
+FORMAT_VERSION = 1
+
+#: Above this many vectors ``kind="auto"`` switches from exact search to IVF. Measured at 940-d
+#: on 2 cores (benchmarks/bench_index.py): exact single query 1.5 ms at 10k, 18 ms at 100k.
+#: IVF was picked over HNSW because it deletes and updates in place (HNSW here rebuilds, ~34 s
+#: at 100k); HNSW reaches higher recall on hard, overlapping data — choose it with kind="hnsw".
+ANN_THRESHOLD = 20_000
+
+#: Filters allowing at most this many present ids are answered by exact search over just those
+#: vectors: cheaper than any ANN probe and always complete.
+SMALL_FILTER = 4_096
+
+_REBUILD_HINT = "Run `musubi index --rebuild` to build a fresh index."
+
+
+class VectorIndexError(Exception):
+    """A saved index cannot be used; the message says why and how to recover."""
+
+
+class IndexMissingError(VectorIndexError, FileNotFoundError):
+    """No index (or no metadata) at the given path."""
+
+
+class IndexCorruptError(VectorIndexError):
+    """The index or its metadata is truncated, unreadable or inconsistent."""
+
+
+class IndexMismatchError(VectorIndexError):
+    """The index was built with another encoder (fingerprint) or dimension."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHits:
+    """Results for one query, best first: ``ids`` int64 and ``scores`` float32 (inner product)."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _as_ids(ids: Iterable[int] | np.ndarray) -> np.ndarray:
+    array = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"ids must be a 1-D sequence of integers, got {array.dtype} {array.shape}")
+    return array.astype(np.int64, copy=False)
+
+
+def _as_matrix(vectors: np.ndarray | Sequence[Sequence[float]], dim: int) -> np.ndarray:
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    if matrix.ndim != 2 or matrix.shape[1] != dim:
+        raise ValueError(f"vectors must have shape (n, {dim}), got {matrix.shape}")
+    if not np.isfinite(matrix).all():
+        raise ValueError("vectors contain NaN or infinity")
+    return np.ascontiguousarray(matrix)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same directory, fsync, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as stream:
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class VectorIndex:
+    """Inner-product search over unit vectors with caller-supplied int64 ids.
+
+    ``kind``: "flat" (exact, ``IndexIDMap2(IndexFlatIP)``), "ivf" (``IndexIVFFlat``, or
+    ``IndexIVFScalarQuantizer`` with ``storage="sq8"``), "hnsw" (``IndexHNSWFlat`` in an
+    ``IndexIDMap2``), or "auto": flat until ``ann_threshold`` vectors, IVF above.
+    Adding an id that is present replaces its vector; removing works for every kind
+    (HNSW cannot delete in place, so it is rebuilt from its stored vectors).
+    Filters (``allowed_ids``) run inside FAISS through ``IDSelectorBatch``; when an ANN probe
+    finds fewer than k allowed neighbours it is repeated with a wider probe, and filters that
+    allow few vectors are answered exactly, so a filtered search returns k hits whenever k
+    allowed ids exist.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        *,
+        fingerprint: str,
+        kind: str = "auto",
+        ann_threshold: int = ANN_THRESHOLD,
+        storage: str = "flat",
+        nprobe: int = 16,
+        hnsw_m: int = 32,
+        ef_search: int = 64,
+        ef_construction: int = 80,
+        random_state: int = 0,
+    ) -> None:
+        if kind not in INDEX_KINDS:
+            raise ValueError(f"kind={kind!r} is not valid; choose one of {', '.join(INDEX_KINDS)}")
+        if storage not in ("flat", "sq8"):
+            raise ValueError(f"storage={storage!r} is not valid; choose one of flat, sq8")
+        if dim < 1:
+            raise ValueError(f"dim={dim!r} must be a positive integer")
+        self.dim = int(dim)
+        self.fingerprint = fingerprint
+        self.kind = kind
+        self.ann_threshold = ann_threshold
+        self.storage = storage
+        self.nprobe = nprobe
+        self.hnsw_m = hnsw_m
+        self.ef_search = ef_search
+        self.ef_construction = ef_construction
+        self.random_state = random_state
+        self.built_at: float | None = None
+        self._trained_on = 0
+        self._ids = np.zeros(0, dtype=np.int64)  # sorted, unique: membership and counts
+        # IVF and SQ8 need training vectors, so every index starts flat and takes its kind
+        # on the first add.
+        self._index = self._new_index("flat", None)
+
+    # ---- construction ------------------------------------------------------------------
+
+    @property
+    def index_type(self) -> str:
+        """What is built now: "flat", "ivf" or "hnsw"."""
+        inner = self._index
+        if isinstance(inner, faiss.IndexIVF):
+            return "ivf"
+        if isinstance(faiss.downcast_index(inner.index), faiss.IndexHNSW):
+            return "hnsw"
+        return "flat"
+
+    def _new_index(self, kind: str, training: np.ndarray | None) -> faiss.Index:
+        metric = faiss.METRIC_INNER_PRODUCT
+        if kind == "flat":
+            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        if kind == "hnsw":
+            if self.storage == "sq8":
+                inner = faiss.IndexHNSWSQ(
+                    self.dim, faiss.ScalarQuantizer.QT_8bit, self.hnsw_m, metric
+                )
+            else:
+                inner = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, metric)
+            inner.hnsw.efConstruction = self.ef_construction
+            if training is not None and not inner.is_trained:
+                inner.train(training)
+            return faiss.IndexIDMap2(inner)
+        n = 0 if training is None else len(training)
+        # ~4·sqrt(n) lists balances probe cost against list length; FAISS wants ≥ 39 points per
+        # centroid, so tiny training sets get fewer lists.
+        nlist = max(1, min(int(4 * math.sqrt(max(n, 1))), n // 39 or 1))
+        quantizer = faiss.IndexFlatIP(self.dim)
+        if self.storage == "sq8":
+            index = faiss.IndexIVFScalarQuantizer(
+                quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit, metric
+            )
+        else:
+            index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, metric)
+        index.own_fields = True
+        quantizer.this.disown()
+        index.cp.seed = self.random_state
+        if training is None:
+            raise ValueError("an IVF index needs vectors to train on")
+        sample = training
+        if len(training) > 64 * nlist:
+            rng = np.random.default_rng(self.random_state)
+            sample = training[rng.choice(len(training), 64 * nlist, replace=False)]
+        index.train(sample)
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by id
+        self._trained_on = n
+        return index
+
+    def _vectors(self, ids: np.ndarray) -> np.ndarray:
+        if len(ids) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Chunks bound the temporary copy when rebuilding a million-vector index.
+        chunks = [
+            self._index.reconstruct_batch(np.ascontiguousarray(ids[start : start + 65_536]))
+            for start in range(0, len(ids), 65_536)
+        ]
+        return np.vstack(chunks).astype(np.float32, copy=False)
+
+    def rebuild(self, kind: str | None = None) -> None:
+        """Rebuild from the stored vectors (no re-encoding), optionally as another kind."""
+        if kind is not None:
+            if kind not in INDEX_KINDS:
+                raise ValueError(
+                    f"kind={kind!r} is not valid; choose one of {', '.join(INDEX_KINDS)}"
+                )
+            self.kind = kind
+        ids = self._ids.copy()
+        vectors = self._vectors(ids)
+        target = self.kind
+        if target == "auto":
+            target = "ivf" if len(ids) > self.ann_threshold else "flat"
+        self._index = self._new_index(target, vectors if target != "flat" else None)
+        if len(ids):
+            self._index.add_with_ids(vectors, ids)
+
+    # ---- contents ----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self._ids.size)
+
+    def __contains__(self, item: object) -> bool:
+        if not isinstance(item, int | np.integer):
+            return False
+        position = np.searchsorted(self._ids, item)
+        return bool(position < self._ids.size and self._ids[position] == item)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Stored ids, sorted (a copy)."""
+        return self._ids.copy()
+
+    def add(self, ids: Iterable[int] | np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors of shape (n, dim) under ``ids``; ids already present are updated."""
+        ids = _as_ids(ids)
+        vectors = _as_matrix(vectors, self.dim)
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
+        if len(np.unique(ids)) != len(ids):
+            raise ValueError("ids contain duplicates")
+        if len(ids) == 0:
+            return
+        present = ids[np.isin(ids, self._ids)]
+        if len(present):
+            self.remove(present)
+        if self.index_type == "flat" and self.kind in ("ivf", "hnsw") and not len(self._ids):
+            self._index = self._new_index(self.kind, vectors)
+        elif self.index_type == "ivf" and not self._index.is_trained:
+            self._index = self._new_index("ivf", vectors)
+        self._index.add_with_ids(vectors, ids)
+        self._ids = np.union1d(self._ids, ids)
+        self.built_at = time.time()
+        # Grow past the threshold → go approximate; grow 4× past the IVF training → retrain.
+        if self.kind == "auto" and self.index_type == "flat" and len(self) > self.ann_threshold:
+            self.rebuild()
+        elif self.index_type == "ivf" and len(self) > 4 * max(self._trained_on, 1):
+            self.rebuild()
+
+    def remove(self, ids: Iterable[int] | np.ndarray) -> int:
+        """Remove ``ids`` (absent ones are ignored); return how many were removed."""
+        ids = _as_ids(ids)
+        ids = np.unique(ids[np.isin(ids, self._ids)])
+        if not len(ids):
+            return 0
+        if self.index_type == "hnsw":
+            self._ids = np.setdiff1d(self._ids, ids)
+            keep = self._ids.copy()
+            vectors = self._vectors(keep)
+            self._index = self._new_index("hnsw", vectors)
+            if len(keep):
+                self._index.add_with_ids(vectors, keep)
+        else:
+            # IVF's hashtable direct map only accepts IDSelectorArray for removal.
+            self._index.remove_ids(faiss.IDSelectorArray(ids))
+            self._ids = np.setdiff1d(self._ids, ids)
+        self.built_at = time.time()
+        return int(len(ids))
+
+    # ---- search ------------------------------------------------------------------------
+
+    def _params(self, selector: faiss.IDSelector | None, widen: int) -> faiss.SearchParameters:
+        kind = self.index_type
+        if kind == "ivf":
+            nprobe = min(self.nprobe * widen, self._index.nlist)
+            return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        if kind == "hnsw":
+            return faiss.SearchParametersHNSW(sel=selector, efSearch=self.ef_search * widen)
+        return faiss.SearchParameters(sel=selector)
+
+    def _exact_subset(self, queries: np.ndarray, ids: np.ndarray, k: int) -> list[SearchHits]:
+        vectors = self._vectors(ids)
+        scores = queries @ vectors.T
+        out = []
+        for row in scores:
+            order = np.argsort(-row, kind="stable")[:k]
+            out.append(SearchHits(ids[order].copy(), row[order].astype(np.float32)))
+        return out
+
+    def search_many(
+        self,
+        queries: np.ndarray,
+        k: int,
+        allowed_ids: Iterable[int] | np.ndarray | None = None,
+    ) -> list[SearchHits]:
+        """Nearest ids for each row of ``queries`` (shape (n_queries, dim), or one 1-D vector).
+
+        ``allowed_ids`` restricts results to those ids, inside the search.
+        """
+        queries = _as_matrix(queries, self.dim)
+        if k < 1:
+            raise ValueError(f"k={k!r} must be a positive integer")
+        if len(queries) == 0:
+            return []
+        selector = None
+        available = len(self)
+        if allowed_ids is not None:
+            allowed = _as_ids(allowed_ids)
+            allowed = np.unique(allowed[np.isin(allowed, self._ids)])
+            available = len(allowed)
+            if available == 0:
+                empty = SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
+                return [empty for _ in queries]
+            if available <= SMALL_FILTER or (self.index_type != "flat" and available <= k):
+                return self._exact_subset(queries, allowed, k)
+            selector = faiss.IDSelectorBatch(allowed)
+        if available == 0:
+            return [SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in queries]
+        k_eff = min(k, available)
+        hits: list[SearchHits | None] = [None] * len(queries)
+        pending = np.arange(len(queries))
+        widen = 1
+        while len(pending):
+            params = self._params(selector, widen)
+            scores, found = self._index.search(queries[pending], k_eff, params=params)
+            retry = []
+            for row, query in enumerate(pending):
+                keep = found[row] >= 0
+                if keep.sum() < k_eff and self.index_type != "flat" and widen < 1024:
+                    retry.append(query)
+                    continue
+                hits[query] = SearchHits(found[row][keep].copy(), scores[row][keep].copy())
+            pending = np.array(retry, dtype=np.int64)
+            widen *= 4
+            if len(pending) and (
+                (self.index_type == "ivf" and self.nprobe * widen >= 4 * self._index.nlist)
+                or (self.index_type == "hnsw" and widen >= 1024)
+            ):
+                # The widest probe still came up short: finish those queries exactly.
+                subset = allowed if selector is not None else self._ids
+                for query, result in zip(
+                    pending, self._exact_subset(queries[pending], subset, k_eff), strict=True
+                ):
+                    hits[query] = result
+                break
+        return [h for h in hits if h is not None]
+
+    def search(
+        self, query: np.ndarray, k: int, allowed_ids: Iterable[int] | np.ndarray | None = None
+    ) -> SearchHits:
+        """``search_many([query], k, allowed_ids)[0]``."""
+        query = np.asarray(query, dtype=np.float32)
+        if query.ndim != 1:
+            raise ValueError(f"query must be one vector of shape ({self.dim},), got {query.shape}")
+        return self.search_many(query[None, :], k, allowed_ids)[0]
+
+    # ---- persistence -------------------------------------------------------------------
+
+    @staticmethod
+    def metadata_path(path: str | os.PathLike) -> Path:
+        path = Path(path)
+        return path.with_name(path.name + ".json")
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "encoder_fingerprint": self.fingerprint,
+            "dimension": self.dim,
+            "count": len(self),
+            "index_type": self.index_type,
+            "kind": self.kind,
+            "storage": self.storage,
+            "ann_threshold": self.ann_threshold,
+            "nprobe": self.nprobe,
+            "ef_search": self.ef_search,
+            "hnsw_m": self.hnsw_m,
+            "trained_on": self._trained_on,
+            "built_at": self.built_at,
+            "faiss_version": faiss.__version__,
+        }
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the index to ``path`` and its metadata to ``path + ".json"``, each atomically.
+
+        The metadata is written last and records the index file's size and SHA-256, so a
+        crash between the two renames leaves a pair that :meth:`load` refuses, never a
+        silently mismatched one.
+        """
+        path = Path(path)
+        _atomic_write(path, lambda temporary: faiss.write_index(self._index, temporary))
+        meta = self.metadata() | {"file_size": path.stat().st_size, "sha256": _sha256(path)}
+        text = json.dumps(meta, indent=2, sort_keys=True)
+        _atomic_write(self.metadata_path(path), lambda t: Path(t).write_text(text, "utf-8"))
+        return path
+
+    @staticmethod
+    def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+        """The metadata saved beside ``path``; raises IndexMissingError or IndexCorruptError."""
+        path = Path(path)
+        meta_path = VectorIndex.metadata_path(path)
+        if not path.is_file() or not meta_path.is_file():
+            missing = path if not path.is_file() else meta_path
+            raise IndexMissingError(f"no index at {missing}. {_REBUILD_HINT}")
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError("not a JSON object")
+        except (ValueError, UnicodeDecodeError) as error:
+            raise IndexCorruptError(
+                f"index metadata {meta_path} is unreadable ({error}). {_REBUILD_HINT}"
+            ) from error
+        return meta
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike,
+        *,
+        fingerprint: str,
+        dim: int,
+        verify_checksum: bool = True,
+    ) -> VectorIndex:
+        """Load an index saved by :meth:`save`, refusing anything it cannot trust.
+
+        Raises IndexMissingError (no files), IndexMismatchError (another encoder fingerprint
+        or dimension, or another format version) and IndexCorruptError (truncated or
+        damaged file); every message suggests ``musubi index --rebuild``.
+        """
+        path = Path(path)
+        meta = cls.read_metadata(path)
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"index {path} has format version {meta.get('format_version')!r}, this Musubi "
+                f"reads version {FORMAT_VERSION}. {_REBUILD_HINT}"
+            )
+        if meta.get("encoder_fingerprint") != fingerprint:
+            raise IndexMismatchError(
+                f"index {path} was built with encoder {meta.get('encoder_fingerprint')!r}, "
+                f"but the configured encoder is {fingerprint!r}. {_REBUILD_HINT}"
+            )
+        if meta.get("dimension") != dim:
+            raise IndexMismatchError(
+                f"index {path} holds {meta.get('dimension')!r}-dimensional vectors, the encoder "
+                f"makes {dim}. {_REBUILD_HINT}"
+            )
+        size = path.stat().st_size
+        if size != meta.get("file_size") or (
+            verify_checksum and _sha256(path) != meta.get("sha256")
+        ):
+            raise IndexCorruptError(
+                f"index {path} does not match its metadata (size {size}, expected "
+                f"{meta.get('file_size')}): truncated or damaged. {_REBUILD_HINT}"
+            )
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as error:
+            raise IndexCorruptError(
+                f"FAISS cannot read index {path}: {error}. {_REBUILD_HINT}"
+            ) from error
+        if index.d != dim or index.ntotal != meta.get("count"):
+            raise IndexCorruptError(
+                f"index {path} holds {index.ntotal} vectors of dimension {index.d}, its metadata "
+                f"says {meta.get('count')} of {meta.get('dimension')}. {_REBUILD_HINT}"
+            )
+        self = cls(
+            dim,
+            fingerprint=fingerprint,
+            kind=meta.get("kind", "auto"),
+            ann_threshold=meta.get("ann_threshold", ANN_THRESHOLD),
+            storage=meta.get("storage", "flat"),
+            nprobe=meta.get("nprobe", 16),
+            hnsw_m=meta.get("hnsw_m", 32),
+            ef_search=meta.get("ef_search", 64),
+        )
+        self._index = index
+        self._trained_on = int(meta.get("trained_on", 0))
+        self.built_at = meta.get("built_at")
+        self._ids = np.sort(_stored_ids(index))
+        if isinstance(index, faiss.IndexIVF):
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        return self
+
+
+def _stored_ids(index: faiss.Index) -> np.ndarray:
+    if isinstance(index, faiss.IndexIDMap):  # IndexIDMap2 downcasts to a subclass of it
+        return faiss.vector_to_array(index.id_map).astype(np.int64)
+    ivf = faiss.extract_index_ivf(index)
+    lists = ivf.invlists
+    parts = [
+        faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+        for i in range(ivf.nlist)
+        if lists.list_size(i)
+    ]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)

@@ -1,0 +1,110 @@
+"""Embeddings tests: the Encoder contract, the registry and the lexical encoder's state."""
+
+import numpy as np
+import pytest
+
+from embeddings import EncoderUnavailableError, load_encoder
+from embeddings.lexical import LexicalEncoder
+
+AWKWARD = {
+    "empty": "",
+    "blank": "  \n ",
+    "huge": "独居高齢者の見守り。" * 10_000,  # 100,000 characters
+    "emoji": "見守り🚨👵 alert",
+    "controls": "除雪\x00\x1b[31m作業\u202e",
+    "kana": "ひとりぐらしのおとしよりのみまもり",
+    "katakana": "スマートシティ",
+    "english": "snow removal on rural roads",
+}
+
+
+def test_shape_dtype_and_unit_rows(hashing):
+    vectors = hashing.encode(["独居高齢者の見守り", "道路の除雪", "snow"])
+    assert vectors.shape == (3, hashing.dim) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+
+
+def test_a_single_string_is_one_text(hashing):
+    one = hashing.encode("道路の除雪")
+    assert one.shape == (1, hashing.dim)
+    np.testing.assert_array_equal(one, hashing.encode(["道路の除雪"]))
+
+
+def test_deterministic_and_normalised_input(hashing):
+    np.testing.assert_array_equal(hashing.encode("ＡＢＣ"), hashing.encode("ABC"))
+
+
+@pytest.mark.parametrize("kind", sorted(AWKWARD))
+def test_awkward_texts_never_crash(hashing, kind):
+    vector = hashing.encode(AWKWARD[kind])
+    assert np.isfinite(vector).all()
+    norm = np.linalg.norm(vector)
+    assert norm == 0.0 if kind in ("empty", "blank") else abs(norm - 1) < 1e-5
+
+
+def test_empty_sequence(hashing):
+    assert hashing.encode([]).shape == (0, hashing.dim)
+
+
+def test_progress_counts_every_text(hashing):
+    seen = []
+    hashing.encode(["a"] * 10, batch_size=3, progress=seen.append)
+    assert seen == [3, 3, 3, 1]
+
+
+def test_bad_role_names_the_choices(hashing):
+    with pytest.raises(ValueError, match=r"role='answer'.*query, document"):
+        hashing.encode("x", role="answer")
+
+
+def test_bad_input_type(hashing):
+    with pytest.raises(TypeError):
+        hashing.encode(42)
+
+
+def test_unknown_encoder_name_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"unknown encoder 'bert'.*hybrid.*ginza.*st:<model>"):
+        load_encoder("bert")
+
+
+def test_unknown_option_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"unknown option\(s\) colour.*valid options: dim"):
+        load_encoder("hashing", colour="red")
+
+
+def test_bad_lexical_option_value():
+    with pytest.raises(ValueError, match=r"analyzer='bytes'.*char"):
+        LexicalEncoder(analyzer="bytes")
+
+
+def test_st_model_not_on_disk_is_refused_without_network(no_network, tmp_path):
+    with pytest.raises(EncoderUnavailableError, match="never downloads"):
+        load_encoder("st:musubi-test/does-not-exist")
+    with pytest.raises(EncoderUnavailableError):
+        load_encoder(f"st:{tmp_path / 'empty-dir'}")
+
+
+def test_fingerprint_tracks_vector_changing_options():
+    a = LexicalEncoder(analyzer="char", dim=64)
+    assert a.fingerprint == LexicalEncoder(analyzer="char", dim=64).fingerprint
+    assert a.fingerprint != LexicalEncoder(analyzer="char", dim=128).fingerprint
+    assert a.fingerprint != LexicalEncoder(analyzer="char", dim=64, tf="raw").fingerprint
+
+
+def test_lexical_idf_state_round_trip(tmp_path):
+    corpus = ["道路の除雪", "独居高齢者の見守り", "高齢者の移動支援", "除雪車の運行管理"]
+    unfitted = LexicalEncoder(analyzer="char", dim=128)
+    fitted = LexicalEncoder(analyzer="char", dim=128).fit(corpus)
+    assert fitted.fingerprint != unfitted.fingerprint
+    fitted.save_state(tmp_path / "idf.npz")
+    reloaded = LexicalEncoder(analyzer="char", dim=128, state=tmp_path / "idf.npz")
+    assert reloaded.fingerprint == fitted.fingerprint
+    np.testing.assert_array_equal(reloaded.encode(corpus), fitted.encode(corpus))
+    with pytest.raises(ValueError, match="not fitted"):
+        unfitted.save_state(tmp_path / "none.npz")
+
+
+def test_lexical_word_analyzer_finds_shared_words():
+    encoder = LexicalEncoder(analyzer="word", dim=256)
+    a, b, c = encoder.encode(["高齢者の見守りサービス", "高齢者向けの見守りサービス", "道路の除雪"])
+    assert a @ b > 0.5 > a @ c

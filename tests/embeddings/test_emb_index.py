@@ -1,0 +1,206 @@
+"""Embeddings tests: the FAISS index store (search, filters, updates, persistence, refusals)."""
+
+import json
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+import embeddings.index
+from embeddings import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    VectorIndex,
+    VectorIndexError,
+)
+
+DIM = 32
+N = 3_000
+IDS = np.arange(N, dtype=np.int64) * 10 + 5  # database ids, not row numbers
+
+
+@pytest.fixture(scope="module")
+def data(clustered_vectors):
+    return clustered_vectors(N, DIM, seed=1)
+
+
+def build(data, kind="flat", **options):
+    index = VectorIndex(DIM, fingerprint="test-encoder", kind=kind, **options)
+    index.add(IDS, data)
+    return index
+
+
+@pytest.fixture(params=["flat", "ivf", "hnsw"])
+def index(request, data):
+    return build(data, request.param)
+
+
+def test_search_returns_the_vector_itself_first(index, data):
+    hits = index.search(data[7], k=5)
+    assert hits.ids[0] == IDS[7] and hits.scores[0] == pytest.approx(1.0, abs=1e-4)
+    assert len(hits) == 5 and hits.ids.dtype == np.int64
+    assert list(hits.scores) == sorted(hits.scores, reverse=True)
+
+
+def test_search_is_search_many_of_one(index, data):
+    single = index.search(data[3], k=10)
+    batch = index.search_many(data[[3, 4]], k=10)
+    assert len(batch) == 2
+    np.testing.assert_array_equal(single.ids, batch[0].ids)
+
+
+@pytest.mark.parametrize("share", [0.002, 0.3])  # small filter (exact path) and large (selector)
+def test_filters_apply_inside_the_search_and_still_fill_k(index, data, share):
+    rng = np.random.default_rng(0)
+    allowed = rng.choice(IDS, size=int(N * share), replace=False)
+    for hits in index.search_many(data[:20], k=5, allowed_ids=allowed):
+        assert set(hits.ids) <= set(allowed.tolist())
+        assert len(hits) == 5
+
+
+def test_large_filter_uses_faiss_selector_and_fills_k(data, monkeypatch):
+    # Above the exact-subset size, an IVF probe must widen until k allowed hits are found.
+    index = build(data, "ivf", nprobe=1)
+    allowed = IDS[::2]
+    # 1,500 allowed ids would take the exact-subset path; lower its bound to force the selector.
+    monkeypatch.setattr(embeddings.index, "SMALL_FILTER", 10)
+    for hits in index.search_many(data[1::2][:30], k=10, allowed_ids=allowed):
+        assert len(hits) == 10 and set(hits.ids) <= set(allowed.tolist())
+
+
+def test_filter_with_unknown_or_too_few_ids(index, data):
+    assert len(index.search(data[0], k=5, allowed_ids=[999_999])) == 0
+    hits = index.search(data[0], k=5, allowed_ids=[IDS[1], IDS[2], 999_999])
+    assert sorted(hits.ids) == sorted([IDS[1], IDS[2]])
+
+
+def test_k_larger_than_the_index(data):
+    index = VectorIndex(DIM, fingerprint="t")
+    index.add(IDS[:3], data[:3])
+    assert len(index.search(data[0], k=10)) == 3
+    assert len(VectorIndex(DIM, fingerprint="t").search(data[0], k=3)) == 0
+
+
+def test_add_update_remove(index, data):
+    assert len(index) == N and IDS[0] in index
+    index.add(IDS[:1], data[1:2])  # update: id 5 now holds row 1's vector
+    assert len(index) == N
+    hits = index.search(data[1], k=2)
+    assert set(hits.ids) == {IDS[0], IDS[1]}
+    assert index.remove([IDS[0], IDS[1], 123_456_789]) == 2
+    assert len(index) == N - 2 and IDS[0] not in index
+    assert not {IDS[0], IDS[1]} & set(index.search(data[1], k=10).ids.tolist())
+    index.add([IDS[1]], data[1:2])
+    assert index.search(data[1], k=1).ids[0] == IDS[1]
+
+
+def test_bad_inputs_are_refused(data):
+    index = VectorIndex(DIM, fingerprint="t")
+    with pytest.raises(ValueError, match=r"shape \(n, 32\)"):
+        index.add([1], np.zeros((1, 8), np.float32))
+    with pytest.raises(ValueError, match="duplicates"):
+        index.add([1, 1], data[:2])
+    with pytest.raises(ValueError, match="NaN"):
+        index.add([1], np.full((1, DIM), np.nan, np.float32))
+    with pytest.raises(ValueError, match="kind='lsh'.*flat, ivf, hnsw"):
+        VectorIndex(DIM, fingerprint="t", kind="lsh")
+    with pytest.raises(ValueError, match="k=0"):
+        build(data).search(data[0], k=0)
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_approximate_agrees_with_exact(data, kind, clustered_vectors):
+    exact = build(data, "flat")
+    approximate = build(data, kind)
+    queries = clustered_vectors(100, DIM, seed=2)
+    truth = exact.search_many(queries, 10)
+    found = approximate.search_many(queries, 10)
+    recall = np.mean([len(set(a.ids) & set(b.ids)) / 10 for a, b in zip(truth, found, strict=True)])
+    assert recall >= 0.9
+
+
+def test_auto_switches_to_ivf_above_the_threshold(data):
+    index = VectorIndex(DIM, fingerprint="t", ann_threshold=1_000)
+    index.add(IDS[:500], data[:500])
+    assert index.index_type == "flat"
+    index.add(IDS[500:], data[500:])
+    assert index.index_type == "ivf" and len(index) == N
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
+def test_save_and_load_round_trip(tmp_path, data, kind):
+    index = build(data, kind)
+    path = index.save(tmp_path / "index.faiss")
+    meta = json.loads(Path(str(path) + ".json").read_text())
+    assert meta["encoder_fingerprint"] == "test-encoder" and meta["count"] == N
+    assert meta["dimension"] == DIM and meta["index_type"] == kind and meta["built_at"]
+    loaded = VectorIndex.load(path, fingerprint="test-encoder", dim=DIM)
+    assert loaded.index_type == kind and len(loaded) == N
+    np.testing.assert_array_equal(loaded.ids, np.sort(IDS))
+    np.testing.assert_array_equal(loaded.search(data[9], 5).ids, index.search(data[9], 5).ids)
+    loaded.remove(IDS[:10])  # a loaded index stays updatable
+    assert len(loaded) == N - 10
+
+
+def test_save_is_atomic(tmp_path, data, monkeypatch):
+    path = build(data).save(tmp_path / "index.faiss")
+    before = path.read_bytes()
+
+    def crash(index, filename):
+        Path(filename).write_bytes(b"half an ind")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", crash)
+    with pytest.raises(OSError, match="disk full"):
+        build(data).save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.faiss", "index.faiss.json"]
+    VectorIndex.load(path, fingerprint="test-encoder", dim=DIM)
+
+
+def test_refuses_an_index_of_another_encoder(tmp_path, data):
+    path = build(data).save(tmp_path / "index.faiss")
+    with pytest.raises(IndexMismatchError, match=r"other-encoder.*musubi index --rebuild"):
+        VectorIndex.load(path, fingerprint="other-encoder", dim=DIM)
+    with pytest.raises(IndexMismatchError, match="64"):
+        VectorIndex.load(path, fingerprint="test-encoder", dim=64)
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexMissingError, match="musubi index --rebuild"):
+        VectorIndex.load(tmp_path / "nothing.faiss", fingerprint="x", dim=DIM)
+    assert issubclass(IndexMissingError, VectorIndexError)
+
+
+def test_truncated_index_file(tmp_path, data):
+    path = build(data).save(tmp_path / "index.faiss")
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(IndexCorruptError, match="truncated or damaged.*--rebuild"):
+        VectorIndex.load(path, fingerprint="test-encoder", dim=DIM)
+
+
+def test_faiss_read_errors_become_ours(tmp_path, data):
+    path = build(data).save(tmp_path / "index.faiss")
+    size = path.stat().st_size
+    path.write_bytes(b"\x00" * size)  # same size, so only FAISS itself can notice
+    with pytest.raises(IndexCorruptError, match="FAISS cannot read"):
+        VectorIndex.load(path, fingerprint="test-encoder", dim=DIM, verify_checksum=False)
+
+
+def test_corrupt_metadata(tmp_path, data):
+    path = build(data).save(tmp_path / "index.faiss")
+    Path(str(path) + ".json").write_text("{not json")
+    with pytest.raises(IndexCorruptError, match="metadata"):
+        VectorIndex.load(path, fingerprint="test-encoder", dim=DIM)
+
+
+def test_real_pipeline_with_the_test_encoder(hashing, tmp_path):
+    texts = ["独居高齢者の見守り", "道路の除雪", "交通空白の解消", "高齢者の見守りサービス"]
+    index = VectorIndex(hashing.dim, fingerprint=hashing.fingerprint)
+    index.add([11, 12, 13, 14], hashing.encode(texts))
+    hits = index.search(hashing.encode("高齢者の見守り", role="query")[0], k=2)
+    assert set(hits.ids) == {11, 14}
+    path = index.save(tmp_path / "i.faiss")
+    VectorIndex.load(path, fingerprint=hashing.fingerprint, dim=hashing.dim)

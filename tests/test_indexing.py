@@ -1,0 +1,124 @@
+"""Indexing and filtered search through the store: incremental, atomic, refusing foreign indexes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matcher import prefectures
+from matcher.indexing import index_path, refresh_index
+from matcher.search import Filters, TextSearch, region_codes
+from matcher.settings import load_settings
+from matcher.store import open_store
+from support import SAMPLE, Musubi, write_jsonl
+
+
+@pytest.fixture
+def fast(home: Path, monkeypatch: pytest.MonkeyPatch) -> Musubi:
+    """The CLI with the deterministic hashing encoder, on SQLite."""
+    monkeypatch.setenv("MUSUBI_ENCODER", "hashing")
+    return Musubi(home)
+
+
+def _summary(musubi: Musubi, *args: str) -> dict:
+    result = musubi("index", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_first_build_then_nothing_to_do(fast: Musubi, sample_file: Path) -> None:
+    fast("import", str(sample_file))
+    first = _summary(fast)
+    assert first["total"] == 7 and first["encoded"] == 7 and first["unchanged"] == 0
+    again = _summary(fast)
+    assert again["encoded"] == 0 and again["reused"] == 0 and again["unchanged"] == 7
+
+
+def test_import_refreshes_an_existing_index(
+    fast: Musubi, sample_file: Path, tmp_path: Path
+) -> None:
+    fast("import", str(sample_file))
+    _summary(fast)
+    changed = dict(SAMPLE[0], needs=[{"title": "除雪車の運行管理"}, {"title": "空き家の活用"}])
+    result = fast("import", str(write_jsonl(tmp_path / "c.jsonl", [changed])))
+    assert result.exit_code == 0
+    assert "2 encoded" in result.stdout and "6 unchanged" in result.stdout
+    dropped = dict(SAMPLE[1], offers=[])
+    result = fast("import", str(write_jsonl(tmp_path / "d.jsonl", [dropped])))
+    assert "1 removed" in result.stdout
+
+
+def test_rebuild_reuses_the_cache(fast: Musubi, sample_file: Path) -> None:
+    fast("import", str(sample_file))
+    _summary(fast)
+    rebuilt = _summary(fast, "--rebuild")
+    assert rebuilt["encoded"] == 0 and rebuilt["reused"] == 7
+
+
+def test_index_of_another_encoder_is_refused(fast: Musubi, sample_file: Path, monkeypatch) -> None:  # noqa: ANN001
+    fast("import", str(sample_file))
+    _summary(fast)
+    monkeypatch.setenv("MUSUBI_ENCODER", "lexical")
+    result = fast("index")
+    assert result.exit_code == 2
+    assert "musubi index --rebuild" in result.stderr
+    assert _summary(fast, "--rebuild")["encoded"] == 7
+
+
+def test_truncated_index_is_reported_not_crashed_on(fast: Musubi, sample_file: Path) -> None:
+    fast("import", str(sample_file))
+    _summary(fast)
+    path = fast.home / "index.faiss"
+    path.write_bytes(path.read_bytes()[:100])
+    result = fast("index")
+    assert result.exit_code == 2 and "--rebuild" in result.stderr
+    assert _summary(fast, "--rebuild")["total"] == 7
+
+
+def test_unknown_encoder_is_a_clear_error(fast: Musubi, sample_file: Path, monkeypatch) -> None:  # noqa: ANN001
+    fast("import", str(sample_file))
+    monkeypatch.setenv("MUSUBI_ENCODER", "word2vec")
+    result = fast("index")
+    assert result.exit_code == 2
+    assert "'word2vec'" in result.stderr and "hybrid" in result.stderr
+
+
+@pytest.fixture
+def searcher(fast: Musubi, sample_file: Path) -> TextSearch:
+    fast("import", str(sample_file))
+    _summary(fast)
+    settings = load_settings({"home": str(fast.home)})
+    return TextSearch(open_store(settings), settings)
+
+
+def test_filters_apply_inside_the_search(searcher: TextSearch) -> None:
+    offers = searcher.search("見守り", 10, Filters(roles=("offer",)))
+    assert {h.role for h in offers} == {"offer"} and len(offers) == 2
+    startups = searcher.search("見守り", 10, Filters(kinds=("startup",)))
+    assert {h.org_id for h in startups} == {2} and len(startups) == 2
+    kyushu = searcher.search("見守り", 10, Filters(prefectures=region_codes(["九州"])))
+    assert {h.org_id for h in kyushu} == {2}
+    none = searcher.search("見守り", 10, Filters(prefectures=(prefectures.resolve("沖縄"),)))
+    assert none == []
+    without = searcher.search("見守り", 10, Filters(exclude_orgs=(1, 2)))
+    assert {h.org_id for h in without} == {3}
+
+
+def test_search_ranks_the_matching_text_first(searcher: TextSearch) -> None:
+    best = searcher.search("電力センサーによる高齢者見守り", 3, Filters(roles=("offer",)))[0]
+    assert (best.org_id, best.role, best.position) == (2, "offer", 0)
+
+
+def test_bad_filters_name_the_choices() -> None:
+    with pytest.raises(ValueError, match="unknown kind 'bank'"):
+        Filters(kinds=("bank",))
+    with pytest.raises(ValueError, match="unknown role"):
+        Filters(roles=("wish",))
+
+
+def test_refresh_before_any_import_builds_an_empty_index(settings) -> None:  # noqa: ANN001
+    settings = load_settings({"home": settings.home, "encoder": "hashing"}, environ={})
+    summary = refresh_index(open_store(settings), settings)
+    assert summary.total == 0 and index_path(settings).exists()
