@@ -6,14 +6,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import sqlalchemy as sa
 
 from embeddings import Encoder, VectorIndex
 from matcher import prefectures
+from matcher.catalog import Catalogue
 from matcher.indexing import encoder_for, open_index
-from matcher.models import KINDS, Organisation, TextEntry
+from matcher.models import KINDS
 from matcher.settings import Settings
-from matcher.store import Store
 from matcher.texts import ROLES
 
 
@@ -48,51 +47,35 @@ class TextHit:
 
 
 class TextSearch:
-    """The index together with each text's attributes, so filters become id sets in FAISS."""
+    """The index with the catalogue's text attributes, so filters become id sets inside FAISS."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, catalogue: Catalogue, settings: Settings) -> None:
+        self.catalogue = catalogue
         self.encoder: Encoder = encoder_for(settings.encoder)
         self.index: VectorIndex = open_index(settings, self.encoder)
-        with store.session() as session:
-            rows = session.execute(
-                sa.select(
-                    TextEntry.id,
-                    TextEntry.org_id,
-                    TextEntry.role,
-                    TextEntry.position,
-                    Organisation.kind,
-                    Organisation.prefecture,
-                )
-                .join(Organisation, Organisation.id == TextEntry.org_id)
-                .where(TextEntry.indexed_hash.is_not(None))
-                .order_by(TextEntry.id)
-            ).all()
-        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
-        self.org_ids = np.array([r[1] for r in rows], dtype=np.int64)
-        self.roles = np.array([ROLES.index(r[2]) for r in rows], dtype=np.int8)
-        self.positions = np.array([r[3] for r in rows], dtype=np.int16)
-        self.kinds = np.array([KINDS.index(r[4]) for r in rows], dtype=np.int8)
-        self.prefectures = np.array([r[5] for r in rows], dtype=np.int8)
 
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         """The ids a filter admits (None when it admits everything)."""
-        mask = np.ones(len(self.ids), dtype=bool)
+        c = self.catalogue
+        mask = np.ones(len(c.text_ids), dtype=bool)
         if filters.roles:
-            mask &= np.isin(self.roles, [ROLES.index(r) for r in filters.roles])
+            mask &= np.isin(c.text_role, [ROLES.index(r) for r in filters.roles])
         if filters.kinds:
-            mask &= np.isin(self.kinds, [KINDS.index(k) for k in filters.kinds])
+            mask &= np.isin(c.text_kind, [KINDS.index(k) for k in filters.kinds])
         if filters.prefectures:
-            mask &= np.isin(self.prefectures, filters.prefectures)
+            mask &= np.isin(c.text_prefecture, filters.prefectures)
         if filters.exclude_orgs:
-            mask &= ~np.isin(self.org_ids, filters.exclude_orgs)
-        return None if mask.all() else self.ids[mask]
+            mask &= ~np.isin(c.text_org, filters.exclude_orgs)
+        return None if mask.all() else c.text_ids[mask]
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encoder.encode(list(texts), role="query")
 
     def search_many(
         self, queries: Sequence[str], k: int, filters: Filters = Filters()
     ) -> list[list[TextHit]]:
         """The ``k`` nearest admitted texts for each query text, best first."""
-        vectors = self.encoder.encode(list(queries), role="query")
-        return self.search_vectors(vectors, k, filters)
+        return self.search_vectors(self.encode_queries(queries), k, filters)
 
     def search_vectors(
         self, vectors: np.ndarray, k: int, filters: Filters = Filters()
@@ -107,17 +90,17 @@ class TextSearch:
         return self.search_many([query], k, filters)[0]
 
     def _hits(self, ids: np.ndarray, scores: np.ndarray) -> list[TextHit]:
-        rows = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        # An id the catalogue does not know (a store changed since indexing) is dropped.
-        known = self.ids[rows] == ids
-        ids, rows, scores = ids[known], rows[known], scores[known]
+        c = self.catalogue
+        rows = c.rows_of(ids)
+        # An id the catalogue does not know (the store changed since indexing) is dropped.
         return [
             TextHit(
-                int(text_id),
-                int(self.org_ids[row]),
-                ROLES[self.roles[row]],
-                int(self.positions[row]),
+                int(c.text_ids[row]),
+                int(c.text_org[row]),
+                ROLES[c.text_role[row]],
+                int(c.text_position[row]),
                 float(score),
             )
-            for text_id, row, score in zip(ids, rows, scores, strict=True)
+            for row, score in zip(rows, scores, strict=True)
+            if row >= 0
         ]

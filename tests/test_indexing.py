@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher import prefectures
+from matcher.catalog import Catalogue
 from matcher.indexing import index_path, refresh_index
 from matcher.search import Filters, TextSearch, region_codes
 from matcher.settings import load_settings
@@ -90,7 +91,7 @@ def searcher(fast: Musubi, sample_file: Path) -> TextSearch:
     fast("import", str(sample_file))
     _summary(fast)
     settings = load_settings({"home": str(fast.home)})
-    return TextSearch(open_store(settings), settings)
+    return TextSearch(Catalogue(open_store(settings)), settings)
 
 
 def test_filters_apply_inside_the_search(searcher: TextSearch) -> None:
