@@ -16,16 +16,9 @@ from matcher import directory, prefectures
 from matcher.importer import ImportRejected, load_records, write_records
 from matcher.models import KINDS
 from matcher.records import OrgRecord
+from matcher.render import KIND_LABELS, render_result
 from matcher.settings import SETTINGS, Settings, load_settings
 from matcher.store import Store, open_store
-
-KIND_LABELS = {
-    "municipality": "自治体",
-    "company": "企業",
-    "startup": "スタートアップ",
-    "university": "大学",
-    "research_institute": "研究機関",
-}
 
 
 class App:
@@ -292,6 +285,123 @@ def index_command(app: App, rebuild: bool, as_json: bool) -> None:
         f"{summary.reused:,} from the cache, {summary.unchanged:,} unchanged, "
         f"{summary.removed:,} removed ({summary.index_type} index, {summary.path})"
     )
+
+
+@main.group("match")
+def match_group() -> None:
+    """Ranked, explained matches: procurement, partners, joint procurement, batch."""
+
+
+def _matcher(app: App):  # noqa: ANN202
+    """The matching engine, or a clear exit when the index is missing or stale."""
+    from embeddings import EncoderUnavailableError, VectorIndexError
+    from matcher.matching import Matcher
+
+    try:
+        return Matcher(app.store, app.settings)
+    except VectorIndexError as error:
+        fail(str(error))
+    except (ValueError, EncoderUnavailableError) as error:
+        fail(f"--encoder / MUSUBI_ENCODER: {error}")
+
+
+def _emit(result, as_json: bool) -> None:  # noqa: ANN001
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_result(result))
+
+
+@match_group.command("procurement")
+@click.option("--text", help="The challenge, in Japanese or English.")
+@click.option("--org", "org_id", help="Start from this municipality's stored need instead.")
+@click.option("--need", type=int, help="Index K of the need (see `musubi show ID`); default 0.")
+@click.option(
+    "--kind", multiple=True, callback=_kind, help="Supplier kinds (default startup, company)."
+)
+@click.option("--prefecture", multiple=True, help="Only suppliers in these prefectures.")
+@click.option(
+    "--region", multiple=True, help="Only suppliers in these regional blocks (九州, Kanto …)."
+)
+@click.option(
+    "--budget", "budget_jpy", type=click.IntRange(0), help="Budget in yen (text queries)."
+)
+@click.option("--trial-order/--no-trial-order", default=None, help="Trial orders allowed.")
+@click.option("--prefer", type=click.Choice(["near", "far"]), help="Favour suppliers near or far.")
+@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def procurement_command(app: App, **options: Any) -> None:
+    """Startups and companies whose offers solve a challenge, with procurement routes."""
+    from matcher.matching import MatchError
+    from matcher.procurement import ProcurementQuery, procurement
+
+    as_json = options.pop("as_json")
+    kinds = options.pop("kind") or ("startup", "company")
+    query = ProcurementQuery(
+        text=options["text"],
+        org=options["org_id"],
+        need=options["need"],
+        kinds=tuple(kinds),
+        prefectures=tuple(options["prefecture"]),
+        regions=tuple(options["region"]),
+        budget_jpy=options["budget_jpy"],
+        trial_order=options["trial_order"],
+        prefer=options["prefer"],
+        top=options["top"],
+    )
+    try:
+        result = procurement(_matcher(app), query)
+    except MatchError as error:
+        fail(str(error))
+    _emit(result, as_json)
+
+
+@match_group.command("partners")
+@click.option("--org", "org_id", required=True, help="The organisation looking for partners.")
+@click.option("--same-prefecture", is_flag=True, help="Allow partners in its own prefecture.")
+@click.option("--same-kind", is_flag=True, help="Allow partners of its own sector.")
+@click.option("--include-known", is_flag=True, help="Rank past partners among new ones.")
+@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def partners_command(
+    app: App,
+    org_id: str,
+    same_prefecture: bool,
+    same_kind: bool,
+    include_known: bool,
+    top: int,
+    as_json: bool,
+) -> None:
+    """Partners of another sector and prefecture where both sides gain (reciprocal)."""
+    from matcher.matching import MatchError
+    from matcher.partners import PartnersQuery, partners
+
+    query = PartnersQuery(org_id, same_prefecture, same_kind, include_known, top)
+    try:
+        result = partners(_matcher(app), query)
+    except MatchError as error:
+        fail(str(error))
+    _emit(result, as_json)
+
+
+@match_group.command("joint")
+@click.option("--org", "org_id", required=True, help="The municipality.")
+@click.option("--need", type=int, help="Index K of its need; default: all its needs.")
+@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def joint_command(app: App, org_id: str, need: int | None, top: int, as_json: bool) -> None:
+    """Municipalities in other prefectures with the same challenge, for joint procurement."""
+    from matcher.joint import JointQuery, joint
+    from matcher.matching import MatchError
+
+    try:
+        result = joint(_matcher(app), JointQuery(org_id, need, top))
+    except MatchError as error:
+        fail(str(error))
+    _emit(result, as_json)
 
 
 @main.command("settings")

@@ -62,6 +62,18 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "candidate_pool",
+        200,
+        "Texts fetched from the index per query before features, scoring and diversification.",
+        int,
+    ),
+    Setting(
+        "joint_threshold",
+        0.6,
+        "Similarity above which another municipality's need counts as the same challenge.",
+        float,
+    ),
+    Setting(
         "max_import_errors",
         50,
         "How many import errors are listed before the rest are summarised as a count.",

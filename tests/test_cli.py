@@ -63,3 +63,19 @@ def test_settings_shows_effective_values(loaded: Musubi) -> None:
 def test_empty_store(musubi_sqlite: Musubi) -> None:
     assert musubi_sqlite("list").stdout == ""
     assert json.loads(musubi_sqlite("stats", "--json").stdout)["total"] == 0
+
+
+def test_demo_builds_and_imports_the_seed_corpus(musubi_sqlite: Musubi) -> None:
+    result = musubi_sqlite("demo", "--size", "300")
+    assert result.exit_code == 0, result.output
+    counts = json.loads(musubi_sqlite("stats", "--json").stdout)
+    assert counts["total"] == 300
+    assert set(counts["by_kind"]) == {
+        "municipality",
+        "company",
+        "startup",
+        "university",
+        "research_institute",
+    }
+    exported = musubi_sqlite("export").stdout.splitlines()
+    assert len(exported) == 300 and json.loads(exported[0])["id"] == "mu-00001"

@@ -1,0 +1,120 @@
+"""Joint procurement: municipalities in other prefectures with the same challenge (共同調達)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from matcher import terms
+from matcher.matching import Matcher, MatchError, check_top, place_facts, proximity
+from matcher.ranking import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
+from matcher.search import Filters
+
+FEATURES = {
+    "need_fit": 1.0,  # cosine of the best pair of needs
+    "term_coverage": 0.5,  # share of the asking need's key terms found in the other need
+    "proximity": 0.08,  # nearer partners are easier to buy with, but any region will do
+    "budget_fit": 0.05,  # similar budgets make a joint tender simpler
+}
+
+
+@dataclass(frozen=True)
+class JointQuery:
+    org: str
+    need: int | None = None
+    top: int = 10
+
+    def to_json(self) -> dict:
+        return {"mode": "joint", **{k: v for k, v in asdict(self).items() if v is not None}}
+
+
+def joint(m: Matcher, q: JointQuery) -> MatchResult:
+    """Municipalities elsewhere whose needs match this municipality's need (or needs)."""
+    check_top(q.top)
+    origin = m.org(q.org)
+    if origin.kind != "municipality":
+        raise MatchError(
+            f"{q.org} is a {origin.kind}: joint procurement starts from a municipality"
+        )
+    if not origin.needs:
+        raise MatchError(f"{q.org} ({origin.name}) has no needs to share with other municipalities")
+    if q.need is not None and not 0 <= q.need < len(origin.needs):
+        raise MatchError(
+            f"--need {q.need} is out of range: {q.org} has needs 0–{len(origin.needs) - 1}"
+        )
+    positions = [q.need] if q.need is not None else list(range(len(origin.needs)))
+    need_ids = [origin.text_ids["need"][k] for k in positions]
+    own = m.vectors(need_ids)
+    others = tuple(c for c in range(1, 48) if c != origin.prefecture)
+    filters = Filters(
+        roles=("need",), kinds=("municipality",), prefectures=others, exclude_orgs=(origin.id,)
+    )
+    pool = [c.org for c in m.candidates(own, filters, limit=max(60, 5 * q.top))]
+    if not pool:
+        return MatchResult(q.to_json(), (), note="no municipality in another prefecture has needs")
+    rows, links, vectors = [], [], []
+    for org in pool:
+        theirs = m.vectors(list(org.text_ids.get("need", ())))
+        sims = own @ theirs.T
+        i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        mine, other = origin.needs[positions[i]], org.needs[j]
+        my_text, their_text = origin.text("need", positions[i]), org.text("need", int(j))
+        my_terms = terms.key_terms(my_text)
+        shared = terms.shared(my_terms, their_text)
+        rows.append(
+            {
+                "need_fit": max(float(sims[i, j]), 0.0),
+                "term_coverage": terms.coverage(my_terms, their_text, {}),
+                "proximity": proximity(origin.prefecture, org.prefecture),
+                "budget_fit": _budget_fit(mine.budget_jpy, other.budget_jpy),
+            }
+        )
+        links.append(
+            Link(
+                "need↔need",
+                "origin",
+                origin.ext_id,
+                mine.title,
+                org.ext_id,
+                other.title,
+                float(sims[i, j]),
+                shared,
+            )
+        )
+        vectors.append(theirs[j])
+    scorer = LinearScorer(FEATURES)
+    X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
+    scores = scorer.decision_function(X)
+    contributions = scorer.contributions(X)
+    groups = [(f"pref:{org.prefecture}",) for org in pool]
+    order = mmr(scores, np.vstack(vectors), groups, q.top, lambda_=0.9)
+    results = []
+    for i in order:
+        org = pool[i]
+        other_need = org.needs[[n.title for n in org.needs].index(links[i].target)]
+        explanation = Explanation(
+            features=dict(rows[i]),
+            contributions={
+                f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
+            },
+            links=(links[i],),
+            shared_terms=links[i].shared_terms,
+            facts={
+                **place_facts(origin.prefecture, org.prefecture),
+                "their_budget_jpy": other_need.budget_jpy,
+                "their_trial_order": other_need.trial_order,
+            },
+        )
+        results.append(
+            ScoredMatch(
+                org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
+            )
+        )
+    return MatchResult(q.to_json(), tuple(results))
+
+
+def _budget_fit(a: int | None, b: int | None) -> float:
+    if not a or not b:
+        return 0.5
+    return min(a, b) / max(a, b)

@@ -1,0 +1,115 @@
+"""Matching engine: what every match mode shares — the catalogue, the index, vectors, errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from embeddings import normalise_text
+from matcher import prefectures
+from matcher.catalog import Catalogue, OrgFacts
+from matcher.search import Filters, TextHit, TextSearch
+from matcher.settings import Settings
+from matcher.store import Store
+
+MAX_TOP = 100
+SECTORS = {
+    "municipality": "government",
+    "company": "industry",
+    "startup": "industry",
+    "university": "academia",
+    "research_institute": "academia",
+}
+
+
+class MatchError(ValueError):
+    """A query that cannot be answered as asked; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An organisation found by retrieval, with its best hit (the text that brought it in)."""
+
+    org: OrgFacts
+    best: TextHit
+
+
+class Matcher:
+    """Loads the catalogue and the index once; the match modes are functions over it."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.catalogue = Catalogue(store)
+        self.search = TextSearch(self.catalogue, settings)
+
+    def org(self, ext_id: str) -> OrgFacts:
+        try:
+            return self.catalogue.by_ext_id[ext_id]
+        except KeyError:
+            raise MatchError(
+                f"no organisation with id {ext_id!r}; `musubi list` shows the ids"
+            ) from None
+
+    def vectors(self, text_ids: list[int] | tuple[int, ...]) -> np.ndarray:
+        """Stored unit vectors of ``text_ids``, array of shape (len(text_ids), dim)."""
+        return self.search.index._vectors(np.asarray(text_ids, dtype=np.int64))
+
+    def query_vector(self, text: str) -> np.ndarray:
+        return self.search.encode_queries([text])[0]
+
+    def candidates(
+        self, vectors: np.ndarray, filters: Filters, limit: int, pool: int | None = None
+    ) -> list[Candidate]:
+        """Up to ``limit`` organisations whose texts are nearest to any of ``vectors``."""
+        pool = pool or max(self.settings.candidate_pool, limit * 3)
+        best: dict[int, TextHit] = {}
+        for hits in self.search.search_vectors(np.atleast_2d(vectors), pool, filters):
+            for hit in hits:
+                if hit.org_id not in best or hit.score > best[hit.org_id].score:
+                    best[hit.org_id] = hit
+        ranked = sorted(best.values(), key=lambda h: -h.score)[:limit]
+        return [Candidate(self.catalogue.orgs[h.org_id], h) for h in ranked]
+
+
+def check_text(text: str | None, what: str = "--text") -> str:
+    if text is None or not normalise_text(text):
+        raise MatchError(f"{what} is empty: describe the challenge, e.g. 独居高齢者の見守り")
+    return text
+
+
+def check_top(top: int) -> int:
+    if not 1 <= top <= MAX_TOP:
+        raise MatchError(f"--top {top} is out of range: ask for 1 to {MAX_TOP} results")
+    return top
+
+
+def resolve_places(
+    prefecture_values: tuple[str, ...] = (), regions: tuple[str, ...] = ()
+) -> tuple[int, ...]:
+    """Prefecture codes from names in any spelling and regional blocks; MatchError if unknown."""
+    try:
+        codes = [prefectures.resolve(v) for v in prefecture_values]
+        for region in regions:
+            codes.extend(prefectures.resolve_region(region).codes)
+    except ValueError as error:
+        raise MatchError(str(error)) from None
+    return tuple(sorted(set(codes)))
+
+
+def proximity(a: int, b: int) -> float:
+    """1 for the same prefecture, falling linearly to 0 at 1,500 km (about Tokyo–Naha)."""
+    return max(0.0, 1.0 - prefectures.distance_km(a, b) / 1500.0)
+
+
+def place_facts(origin: int | None, other: int) -> dict:
+    facts = {"prefecture": prefectures.name(other), "region": prefectures.region_of(other).kanji}
+    if origin is not None:
+        facts.update(
+            same_prefecture=origin == other,
+            same_region=prefectures.region_of(origin).key == prefectures.region_of(other).key,
+            neighbours=prefectures.are_neighbours(origin, other),
+            distance_km=round(prefectures.distance_km(origin, other)),
+        )
+    return facts

@@ -1,0 +1,182 @@
+"""Partner matches: two-sided, cross-sector, cross-prefecture — what each side gains."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from matcher import prefectures, terms
+from matcher.catalog import OrgFacts
+from matcher.matching import SECTORS, Candidate, Matcher, check_top, place_facts
+from matcher.models import KINDS
+from matcher.ranking import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
+from matcher.search import Filters
+
+FEATURES = {
+    "reciprocal_fit": 1.0,  # harmonic mean of what each side gains
+    "gain_origin": 0.25,  # the asking organisation's needs met by the partner's offers
+    "gain_candidate": 0.25,  # the partner's needs met by the asking organisation's offers
+    "term_coverage": 0.4,  # key terms of each side's needs found in the other's offers
+    "novelty": 0.1,  # 1 when the two have not worked together before
+}
+# Without needs (or offers) a side's gain is read from its profile, at a discount: a partner
+# that states what it wants is a surer match than one we guess for.
+PROFILE_DISCOUNT = 0.8
+# Companies and startups count as different sectors when their profiles are this far apart.
+INDUSTRY_DISTANCE = 0.55
+
+
+@dataclass(frozen=True)
+class PartnersQuery:
+    org: str
+    same_prefecture: bool = False
+    same_kind: bool = False
+    include_known: bool = False  # rank past partners among new ones instead of after them
+    top: int = 10
+
+    def to_json(self) -> dict:
+        return {"mode": "partners", **asdict(self)}
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One organisation's texts: ids and unit vectors of its needs, offers and profile."""
+
+    org: OrgFacts
+    needs: np.ndarray
+    offers: np.ndarray
+    profile: np.ndarray
+
+
+def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
+    """Organisations of another sector and prefecture where both sides gain."""
+    check_top(q.top)
+    origin = m.org(q.org)
+    a = _side(m, origin)
+    others = tuple(c for c in range(1, 48) if q.same_prefecture or c != origin.prefecture)
+    sector = SECTORS[origin.kind]
+    # Other sectors are searched directly; industry also meets industry of another trade.
+    kinds = tuple(k for k in KINDS if q.same_kind or SECTORS[k] != sector or sector == "industry")
+    limit = max(80, 8 * q.top)
+    found: dict[int, Candidate] = {}
+    for vectors, roles in (
+        (a.needs, ("offer", "profile")),
+        (a.offers, ("need", "profile")),
+        (a.profile[None, :], ("profile",)),
+    ):
+        if not len(vectors):
+            continue
+        filters = Filters(roles=roles, kinds=kinds, prefectures=others, exclude_orgs=(origin.id,))
+        for c in m.candidates(vectors, filters, limit=limit):
+            if c.org.id not in found or c.best.score > found[c.org.id].best.score:
+                found[c.org.id] = c
+    ranked = sorted(found.values(), key=lambda c: -c.best.score)
+    pool = [c.org for c in ranked if q.same_kind or _cross_sector(m, origin, c.org, a.profile)][
+        :limit
+    ]
+    if not pool:
+        where = "in other prefectures" if not q.same_prefecture else "anywhere"
+        return MatchResult(
+            q.to_json(),
+            (),
+            note=f"no organisation of another sector {where}; try --same-kind or --same-prefecture",
+        )
+    sides = [_side(m, org) for org in pool]
+    rows, links = [], []
+    for b in sides:
+        gain_a, link_a, cover_a = _gain(a, b, gains="origin")
+        gain_b, link_b, cover_b = _gain(b, a, gains="candidate")
+        reciprocal = 2 * gain_a * gain_b / (gain_a + gain_b) if gain_a + gain_b > 0 else 0.0
+        known = b.org.ext_id in origin.collaborations or origin.ext_id in b.org.collaborations
+        rows.append(
+            {
+                "reciprocal_fit": reciprocal,
+                "gain_origin": gain_a,
+                "gain_candidate": gain_b,
+                "term_coverage": (cover_a + cover_b) / 2,
+                "novelty": 0.0 if known else 1.0,
+            }
+        )
+        links.append((link_a, link_b))
+    scorer = LinearScorer(FEATURES)
+    X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
+    scores = scorer.decision_function(X)
+    contributions = scorer.contributions(X)
+    groups = [(f"pref:{b.org.prefecture}", f"kind:{b.org.kind}") for b in sides]
+    order = mmr(scores, np.vstack([b.profile for b in sides]), groups, len(sides), lambda_=0.85)
+    if not q.include_known:
+        # New combinations first (新結合); past partners keep their order after them.
+        order = [i for i in order if rows[i]["novelty"]] + [
+            i for i in order if not rows[i]["novelty"]
+        ]
+    results = []
+    for i in order[: q.top]:
+        b = sides[i].org
+        shared = tuple(dict.fromkeys(t for lk in links[i] for t in lk.shared_terms))
+        explanation = Explanation(
+            features=dict(rows[i]),
+            contributions={
+                f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
+            },
+            links=links[i],
+            shared_terms=shared,
+            facts={
+                **place_facts(origin.prefecture, b.prefecture),
+                "sector": SECTORS[b.kind],
+                "origin_sector": SECTORS[origin.kind],
+                "origin_prefecture": prefectures.name(origin.prefecture),
+            },
+            flags=() if rows[i]["novelty"] else ("collaborated_before",),
+        )
+        results.append(
+            ScoredMatch(b.ext_id, b.name, b.kind, b.prefecture, float(scores[i]), explanation)
+        )
+    return MatchResult(q.to_json(), tuple(results))
+
+
+def _side(m: Matcher, org: OrgFacts) -> _Side:
+    ids = org.text_ids
+    vectors = m.vectors([*ids.get("need", ()), *ids.get("offer", ()), ids["profile"][0]])
+    n_needs, n_offers = len(ids.get("need", ())), len(ids.get("offer", ()))
+    return _Side(org, vectors[:n_needs], vectors[n_needs : n_needs + n_offers], vectors[-1])
+
+
+def _gain(taker: _Side, giver: _Side, gains: str) -> tuple[float, Link, float]:
+    """How well ``giver``'s offers meet ``taker``'s needs: best pair cosine, that pair, and
+    the share of the need's key terms found in the offer."""
+    needs, need_role = (
+        (taker.needs, "need") if len(taker.needs) else (taker.profile[None], "profile")
+    )
+    offers, offer_role = (
+        (giver.offers, "offer") if len(giver.offers) else (giver.profile[None], "profile")
+    )
+    sims = needs @ offers.T
+    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    value = max(float(sims[i, j]), 0.0)
+    if need_role == "profile" or offer_role == "profile":
+        value *= PROFILE_DISCOUNT
+    need_text = taker.org.text(need_role, int(i))
+    offer_text = giver.org.text(offer_role, int(j))
+    need_terms = terms.key_terms(need_text)
+    shared = terms.shared(need_terms, offer_text)
+    link = Link(
+        "need→offer",
+        gains,
+        taker.org.ext_id,
+        taker.org.title(need_role, int(i)),
+        giver.org.ext_id,
+        giver.org.title(offer_role, int(j)),
+        value,
+        shared,
+    )
+    return value, link, terms.coverage(need_terms, offer_text, {})
+
+
+def _cross_sector(m: Matcher, a: OrgFacts, b: OrgFacts, a_profile: np.ndarray) -> bool:
+    if SECTORS[a.kind] != SECTORS[b.kind]:
+        return True
+    if SECTORS[a.kind] != "industry":
+        return False
+    b_profile = m.vectors([b.text_ids["profile"][0]])[0]
+    return float(a_profile @ b_profile) < INDUSTRY_DISTANCE

@@ -1,0 +1,296 @@
+"""Procurement matches: suppliers whose offers solve a municipality's challenge, with routes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from matcher import terms
+from matcher.catalog import OrgFacts
+from matcher.matching import (
+    Matcher,
+    MatchError,
+    check_text,
+    check_top,
+    place_facts,
+    proximity,
+    resolve_places,
+)
+from matcher.models import KINDS
+from matcher.ranking import (
+    Explanation,
+    LinearScorer,
+    Link,
+    MatchResult,
+    RouteHint,
+    ScoredMatch,
+    family,
+    mmr,
+)
+from matcher.search import Filters
+
+FEATURES = {
+    "offer_fit": 1.0,  # cosine of the challenge with the supplier's best offer
+    "profile_fit": 0.35,  # cosine with the supplier's profile
+    "term_coverage": 0.6,  # share of the challenge's key terms found in that offer
+    "track_record": 0.08,  # past contracts with public bodies
+    "certified": 0.04,  # J-Startup and similar selections
+    "size_fit": 0.06,  # budget and trial order against the supplier's size
+    "proximity": 0.0,  # set by prefer="near" (positive) or "far" (negative)
+}
+TRIAL_ORDER_MAX_JPY = 10_000_000
+NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
+NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
+
+
+@dataclass(frozen=True)
+class ProcurementQuery:
+    text: str | None = None
+    org: str | None = None
+    need: int | None = None
+    kinds: tuple[str, ...] = ("startup", "company")
+    prefectures: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    budget_jpy: int | None = None
+    trial_order: bool | None = None
+    prefer: str | None = None  # "near" or "far": weigh distance from the municipality
+    top: int = 10
+
+    def to_json(self) -> dict:
+        return {
+            "mode": "procurement",
+            **{k: v for k, v in asdict(self).items() if v not in (None, ())},
+        }
+
+
+def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
+    """Rank startups and companies for a challenge given as text or as a stored need."""
+    check_top(q.top)
+    bad = [k for k in q.kinds if k not in KINDS]
+    if bad:
+        raise MatchError(f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}")
+    if q.prefer not in (None, "near", "far"):
+        raise MatchError(f"prefer={q.prefer!r}: use near or far")
+    origin, text, budget, trial = _challenge(m, q)
+    codes = resolve_places(q.prefectures, q.regions)
+    filters = Filters(
+        roles=("offer", "profile"),
+        kinds=q.kinds,
+        prefectures=codes,
+        exclude_orgs=(origin.id,) if origin else (),
+    )
+    vector = m.query_vector(text)
+    pool = m.candidates(vector, filters, limit=max(60, 5 * q.top))
+    if not pool:
+        return MatchResult(q.to_json(), (), note=_empty_note(q, codes))
+
+    query_terms = terms.key_terms(text)
+    offers = [(c.org, list(c.org.text_ids.get("offer", ()))) for c in pool]
+    all_offer_ids = [i for _, ids in offers for i in ids]
+    offer_vectors = m.vectors(all_offer_ids) if all_offer_ids else np.zeros((0, len(vector)))
+    profile_vectors = m.vectors([c.org.text_ids["profile"][0] for c in pool])
+    offer_sims = offer_vectors @ vector
+    profile_sims = profile_vectors @ vector
+
+    rows, best_offers, docs, start = [], [], [], 0
+    for org, ids in offers:
+        sims = offer_sims[start : start + len(ids)]
+        start += len(ids)
+        best = int(np.argmax(sims)) if len(ids) else None
+        best_offers.append((best, float(sims[best]) if best is not None else 0.0))
+        docs.append(org.text("offer", best) if best is not None else org.text("profile", 0))
+    idf = _pool_idf(query_terms, docs)
+    for (org, _), (_, offer_sim), profile_sim, doc in zip(
+        offers, best_offers, profile_sims, docs, strict=True
+    ):
+        rows.append(
+            {
+                "offer_fit": max(offer_sim, 0.0),
+                "profile_fit": max(float(profile_sim), 0.0),
+                "term_coverage": terms.coverage(query_terms, doc + " " + " ".join(org.tags), idf),
+                "track_record": min(1.0, math.log1p(org.public_sector_record) / math.log1p(20)),
+                "certified": 1.0 if any("J-Startup" in c for c in org.certifications) else 0.0,
+                "size_fit": size_fit(budget, trial, org),
+                "proximity": proximity(origin.prefecture, org.prefecture) if origin else 0.0,
+            }
+        )
+    weights = dict(FEATURES)
+    if q.prefer and origin:
+        weights["proximity"] = 0.15 if q.prefer == "near" else -0.15
+    scorer = LinearScorer(weights)
+    X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
+    scores = scorer.decision_function(X)
+    contributions = scorer.contributions(X)
+
+    unit = np.array([_unit(v) for v in _mmr_vectors(m, pool, best_offers, offer_vectors, offers)])
+    groups = [(f"pref:{c.org.prefecture}", f"family:{family(c.org.name)}") for c in pool]
+    order = mmr(scores, unit, groups, q.top)
+
+    joint = _joint_partners(m, vector, origin)
+    results = []
+    for i in order:
+        org = pool[i].org
+        best, sim = best_offers[i]
+        offer_title = org.title("offer", best) if best is not None else org.name
+        shared = terms.shared(query_terms, docs[i])
+        need_title = origin.needs[q.need or 0].title if origin else _excerpt(text)
+        explanation = Explanation(
+            features={f: float(rows[i][f]) for f in scorer.feature_names},
+            contributions={
+                f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
+            },
+            links=(
+                Link(
+                    "need→offer",
+                    "query" if not origin else "origin",
+                    origin.ext_id if origin else None,
+                    need_title,
+                    org.ext_id,
+                    offer_title,
+                    sim,
+                    shared,
+                ),
+            ),
+            shared_terms=shared,
+            facts={
+                **place_facts(origin.prefecture if origin else None, org.prefecture),
+                "employees": org.employees,
+                "public_sector_record": org.public_sector_record,
+                "certifications": list(org.certifications),
+            },
+            route_hints=route_hints(org, budget, trial, joint),
+        )
+        results.append(
+            ScoredMatch(
+                org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
+            )
+        )
+    return MatchResult(q.to_json(), tuple(results))
+
+
+def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, int | None, bool]:
+    """The challenge text and its budget facts, from --text or from a stored need."""
+    if q.org is None:
+        if q.need is not None:
+            raise MatchError("--need needs --org: the need is one of that organisation's needs")
+        return None, check_text(q.text), q.budget_jpy, bool(q.trial_order)
+    if q.text:
+        raise MatchError("give either --text or --org/--need, not both")
+    origin = m.org(q.org)
+    if not origin.needs:
+        raise MatchError(f"{q.org} ({origin.name}) has no needs to match; give --text instead")
+    k = 0 if q.need is None else q.need
+    if not 0 <= k < len(origin.needs):
+        raise MatchError(
+            f"--need {k} is out of range: {q.org} has needs 0–{len(origin.needs) - 1} "
+            f"(`musubi show {q.org}` lists them)"
+        )
+    need = origin.needs[k]
+    budget = q.budget_jpy if q.budget_jpy is not None else need.budget_jpy
+    trial = q.trial_order if q.trial_order is not None else need.trial_order
+    return origin, origin.text("need", k), budget, bool(trial)
+
+
+def size_fit(budget: int | None, trial: bool, org: OrgFacts) -> float:
+    """How well the supplier's size suits the budget: small orders to small firms, and back.
+
+    A budget of about ¥1M per employee-decade is the sweet spot; unknown facts are neutral.
+    """
+    if budget is None or org.employees is None:
+        return 0.5
+    fit = math.exp(-abs(math.log10(max(budget, 1) / 1e6) - math.log10(max(org.employees, 1)) / 2))
+    if trial and budget <= TRIAL_ORDER_MAX_JPY and org.kind == "startup":
+        fit = max(fit, 0.8)
+    return round(fit, 4)
+
+
+def route_hints(
+    org: OrgFacts, budget: int | None, trial: bool, joint: tuple[str, ...]
+) -> tuple[RouteHint, ...]:
+    hints = []
+    if trial and (budget is None or budget <= TRIAL_ORDER_MAX_JPY):
+        amount = f"予算{budget:,}円" if budget is not None else "予算未定"
+        hints.append(
+            RouteHint(
+                "trial_order",
+                "トライアル発注",
+                f"課題がトライアル発注を可としており、{amount}は試行導入の規模"
+                f"(上限の目安 {TRIAL_ORDER_MAX_JPY:,}円)",
+            )
+        )
+    certified = [c for c in org.certifications if any(n in c for n in NEGOTIATED)]
+    if certified:
+        hints.append(
+            RouteHint(
+                "negotiated_contract",
+                "随意契約",
+                f"{org.name}は「{certified[0]}」を受けており、認定商品の随意契約が可能",
+                NEGOTIATED_BASIS,
+            )
+        )
+    if joint:
+        hints.append(
+            RouteHint(
+                "joint_procurement",
+                "共同調達",
+                f"同じ課題を持つ他の自治体が{len(joint)}件あり、共同で調達できる可能性",
+                municipalities=joint,
+            )
+        )
+    return tuple(hints)
+
+
+def _joint_partners(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> tuple[str, ...]:
+    """Municipalities elsewhere whose needs are close to this challenge (for 共同調達)."""
+    filters = Filters(
+        roles=("need",),
+        kinds=("municipality",),
+        exclude_orgs=(origin.id,) if origin else (),
+    )
+    found = m.candidates(vector, filters, limit=3, pool=30)
+    threshold = m.settings.joint_threshold
+    return tuple(
+        c.org.ext_id
+        for c in found
+        if c.best.score >= threshold and (origin is None or c.org.prefecture != origin.prefecture)
+    )
+
+
+def _pool_idf(query_terms: tuple[str, ...], docs: list[str]) -> dict[str, float]:
+    n = len(docs)
+    return {t: math.log((n + 1) / (sum(t in d for d in docs) + 0.5)) for t in query_terms}
+
+
+def _mmr_vectors(m, pool, best_offers, offer_vectors, offers):  # noqa: ANN001, ANN202
+    """Each candidate's best-offer vector (its profile's when it has no offers)."""
+    out, start = [], 0
+    for c, (best, _), (_, ids) in zip(pool, best_offers, offers, strict=True):
+        if best is None:
+            out.append(m.vectors([c.org.text_ids["profile"][0]])[0])
+        else:
+            out.append(offer_vectors[start + best])
+        start += len(ids)
+    return out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _empty_note(q: ProcurementQuery, codes: tuple[int, ...]) -> str:
+    parts = [f"kinds {', '.join(q.kinds)}"]
+    if codes:
+        parts.append(f"{len(codes)} prefecture(s)")
+    return (
+        "no candidates: no indexed organisation matches "
+        + " in ".join(parts)
+        + "; widen --prefecture/--region or --kind, or run `musubi index`"
+    )

@@ -1,0 +1,185 @@
+"""Ranking: named features → a linear scorer → MMR diversification → explanations as data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from matcher import prefectures
+
+
+@dataclass(frozen=True)
+class Link:
+    """Evidence tying two parties: a need (or the query) and the text that meets or shares it.
+
+    ``relation`` is "need→offer" (the target's offer meets the source's need) or "need↔need"
+    (the same challenge on both sides); ``gains`` says who benefits: "query", "origin" (the
+    organisation asking) or "candidate" (the one proposed).
+    """
+
+    relation: str
+    gains: str
+    source_org: str | None
+    source: str
+    target_org: str
+    target: str
+    similarity: float
+    shared_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouteHint:
+    """A procurement route a municipality could take with this supplier, and why."""
+
+    route: str  # trial_order | negotiated_contract | joint_procurement
+    label: str
+    reason: str
+    basis: str | None = None
+    municipalities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why an item ranks where it does: feature values, their contributions, the evidence."""
+
+    features: dict[str, float]
+    contributions: dict[str, float]
+    links: tuple[Link, ...] = ()
+    shared_terms: tuple[str, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)
+    route_hints: tuple[RouteHint, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["features"] = {k: round(v, 4) for k, v in self.features.items()}
+        data["contributions"] = {k: round(v, 4) for k, v in self.contributions.items()}
+        for link in data["links"]:
+            link["similarity"] = round(link["similarity"], 4)
+        return data
+
+
+@dataclass(frozen=True)
+class ScoredMatch:
+    id: str
+    name: str
+    kind: str
+    prefecture: int
+    score: float
+    explanation: Explanation
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "prefecture": prefectures.name(self.prefecture),
+            "score": round(self.score, 4),
+            "explanation": self.explanation.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    query: dict[str, Any]
+    results: tuple[ScoredMatch, ...]
+    note: str | None = None  # why the list is empty or short, in words a user can act on
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "query": self.query,
+            "results": [r.to_json() for r in self.results],
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+class LinearScorer:
+    """Score = Σ weight × feature, following scikit-learn's estimator conventions.
+
+    ``weights`` are the configured defaults; ``fit`` learns ``coef_`` from labelled pairs
+    (e.g. coordinators' accept/reject decisions) and then takes precedence.
+    """
+
+    def __init__(self, weights: Mapping[str, float], C: float = 1.0) -> None:  # noqa: N803
+        self.weights = weights
+        self.C = C
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(self.weights)
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> LinearScorer:  # noqa: N803
+        """Learn weights from X of shape (n_pairs, n_features) and binary labels y (n_pairs,)."""
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=self.C, max_iter=1000).fit(X, y)
+        self.coef_ = model.coef_[0].astype(np.float64)
+        return self
+
+    @property
+    def _coef(self) -> np.ndarray:
+        coef = getattr(self, "coef_", None)
+        return coef if coef is not None else np.array(list(self.weights.values()), dtype=float)
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
+        """Per-feature contributions, array of shape (n_candidates, n_features)."""
+        return np.asarray(X, dtype=float) * self._coef
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
+        """Scores, array of shape (n_candidates,)."""
+        return self.contributions(X).sum(axis=1)
+
+
+_LEGAL_FORMS = re.compile(
+    r"(株式会社|有限会社|合同会社|一般社団法人|公益財団法人|一般財団法人|国立研究開発法人|"
+    r"地方独立行政法人|\(株\)|㈱)"
+)
+_BRANCH = re.compile(r"\s*(\S+(支社|支店|営業所|事業所|研究所|センター|キャンパス))$")
+
+
+def family(name: str) -> str:
+    """Supplier family: the name without legal form or branch (北星精機 札幌支社 → 北星精機)."""
+    stem = _LEGAL_FORMS.sub("", name).strip()
+    return _BRANCH.sub("", stem).strip() or stem
+
+
+def mmr(
+    scores: np.ndarray,
+    vectors: np.ndarray,
+    groups: Sequence[Sequence[str]],
+    k: int,
+    lambda_: float = 0.8,
+    group_penalty: float = 0.35,
+) -> list[int]:
+    """Maximal marginal relevance: pick ``k`` indices, trading score against redundancy.
+
+    Redundancy with the picked items is the larger of the cosine of ``vectors`` (unit rows)
+    and ``group_penalty`` per shared group label (prefecture, supplier family), so one theme,
+    one family or one prefecture cannot fill the list.
+    """
+    n = len(scores)
+    if n == 0 or k <= 0:
+        return []
+    scale = float(scores.max() - scores.min()) or 1.0
+    relevance = (scores - scores.min()) / scale
+    chosen: list[int] = []
+    redundancy = np.zeros(n)
+    remaining = np.ones(n, dtype=bool)
+    for _ in range(min(k, n)):
+        value = lambda_ * relevance - (1 - lambda_) * redundancy
+        value[~remaining] = -np.inf
+        best = int(np.argmax(value))
+        chosen.append(best)
+        remaining[best] = False
+        similarity = vectors @ vectors[best] if len(vectors) else np.zeros(n)
+        shared = np.array(
+            [group_penalty * len(set(groups[i]) & set(groups[best])) for i in range(n)]
+        )
+        redundancy = np.maximum(redundancy, np.maximum(similarity, shared))
+    return chosen

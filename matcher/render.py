@@ -1,0 +1,63 @@
+"""Rendering match results as text for the terminal (the web renders the same data as HTML)."""
+
+from __future__ import annotations
+
+from matcher.ranking import MatchResult
+
+KIND_LABELS = {
+    "municipality": "自治体",
+    "company": "企業",
+    "startup": "スタートアップ",
+    "university": "大学",
+    "research_institute": "研究機関",
+}
+FEATURE_LABELS = {
+    "offer_fit": "提供内容の適合",
+    "profile_fit": "プロフィールの適合",
+    "term_coverage": "キーワード一致",
+    "track_record": "公共実績",
+    "certified": "認定",
+    "size_fit": "規模・予算の適合",
+    "proximity": "距離",
+    "gain_origin": "こちらが得るもの",
+    "gain_candidate": "相手が得るもの",
+    "reciprocal_fit": "相互適合",
+    "novelty": "新しい組み合わせ",
+    "need_fit": "課題の近さ",
+}
+
+
+def render_result(result: MatchResult) -> str:
+    if not result.results:
+        return result.note or "no results"
+    lines = []
+    for rank, match in enumerate(result.results, start=1):
+        e = match.explanation
+        place = e.facts.get("prefecture", "")
+        lines.append(
+            f"{rank:>2}. {match.name}  [{KIND_LABELS[match.kind]} / {place}]  "
+            f"id={match.id}  score={match.score:.3f}"
+        )
+        for link in e.links:
+            if link.relation == "need↔need":
+                label = "同じ課題"
+            else:
+                label = {"origin": "課題", "query": "課題", "candidate": "相手の課題"}[link.gains]
+            lines.append(
+                f"      {label}「{link.source}」 ⇔ 「{link.target}」 ({link.similarity:.2f})"
+            )
+        if e.shared_terms:
+            lines.append(f"      共通語: {'、'.join(e.shared_terms[:8])}")
+        top = sorted(e.contributions.items(), key=lambda kv: -abs(kv[1]))[:3]
+        lines.append(
+            "      根拠: " + ", ".join(f"{FEATURE_LABELS.get(k, k)} {v:+.2f}" for k, v in top)
+        )
+        for hint in e.route_hints:
+            lines.append(f"      調達: {hint.label} — {hint.reason}")
+        if "distance_km" in e.facts:
+            lines.append(f"      距離: {e.facts['distance_km']} km")
+        for flag in e.flags:
+            lines.append(f"      注記: {flag}")
+    if result.note:
+        lines.append(result.note)
+    return "\n".join(lines)
