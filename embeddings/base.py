@@ -81,10 +81,19 @@ class Encoder(ABC):
     normalised texts; ``encode`` does coercion, normalisation, batching, progress and the
     final normalisation, so every encoder behaves the same at the boundary.
     Empty texts give all-zero rows (cosine 0 with everything) rather than an error.
+
+    Building an encoder and reading ``name``, ``dim`` and ``fingerprint`` must stay cheap
+    (milliseconds): encoders backed by a model read its config and digest its files, and load
+    the model on the first ``encode`` that needs it (``is_loaded`` says whether that happened).
     """
 
     name: str
     dim: int
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the heavy model behind this encoder is in memory (True when there is none)."""
+        return True
 
     @property
     def fingerprint(self) -> str:

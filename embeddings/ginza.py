@@ -8,7 +8,10 @@ import json
 import math
 import os
 import tempfile
+import threading
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +35,43 @@ def ginza_vectors_dir() -> Path:
     return candidates[-1]
 
 
+def _stored_shape(path: Path) -> tuple[int, ...] | None:
+    """Shape of the table spaCy saved with numpy.save, from the header alone (no data read)."""
+    try:
+        with path.open("rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape = np.lib.format.read_array_header_1_0(handle)[0]
+            else:
+                shape = np.lib.format.read_array_header_2_0(handle)[0]
+    except (OSError, ValueError):
+        return None
+    return shape if len(shape) == 2 else None
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    """The loaded chiVe table: key → row, rows as float32, and per-row SIF weights."""
+
+    hash: Callable[[str], int]
+    key2row: dict
+    table: np.ndarray
+    sif: np.ndarray
+
+    @classmethod
+    def load(cls, vocab_dir: Path, sif_a: float) -> _Vectors:
+        from spacy.strings import hash_string
+        from spacy.vectors import Vectors
+
+        vectors = Vectors().from_disk(str(vocab_dir))
+        table = np.ascontiguousarray(vectors.data, dtype=np.float32)
+        # Rows are in chiVe's frequency order (row 0 = の, 1 = 、): Zipf p(rank) ∝ 1 / (rank + 1).
+        ranks = np.arange(1, len(table) + 1, dtype=np.float64)
+        probability = 1.0 / (ranks * math.log(len(table) * 50))
+        sif = (sif_a / (sif_a + probability)).astype(np.float32)
+        return cls(hash_string, vectors.key2row, table, sif)
+
+
 class GinzaEncoder(Encoder):
     """Weighted mean of the chiVe vectors of a text's content words (SudachiPy, mode C).
 
@@ -45,7 +85,8 @@ class GinzaEncoder(Encoder):
       :meth:`save_state`; unseen words get the largest IDF).
 
     Texts with no known content word fall back to all known tokens; texts with none give a
-    zero vector.
+    zero vector. The vector table is read on the first encode; ``dim`` comes from its
+    header and the fingerprint from its digest, so neither loads it.
     """
 
     dim = 300
@@ -59,22 +100,17 @@ class GinzaEncoder(Encoder):
     ) -> None:
         if pooling not in POOLINGS:
             raise ValueError(f"pooling={pooling!r} is not valid; choose one of {POOLINGS}")
-        from spacy.strings import hash_string
-        from spacy.vectors import Vectors
-
+        if importlib.util.find_spec("spacy") is None:
+            raise EncoderUnavailableError("spaCy is not installed: pip install 'ja-ginza>=5.2,<6'")
         self.pooling = pooling
         self.sif_a = sif_a
         self.name = f"ginza-{pooling}"
         self._vocab_dir = ginza_vectors_dir()
-        vectors = Vectors().from_disk(str(self._vocab_dir))
-        self._hash = hash_string
-        self._key2row = vectors.key2row
-        self._table = np.ascontiguousarray(vectors.data, dtype=np.float32)
-        self.dim = self._table.shape[1]
-        # Rows are in chiVe's frequency order (row 0 = の, 1 = 、): Zipf p(rank) ∝ 1 / (rank + 1).
-        ranks = np.arange(1, len(self._table) + 1, dtype=np.float64)
-        probability = 1.0 / (ranks * math.log(len(self._table) * 50))
-        self._sif = (sif_a / (sif_a + probability)).astype(np.float32)
+        self._lock = threading.Lock()
+        self._loaded: _Vectors | None = None
+        shape = _stored_shape(self._vocab_dir / "vectors")
+        # The table's width is in the .npy header; an unreadable header means loading it now.
+        self.dim = shape[1] if shape else self._vectors.table.shape[1]
         self._tokenizer = SudachiTokenizer("C")
         self.idf_: dict[str, float] | None = None
         self._default_idf = 1.0
@@ -83,8 +119,22 @@ class GinzaEncoder(Encoder):
         if pooling == "idf" and self.idf_ is None:
             self.idf_ = {}
 
+    @property
+    def is_loaded(self) -> bool:
+        return self._loaded is not None
+
+    @property
+    def _vectors(self) -> _Vectors:
+        """The chiVe table (~2 s to read), loaded by the first encode or fit."""
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = _Vectors.load(self._vocab_dir, self.sif_a)
+        return self._loaded
+
     def _row(self, token_form: str) -> int:
-        return self._key2row.get(self._hash(token_form), -1)
+        vectors = self._vectors
+        return vectors.key2row.get(vectors.hash(token_form), -1)
 
     def _words(self, text: str) -> list[tuple[str, int]]:
         """(word, vector row) of the content words of ``text`` that have a vector."""
@@ -144,7 +194,7 @@ class GinzaEncoder(Encoder):
         if self.pooling == "mean":
             return np.ones(len(words), dtype=np.float32)
         if self.pooling == "sif":
-            return self._sif[[row for _, row in words]]
+            return self._vectors.sif[[row for _, row in words]]
         idf = self.idf_ or {}
         return np.array([idf.get(w, self._default_idf) for w, _ in words], dtype=np.float32)
 
@@ -154,7 +204,8 @@ class GinzaEncoder(Encoder):
             words = self._words(text) if text else []
             if words:
                 weights = self._weights(words)
-                out[i] = weights @ self._table[[row for _, row in words]] / max(weights.sum(), 1e-9)
+                rows = self._vectors.table[[row for _, row in words]]
+                out[i] = weights @ rows / max(weights.sum(), 1e-9)
         return out
 
 

@@ -22,7 +22,8 @@ class HybridEncoder(Encoder):
     ``parts`` are always used. ``english`` (MiniLM by default) is routed: its weight for a
     text is ``english_weight × (1 − japanese_share(text))``, so purely Japanese texts leave
     its block at zero (MiniLM cannot read Japanese and would only add noise), English texts
-    use it fully and mixed texts in proportion.
+    use it fully and mixed texts in proportion. The English encoder is only called for
+    texts routed to it, so a lazily loaded MiniLM is never loaded for a Japanese-only corpus.
     """
 
     def __init__(
@@ -48,6 +49,16 @@ class HybridEncoder(Encoder):
         if self.english is not None:
             self.dim += self.english.dim
 
+    @property
+    def is_loaded(self) -> bool:
+        """True once every component is loaded (MiniLM stays unloaded while texts are Japanese)."""
+        return all(e.is_loaded for e in self.encoders)
+
+    @property
+    def encoders(self) -> list[Encoder]:
+        """The components in vector order: the parts, then the routed English encoder."""
+        return [e for e, _ in self.parts] + ([self.english] if self.english else [])
+
     def _fingerprint_parts(self) -> str:
         parts = ";".join(f"{w:g}*[{e.fingerprint}]" for e, w in self.parts)
         english = (
@@ -58,8 +69,7 @@ class HybridEncoder(Encoder):
     def component_slices(self) -> dict[str, slice]:
         """Where each component's block sits in the vector (for explanations and debugging)."""
         slices, start = {}, 0
-        encoders = [e for e, _ in self.parts] + ([self.english] if self.english else [])
-        for encoder in encoders:
+        for encoder in self.encoders:
             slices[encoder.name] = slice(start, start + encoder.dim)
             start += encoder.dim
         return slices

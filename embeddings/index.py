@@ -18,7 +18,9 @@ import numpy as np
 
 __all__ = [
     "ANN_THRESHOLD",
+    "COMPRESS_THRESHOLD",
     "FORMAT_VERSION",
+    "STORAGES",
     "INDEX_KINDS",
     "IndexCorruptError",
     "IndexMismatchError",
@@ -29,13 +31,26 @@ __all__ = [
 ]
 
 INDEX_KINDS = ("auto", "flat", "ivf", "hnsw")
+STORAGES = ("auto", "flat", "sq8", "fp16")
 FORMAT_VERSION = 1
 
-#: Above this many vectors ``kind="auto"`` switches from exact search to IVF. Measured at 940-d
-#: on 2 cores (benchmarks/bench_index.py): exact single query 1.5 ms at 10k, 18 ms at 100k.
-#: IVF was picked over HNSW because it deletes and updates in place (HNSW here rebuilds, ~34 s
-#: at 100k); HNSW reaches higher recall on hard, overlapping data — choose it with kind="hnsw".
+#: Above this many vectors ``kind="auto"`` switches from exact search to HNSW. Measured at 940-d
+#: on 2 cores (benchmarks/bench_index.py, clustered data, spread 0.3): exact single query
+#: 1.5 ms at 10k, 17 ms at 100k; HNSW ef=128 0.9 ms at recall@10 0.994 at 100k, where IVF
+#: needs nprobe > 64 (0.6 ms, recall 0.82) on the same data. Removals are tombstones.
 ANN_THRESHOLD = 20_000
+
+#: Above this many vectors ``storage="auto"`` stores 8-bit scalars (940 bytes instead of 3,760
+#: at 940-d) and ``kind="auto"`` switches to IVF: 1M vectors fit in ~0.9 GiB instead of 3.5 GiB.
+#: IVF because HNSW over SQ8 builds too slowly here (> 3 min at 100k on 2 cores).
+COMPRESS_THRESHOLD = 250_000
+
+#: Removed HNSW vectors stay in the graph as tombstones until they exceed this share of it;
+#: then the index is rebuilt from the live vectors (HNSW cannot delete in place).
+TOMBSTONE_SHARE = 0.2
+
+#: FAISS id of a tombstone: never a caller id (ids are database keys, >= 0).
+_DEAD = -1
 
 #: Filters allowing at most this many present ids are answered by exact search over just those
 #: vectors: cheaper than any ANN probe and always complete.
@@ -118,10 +133,15 @@ class VectorIndex:
     """Inner-product search over unit vectors with caller-supplied int64 ids.
 
     ``kind``: "flat" (exact, ``IndexIDMap2(IndexFlatIP)``), "ivf" (``IndexIVFFlat``, or
-    ``IndexIVFScalarQuantizer`` with ``storage="sq8"``), "hnsw" (``IndexHNSWFlat`` in an
-    ``IndexIDMap2``), or "auto": flat until ``ann_threshold`` vectors, IVF above.
-    Adding an id that is present replaces its vector; removing works for every kind
-    (HNSW cannot delete in place, so it is rebuilt from its stored vectors).
+    ``IndexIVFScalarQuantizer``), "hnsw" (``IndexHNSWFlat`` or ``IndexHNSWSQ`` in an
+    ``IndexIDMap2``), or "auto": flat until ``ann_threshold`` vectors, HNSW above, IVF-SQ8
+    above ``compress_threshold``.
+    ``storage``: "flat" (float32), "sq8" (8-bit per dimension, 4× smaller), "fp16" (2×), or
+    "auto": float32 until ``compress_threshold`` vectors, sq8 above (ANN kinds only).
+    Adding an id that is present replaces its vector; removing works for every kind.
+    HNSW cannot delete in place: removed vectors become tombstones (their FAISS id is set to
+    -1 and searches skip them) and the graph is rebuilt from the live vectors once they
+    exceed ``TOMBSTONE_SHARE`` of it.
     Filters (``allowed_ids``) run inside FAISS through ``IDSelectorBatch``; when an ANN probe
     finds fewer than k allowed neighbours it is repeated with a wider probe, and filters that
     allow few vectors are answered exactly, so a filtered search returns k hits whenever k
@@ -135,17 +155,20 @@ class VectorIndex:
         fingerprint: str,
         kind: str = "auto",
         ann_threshold: int = ANN_THRESHOLD,
-        storage: str = "flat",
+        storage: str = "auto",
+        compress_threshold: int = COMPRESS_THRESHOLD,
         nprobe: int = 16,
         hnsw_m: int = 32,
-        ef_search: int = 64,
+        ef_search: int = 128,
         ef_construction: int = 80,
         random_state: int = 0,
     ) -> None:
         if kind not in INDEX_KINDS:
             raise ValueError(f"kind={kind!r} is not valid; choose one of {', '.join(INDEX_KINDS)}")
-        if storage not in ("flat", "sq8"):
-            raise ValueError(f"storage={storage!r} is not valid; choose one of flat, sq8")
+        if storage not in STORAGES:
+            raise ValueError(
+                f"storage={storage!r} is not valid; choose one of {', '.join(STORAGES)}"
+            )
         if dim < 1:
             raise ValueError(f"dim={dim!r} must be a positive integer")
         self.dim = int(dim)
@@ -153,6 +176,7 @@ class VectorIndex:
         self.kind = kind
         self.ann_threshold = ann_threshold
         self.storage = storage
+        self.compress_threshold = compress_threshold
         self.nprobe = nprobe
         self.hnsw_m = hnsw_m
         self.ef_search = ef_search
@@ -161,6 +185,8 @@ class VectorIndex:
         self.built_at: float | None = None
         self._trained_on = 0
         self._ids = np.zeros(0, dtype=np.int64)  # sorted, unique: membership and counts
+        self._dead = 0  # HNSW tombstones still in the graph
+        self._built_storage = "flat"
         # IVF and SQ8 need training vectors, so every index starts flat and takes its kind
         # on the first add.
         self._index = self._new_index("flat", None)
@@ -177,29 +203,40 @@ class VectorIndex:
             return "hnsw"
         return "flat"
 
+    def _auto_kind(self, n: int) -> str:
+        if n <= self.ann_threshold:
+            return "flat"
+        return "ivf" if n > self.compress_threshold else "hnsw"
+
+    def _storage_for(self, n: int) -> str:
+        if self.storage != "auto":
+            return self.storage
+        return "sq8" if n > self.compress_threshold else "flat"
+
     def _new_index(self, kind: str, training: np.ndarray | None) -> faiss.Index:
         metric = faiss.METRIC_INNER_PRODUCT
+        self._dead = 0
+        n = 0 if training is None else len(training)
+        storage = self._built_storage = "flat" if kind == "flat" else self._storage_for(n)
+        quantiser = {"sq8": faiss.ScalarQuantizer.QT_8bit, "fp16": faiss.ScalarQuantizer.QT_fp16}
         if kind == "flat":
             return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
         if kind == "hnsw":
-            if self.storage == "sq8":
-                inner = faiss.IndexHNSWSQ(
-                    self.dim, faiss.ScalarQuantizer.QT_8bit, self.hnsw_m, metric
-                )
+            if storage != "flat":
+                inner = faiss.IndexHNSWSQ(self.dim, quantiser[storage], self.hnsw_m, metric)
             else:
                 inner = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, metric)
             inner.hnsw.efConstruction = self.ef_construction
             if training is not None and not inner.is_trained:
                 inner.train(training)
             return faiss.IndexIDMap2(inner)
-        n = 0 if training is None else len(training)
         # ~4·sqrt(n) lists balances probe cost against list length; FAISS wants ≥ 39 points per
         # centroid, so tiny training sets get fewer lists.
         nlist = max(1, min(int(4 * math.sqrt(max(n, 1))), n // 39 or 1))
         quantizer = faiss.IndexFlatIP(self.dim)
-        if self.storage == "sq8":
+        if storage != "flat":
             index = faiss.IndexIVFScalarQuantizer(
-                quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit, metric
+                quantizer, self.dim, nlist, quantiser[storage], metric
             )
         else:
             index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, metric)
@@ -239,7 +276,7 @@ class VectorIndex:
         vectors = self._vectors(ids)
         target = self.kind
         if target == "auto":
-            target = "ivf" if len(ids) > self.ann_threshold else "flat"
+            target = self._auto_kind(len(ids))
         self._index = self._new_index(target, vectors if target != "flat" else None)
         if len(ids):
             self._index.add_with_ids(vectors, ids)
@@ -280,10 +317,16 @@ class VectorIndex:
         self._index.add_with_ids(vectors, ids)
         self._ids = np.union1d(self._ids, ids)
         self.built_at = time.time()
-        # Grow past the threshold → go approximate; grow 4× past the IVF training → retrain.
+        # Grow past the threshold → go approximate; grow 4× past the IVF training → retrain;
+        # grow past the compression threshold → re-store compressed.
         if self.kind == "auto" and self.index_type == "flat" and len(self) > self.ann_threshold:
             self.rebuild()
         elif self.index_type == "ivf" and len(self) > 4 * max(self._trained_on, 1):
+            self.rebuild()
+        elif self.index_type != "flat" and (
+            self._storage_for(len(self)) != self._built_storage
+            or (self.kind == "auto" and self._auto_kind(len(self)) != self.index_type)
+        ):
             self.rebuild()
 
     def remove(self, ids: Iterable[int] | np.ndarray) -> int:
@@ -294,11 +337,12 @@ class VectorIndex:
             return 0
         if self.index_type == "hnsw":
             self._ids = np.setdiff1d(self._ids, ids)
-            keep = self._ids.copy()
-            vectors = self._vectors(keep)
-            self._index = self._new_index("hnsw", vectors)
-            if len(keep):
-                self._index.add_with_ids(vectors, keep)
+            id_map = faiss.rev_swig_ptr(self._index.id_map.data(), self._index.id_map.size())
+            id_map[np.isin(id_map, ids)] = _DEAD
+            self._index.construct_rev_map()
+            self._dead += len(ids)
+            if self._dead > TOMBSTONE_SHARE * self._index.ntotal:
+                self.rebuild()
         else:
             # IVF's hashtable direct map only accepts IDSelectorArray for removal.
             self._index.remove_ids(faiss.IDSelectorArray(ids))
@@ -343,16 +387,20 @@ class VectorIndex:
             return []
         selector = None
         available = len(self)
+        subset = self._ids
         if allowed_ids is not None:
             allowed = _as_ids(allowed_ids)
-            allowed = np.unique(allowed[np.isin(allowed, self._ids)])
+            allowed = subset = np.unique(allowed[np.isin(allowed, self._ids)])
             available = len(allowed)
             if available == 0:
                 empty = SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
                 return [empty for _ in queries]
             if available <= SMALL_FILTER or (self.index_type != "flat" and available <= k):
                 return self._exact_subset(queries, allowed, k)
-            selector = faiss.IDSelectorBatch(allowed)
+            selector = faiss.IDSelectorBatch(allowed)  # never holds _DEAD: tombstones excluded
+        elif self._dead:
+            dead = faiss.IDSelectorRange(_DEAD, _DEAD + 1)
+            selector = faiss.IDSelectorNot(dead)  # `dead` stays referenced until we return
         if available == 0:
             return [SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in queries]
         k_eff = min(k, available)
@@ -376,7 +424,6 @@ class VectorIndex:
                 or (self.index_type == "hnsw" and widen >= 1024)
             ):
                 # The widest probe still came up short: finish those queries exactly.
-                subset = allowed if selector is not None else self._ids
                 for query, result in zip(
                     pending, self._exact_subset(queries[pending], subset, k_eff), strict=True
                 ):
@@ -409,6 +456,9 @@ class VectorIndex:
             "index_type": self.index_type,
             "kind": self.kind,
             "storage": self.storage,
+            "built_storage": self._built_storage,
+            "compress_threshold": self.compress_threshold,
+            "tombstones": self._dead,
             "ann_threshold": self.ann_threshold,
             "nprobe": self.nprobe,
             "ef_search": self.ef_search,
@@ -496,7 +546,8 @@ class VectorIndex:
             raise IndexCorruptError(
                 f"FAISS cannot read index {path}: {error}. {_REBUILD_HINT}"
             ) from error
-        if index.d != dim or index.ntotal != meta.get("count"):
+        tombstones = int(meta.get("tombstones", 0))
+        if index.d != dim or index.ntotal != meta.get("count", 0) + tombstones:
             raise IndexCorruptError(
                 f"index {path} holds {index.ntotal} vectors of dimension {index.d}, its metadata "
                 f"says {meta.get('count')} of {meta.get('dimension')}. {_REBUILD_HINT}"
@@ -507,14 +558,18 @@ class VectorIndex:
             kind=meta.get("kind", "auto"),
             ann_threshold=meta.get("ann_threshold", ANN_THRESHOLD),
             storage=meta.get("storage", "flat"),
+            compress_threshold=meta.get("compress_threshold", COMPRESS_THRESHOLD),
             nprobe=meta.get("nprobe", 16),
             hnsw_m=meta.get("hnsw_m", 32),
             ef_search=meta.get("ef_search", 64),
         )
         self._index = index
+        self._dead = tombstones
+        self._built_storage = meta.get("built_storage", meta.get("storage", "flat"))
         self._trained_on = int(meta.get("trained_on", 0))
         self.built_at = meta.get("built_at")
-        self._ids = np.sort(_stored_ids(index))
+        stored = _stored_ids(index)
+        self._ids = np.sort(stored[stored != _DEAD])
         if isinstance(index, faiss.IndexIVF):
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
         return self

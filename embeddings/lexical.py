@@ -6,13 +6,16 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from embeddings.base import Encoder
 from embeddings.japanese import SudachiTokenizer
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import HashingVectorizer
 
 __all__ = ["ANALYZERS", "TF_WEIGHTINGS", "LexicalEncoder"]
 
@@ -68,15 +71,24 @@ class LexicalEncoder(Encoder):
         self.name = f"lexical-{analyzer}"
         self.idf_: np.ndarray | None = None
         self._words = SudachiTokenizer() if "word" in analyzer else None
-        self._hasher = HashingVectorizer(
-            analyzer=self._analyse,
-            n_features=_HASH_FEATURES,
-            alternate_sign=True,
-            norm=None,
-            dtype=np.float32,
-        )
+        self._hasher_: HashingVectorizer | None = None
         if state is not None:
             self.load_state(state)
+
+    @property
+    def _hasher(self) -> HashingVectorizer:
+        # scikit-learn takes ~0.5 s to import: pay it on the first encode, not on construction.
+        if self._hasher_ is None:
+            from sklearn.feature_extraction.text import HashingVectorizer
+
+            self._hasher_ = HashingVectorizer(
+                analyzer=self._analyse,
+                n_features=_HASH_FEATURES,
+                alternate_sign=True,
+                norm=None,
+                dtype=np.float32,
+            )
+        return self._hasher_
 
     def _analyse(self, text: str) -> list[str]:
         text = text.lower()
@@ -149,6 +161,8 @@ class LexicalEncoder(Encoder):
         return counts
 
     def _encode_batch(self, texts: list[str], role: str) -> np.ndarray:
+        import scipy.sparse as sp
+
         features = self.sparse(texts).tocoo()
         folded = sp.csr_matrix(
             (features.data, (features.row, features.col % self.dim)),

@@ -121,12 +121,47 @@ def test_approximate_agrees_with_exact(data, kind, clustered_vectors):
     assert recall >= 0.9
 
 
-def test_auto_switches_to_ivf_above_the_threshold(data):
-    index = VectorIndex(DIM, fingerprint="t", ann_threshold=1_000)
+def test_auto_goes_hnsw_then_compressed_ivf(data):
+    index = VectorIndex(DIM, fingerprint="t", ann_threshold=1_000, compress_threshold=2_000)
     index.add(IDS[:500], data[:500])
     assert index.index_type == "flat"
-    index.add(IDS[500:], data[500:])
+    index.add(IDS[500:1500], data[500:1500])
+    assert index.index_type == "hnsw" and index.metadata()["built_storage"] == "flat"
+    index.add(IDS[1500:], data[1500:])
     assert index.index_type == "ivf" and len(index) == N
+    assert index.metadata()["built_storage"] == "sq8"
+    assert isinstance(index._index, faiss.IndexIVFScalarQuantizer)
+    assert index.search(data[2500], k=1).ids[0] == IDS[2500]
+
+
+def test_hnsw_removal_leaves_tombstones_that_searches_skip(tmp_path, data):
+    index = build(data, "hnsw")
+    graph = index._index
+    assert index.remove(IDS[:100]) == 100
+    assert index._index is graph and index.metadata()["tombstones"] == 100  # not rebuilt
+    assert IDS[0] not in index and len(index) == N - 100
+    for hits in index.search_many(data[:100], k=5):
+        assert len(hits) == 5 and not set(hits.ids) & set(IDS[:100].tolist())
+    index.add(IDS[:1], data[:1])  # a removed id comes back with its vector
+    assert index.search(data[0], k=1).ids[0] == IDS[0]
+    path = index.save(tmp_path / "index.faiss")
+    loaded = VectorIndex.load(path, fingerprint="test-encoder", dim=DIM)
+    assert len(loaded) == N - 99 and loaded.metadata()["tombstones"] == 100
+    assert IDS[1] not in loaded.search(data[1], k=5).ids
+    loaded.remove(IDS[100:700])  # tombstones past TOMBSTONE_SHARE: compacted
+    assert loaded.metadata()["tombstones"] == 0 and loaded._index.ntotal == len(loaded)
+    assert loaded.search(data[800], k=1).ids[0] == IDS[800]
+
+
+@pytest.mark.parametrize("storage", ["sq8", "fp16"])
+def test_compressed_storage_keeps_neighbours(data, storage, clustered_vectors):
+    exact = build(data, "flat")
+    compressed = build(data, "hnsw", storage=storage)
+    queries = clustered_vectors(100, DIM, seed=2)
+    truth = exact.search_many(queries, 10)
+    found = compressed.search_many(queries, 10)
+    recall = np.mean([len(set(a.ids) & set(b.ids)) / 10 for a, b in zip(truth, found, strict=True)])
+    assert recall >= 0.9
 
 
 @pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
