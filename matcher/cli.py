@@ -404,6 +404,68 @@ def joint_command(app: App, org_id: str, need: int | None, top: int, as_json: bo
     _emit(result, as_json)
 
 
+@match_group.command("batch")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON result per line (the default).")
+@pass_app
+def batch_command(app: App, queries: Path, as_json: bool) -> None:
+    """Answer a JSONL file of queries in one process, one JSON result object per line.
+
+    Lines: {"qid", "mode": "procurement", "text", "kinds"?} | {"qid", "mode": "partners",
+    "org"} | {"qid", "mode": "joint", "org", "need"?}; "relevant" labels are ignored.
+    A line that cannot be answered gives {"qid", "error"} and the exit status is 2.
+    """
+    from matcher.evaluation import QueryError, read_queries, run, to_query
+    from matcher.matching import MatchError
+
+    matcher = _matcher(app)
+    failed = 0
+    try:
+        for number, line in read_queries(queries):
+            qid = line.get("qid", number)
+            try:
+                out = {"qid": qid, **run(matcher, to_query(line)).to_json()}
+            except (MatchError, TypeError, ValueError) as error:
+                failed += 1
+                out = {"qid": qid, "error": str(error)}
+                click.echo(f"musubi: line {number} ({qid}): {error}", err=True)
+            click.echo(json.dumps(out, ensure_ascii=False))
+    except QueryError as error:
+        fail(str(error))
+    if failed:
+        sys.exit(2)
+
+
+@main.command("evaluate")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def evaluate_command(app: App, queries: Path, as_json: bool) -> None:
+    """nDCG@10, recall@10 and MRR per mode: Musubi beside BM25 and dense retrieval alone."""
+    from matcher.evaluation import QueryError, evaluate
+
+    try:
+        report = evaluate(_matcher(app), queries)
+    except QueryError as error:
+        fail(str(error))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"{'mode':<12} {'system':<8} {'nDCG@10':>8} {'recall@10':>10} {'MRR':>6}  queries")
+    for mode, systems in report["modes"].items():
+        for system in ("musubi", "bm25", "dense"):
+            score = systems[system]
+            click.echo(
+                f"{mode:<12} {system:<8} {score['ndcg@10']:>8.3f} {score['recall@10']:>10.3f} "
+                f"{score['mrr']:>6.3f}  {systems['queries']}"
+            )
+        if systems["bm25"]["ndcg@10"] > 0:
+            ratio = systems["musubi"]["ndcg@10"] / systems["bm25"]["ndcg@10"]
+            click.echo(f"{'':<12} musubi/bm25 nDCG@10 = {ratio:.2f}×")
+    if report["skipped"]:
+        click.echo(f"skipped {len(report['skipped'])} line(s) without labels or of another mode")
+
+
 @main.command("settings")
 @pass_app
 def settings_command(app: App) -> None:

@@ -54,10 +54,6 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     check_top(q.top)
     origin = m.org(q.org)
     a = _side(m, origin)
-    others = tuple(c for c in range(1, 48) if q.same_prefecture or c != origin.prefecture)
-    sector = SECTORS[origin.kind]
-    # Other sectors are searched directly; industry also meets industry of another trade.
-    kinds = tuple(k for k in KINDS if q.same_kind or SECTORS[k] != sector or sector == "industry")
     limit = max(80, 8 * q.top)
     found: dict[int, Candidate] = {}
     for vectors, roles in (
@@ -65,16 +61,12 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
         (a.offers, ("need", "profile")),
         (a.profile[None, :], ("profile",)),
     ):
-        if not len(vectors):
-            continue
-        filters = Filters(roles=roles, kinds=kinds, prefectures=others, exclude_orgs=(origin.id,))
-        for c in m.candidates(vectors, filters, limit=limit):
-            if c.org.id not in found or c.best.score > found[c.org.id].best.score:
-                found[c.org.id] = c
+        if len(vectors):
+            for c in m.candidates(vectors, partner_filters(origin, q, roles), limit=limit):
+                if c.org.id not in found or c.best.score > found[c.org.id].best.score:
+                    found[c.org.id] = c
     ranked = sorted(found.values(), key=lambda c: -c.best.score)
-    pool = [c.org for c in ranked if q.same_kind or _cross_sector(m, origin, c.org, a.profile)][
-        :limit
-    ]
+    pool = [c.org for c in ranked if eligible_partner(m, origin, c.org, q)][:limit]
     if not pool:
         where = "in other prefectures" if not q.same_prefecture else "anywhere"
         return MatchResult(
@@ -173,10 +165,24 @@ def _gain(taker: _Side, giver: _Side, gains: str) -> tuple[float, Link, float]:
     return value, link, terms.coverage(need_terms, offer_text, {})
 
 
-def _cross_sector(m: Matcher, a: OrgFacts, b: OrgFacts, a_profile: np.ndarray) -> bool:
-    if SECTORS[a.kind] != SECTORS[b.kind]:
-        return True
-    if SECTORS[a.kind] != "industry":
+def partner_filters(origin: OrgFacts, q: PartnersQuery, roles: tuple[str, ...]) -> Filters:
+    """Search filters for partners: other prefectures and, unless relaxed, other sectors.
+
+    Industry may meet industry (a drone maker and a fish farm): eligible_partner then asks
+    that their profiles be far apart.
+    """
+    sector = SECTORS[origin.kind]
+    kinds = tuple(k for k in KINDS if q.same_kind or SECTORS[k] != sector or sector == "industry")
+    others = tuple(c for c in range(1, 48) if q.same_prefecture or c != origin.prefecture)
+    return Filters(roles=roles, kinds=kinds, prefectures=others, exclude_orgs=(origin.id,))
+
+
+def eligible_partner(m: Matcher, origin: OrgFacts, other: OrgFacts, q: PartnersQuery) -> bool:
+    if other.id == origin.id or (not q.same_prefecture and other.prefecture == origin.prefecture):
         return False
-    b_profile = m.vectors([b.text_ids["profile"][0]])[0]
-    return float(a_profile @ b_profile) < INDUSTRY_DISTANCE
+    if q.same_kind or SECTORS[origin.kind] != SECTORS[other.kind]:
+        return True
+    if SECTORS[origin.kind] != "industry":
+        return False
+    profiles = m.vectors([origin.text_ids["profile"][0], other.text_ids["profile"][0]])
+    return float(profiles[0] @ profiles[1]) < INDUSTRY_DISTANCE

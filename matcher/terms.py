@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 from embeddings import normalise_text
@@ -45,7 +43,7 @@ def key_terms(text: str) -> tuple[str, ...]:
             run.clear()
 
     for token in _TOKENIZER.tokenize(text):
-        if token.pos in _NOUNISH and token.pos_detail not in _SKIP_DETAIL:
+        if (token.pos in _NOUNISH and token.pos_detail not in _SKIP_DETAIL) or _nominal_verb(token):
             run.append(token.surface)
         else:
             flush()
@@ -53,11 +51,19 @@ def key_terms(text: str) -> tuple[str, ...]:
     return tuple(t for t in terms if not t.isdigit())
 
 
-def weights(term_lists: Sequence[Iterable[str]]) -> dict[str, float]:
-    """IDF of each term over the given documents (the candidate pool): rare there, telling."""
-    df = Counter(t for terms in term_lists for t in set(terms))
-    n = len(term_lists)
-    return {t: math.log((n + 1) / (count + 0.5)) for t, count in df.items()}
+def _nominal_verb(token) -> bool:  # noqa: ANN001
+    """A verb in its noun-like 連用形 with kanji and okurigana (見守り, 取り組み, 見積り).
+
+    Sudachi reads 見守り as a noun after の but as a verb at the end of a phrase; either way a
+    person names the activity by it. Two-character forms (行い, 探し) are too generic to keep.
+    """
+    surface = token.surface
+    return (
+        token.pos == "動詞"
+        and len(surface) >= 3
+        and surface[-1] in "りいきしちにびみぎ"
+        and any("\u4e00" <= ch <= "\u9fff" for ch in surface)
+    )
 
 
 def shared(query_terms: Sequence[str], text: str) -> tuple[str, ...]:

@@ -63,13 +63,16 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 class Musubi:
     """Runs `musubi --home HOME [--database-url URL] …` in-process and keeps the result."""
 
-    def __init__(self, home: Path, database_url: str | None = None) -> None:
+    def __init__(self, home: Path, database_url: str | None = None, encoder: str | None = None):
         self.home = home
         self.database_url = database_url
+        self.encoder = encoder
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None):  # noqa: A002
         options = ["--home", str(self.home)]
         if self.database_url:
             options += ["--database-url", self.database_url]
+        if self.encoder:
+            options += ["--encoder", self.encoder]
         return self.runner.invoke(main, [*options, *args], input=input, catch_exceptions=False)

@@ -1,0 +1,262 @@
+"""Evaluation: batch queries, nDCG@10 / recall@10 / MRR, and the two baselines beside Musubi."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+
+from embeddings import normalise_text
+from matcher.catalog import OrgFacts
+from matcher.joint import JointQuery, joint
+from matcher.matching import Matcher, MatchError, check_text, resolve_places
+from matcher.partners import PartnersQuery, eligible_partner, partner_filters, partners
+from matcher.procurement import ProcurementQuery, procurement
+from matcher.ranking import MatchResult
+from matcher.search import Filters
+
+K = 10
+MODES = ("procurement", "partners", "joint")
+SYSTEMS = ("musubi", "bm25", "dense")
+
+
+class QueryError(ValueError):
+    """A line of a queries file that cannot be run; the message names the line."""
+
+
+def read_queries(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, query object) for each non-blank line; QueryError for bad JSON."""
+    with Path(path).open(encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise QueryError(f"line {number}: invalid JSON: {error.msg}") from None
+            if not isinstance(value, dict):
+                raise QueryError(f"line {number}: expected a JSON object")
+            yield number, value
+
+
+def to_query(line: dict[str, Any]) -> ProcurementQuery | PartnersQuery | JointQuery:
+    """A query object from one line of a queries file (``relevant`` labels are ignored)."""
+    mode = line.get("mode")
+    top = int(line.get("top", K))
+    if mode == "procurement":
+        return ProcurementQuery(
+            text=line.get("text"),
+            org=line.get("org"),
+            need=line.get("need"),
+            kinds=tuple(line.get("kinds") or ("startup", "company")),
+            prefectures=tuple(line.get("prefectures", ())),
+            regions=tuple(line.get("regions", ())),
+            top=top,
+        )
+    if mode == "partners":
+        if not line.get("org"):
+            raise MatchError('a partners query needs "org"')
+        return PartnersQuery(line["org"], top=top)
+    if mode == "joint":
+        if not line.get("org"):
+            raise MatchError('a joint query needs "org"')
+        return JointQuery(line["org"], line.get("need"), top=top)
+    raise MatchError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
+
+
+def run(m: Matcher, query: ProcurementQuery | PartnersQuery | JointQuery) -> MatchResult:
+    if isinstance(query, ProcurementQuery):
+        return procurement(m, query)
+    if isinstance(query, PartnersQuery):
+        return partners(m, query)
+    return joint(m, query)
+
+
+# ---- metrics ---------------------------------------------------------------------------
+
+
+def ndcg(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
+    gains = [(2 ** relevant.get(i, 0) - 1) / math.log2(r + 2) for r, i in enumerate(ranked[:k])]
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    best = sum((2**g - 1) / math.log2(r + 2) for r, g in enumerate(ideal))
+    return sum(gains) / best if best else 0.0
+
+
+def recall(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
+    wanted = {i for i, g in relevant.items() if g > 0}
+    return len(wanted & set(ranked[:k])) / len(wanted) if wanted else 0.0
+
+
+def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
+    for rank, item in enumerate(ranked, start=1):
+        if relevant.get(item, 0) > 0:
+            return 1.0 / rank
+    return 0.0
+
+
+# ---- baselines -------------------------------------------------------------------------
+
+
+class Baselines:
+    """Character-bigram BM25 and dense retrieval alone, under the same eligibility as Musubi."""
+
+    def __init__(self, m: Matcher, k1: float = 1.2, b: float = 0.75) -> None:
+        self.m = m
+        self.orgs = list(m.catalogue.orgs.values())
+        self.vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 2), lowercase=True)
+        self.k1, self.b = k1, b
+        self._docs: dict[str, sparse.csr_matrix] = {}
+        docs = {
+            "procurement": [_doc(o, ("profile", "offer")) for o in self.orgs],
+            "partners": [_doc(o, ("profile", "need", "offer")) for o in self.orgs],
+            "joint": [_doc(o, ("need",)) for o in self.orgs],
+        }
+        self.vectorizer.fit(docs["partners"])
+        for mode, texts in docs.items():
+            self._docs[mode] = self._bm25_weights(self.vectorizer.transform(texts))
+
+    def _bm25_weights(self, tf: sparse.csr_matrix) -> sparse.csr_matrix:
+        tf = tf.tocsr().astype(np.float64)
+        n = tf.shape[0]
+        df = np.bincount(tf.indices, minlength=tf.shape[1])
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        lengths = np.asarray(tf.sum(axis=1)).ravel()
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1e-9))
+        rows = np.repeat(np.arange(n), np.diff(tf.indptr))
+        tf.data = tf.data * (self.k1 + 1) / (tf.data + norm[rows]) * idf[tf.indices]
+        return tf
+
+    def bm25(self, mode: str, text: str, eligible: Callable[[OrgFacts], bool]) -> list[str]:
+        query = self.vectorizer.transform([normalise_text(text)])
+        query.data[:] = 1.0
+        scores = (self._docs[mode] @ query.T).toarray().ravel()
+        order = np.argsort(-scores, kind="stable")
+        return [self.orgs[i].ext_id for i in order if scores[i] > 0 and eligible(self.orgs[i])][:K]
+
+    def dense(self, vectors: np.ndarray, filters: Filters, eligible: Callable) -> list[str]:
+        found = self.m.candidates(vectors, filters, limit=K * 8)
+        return [c.org.ext_id for c in found if eligible(c.org)][:K]
+
+    def rank(self, query: ProcurementQuery | PartnersQuery | JointQuery) -> dict[str, list[str]]:
+        """Both baselines' top-10 external ids for one query."""
+        m = self.m
+        if isinstance(query, ProcurementQuery):
+            text = check_text(query.text) if query.org is None else _need_text(m, query)
+            codes = resolve_places(query.prefectures, query.regions)
+            origin = m.org(query.org).id if query.org else None
+
+            def eligible(o: OrgFacts) -> bool:
+                return (
+                    o.kind in query.kinds
+                    and (not codes or o.prefecture in codes)
+                    and o.id != origin
+                )
+
+            filters = Filters(
+                roles=("offer", "profile"),
+                kinds=query.kinds,
+                prefectures=codes,
+                exclude_orgs=(origin,) if origin else (),
+            )
+            return {
+                "bm25": self.bm25("procurement", text, eligible),
+                "dense": self.dense(m.query_vector(text), filters, eligible),
+            }
+        origin = m.org(query.org)
+        if isinstance(query, PartnersQuery):
+            text = _doc(origin, ("profile", "need", "offer"))
+
+            def eligible(o: OrgFacts) -> bool:
+                return eligible_partner(m, origin, o, query)
+
+            filters = partner_filters(origin, query, ("profile", "need", "offer"))
+            vectors = m.vectors([i for ids in origin.text_ids.values() for i in ids])
+            return {
+                "bm25": self.bm25("partners", text, eligible),
+                "dense": self.dense(vectors, filters, eligible),
+            }
+        positions = [query.need] if query.need is not None else range(len(origin.needs))
+        text = " ".join(origin.text("need", k) for k in positions)
+
+        def eligible(o: OrgFacts) -> bool:
+            return o.kind == "municipality" and o.prefecture != origin.prefecture
+
+        filters = Filters(
+            roles=("need",),
+            kinds=("municipality",),
+            prefectures=tuple(c for c in range(1, 48) if c != origin.prefecture),
+            exclude_orgs=(origin.id,),
+        )
+        vectors = m.vectors([origin.text_ids["need"][k] for k in positions])
+        return {
+            "bm25": self.bm25("joint", text, eligible),
+            "dense": self.dense(vectors, filters, eligible),
+        }
+
+
+def _doc(org: OrgFacts, roles: tuple[str, ...]) -> str:
+    parts = []
+    for role in roles:
+        count = 1 if role == "profile" else len(org.needs if role == "need" else org.offers)
+        parts += [org.text(role, k) for k in range(count)]
+    return normalise_text(" ".join(parts))
+
+
+def _need_text(m: Matcher, query: ProcurementQuery) -> str:
+    origin = m.org(query.org)
+    return origin.text("need", query.need or 0)
+
+
+# ---- evaluation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scores:
+    ndcg: float
+    recall: float
+    mrr: float
+
+    def to_json(self) -> dict[str, float]:
+        return {
+            "ndcg@10": round(self.ndcg, 4),
+            "recall@10": round(self.recall, 4),
+            "mrr": round(self.mrr, 4),
+        }
+
+
+def evaluate(m: Matcher, path: str | Path) -> dict[str, Any]:
+    """Per mode and system: mean nDCG@10, recall@10 and MRR over the labelled queries."""
+    baselines = Baselines(m)
+    per: dict[str, dict[str, list[tuple[float, float, float]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    skipped = []
+    for number, line in read_queries(path):
+        relevant = {str(k): int(v) for k, v in (line.get("relevant") or {}).items()}
+        if not relevant or line.get("mode") not in MODES:
+            skipped.append({"line": number, "qid": line.get("qid"), "mode": line.get("mode")})
+            continue
+        try:
+            query = to_query(line)
+            ranked = {"musubi": [r.id for r in run(m, query).results]} | baselines.rank(query)
+        except MatchError as error:
+            raise QueryError(f"line {number} ({line.get('qid')}): {error}") from None
+        for system, ids in ranked.items():
+            per[line["mode"]][system].append(
+                (ndcg(ids, relevant), recall(ids, relevant), reciprocal_rank(ids, relevant))
+            )
+    report: dict[str, Any] = {"modes": {}, "skipped": skipped}
+    for mode, systems in per.items():
+        report["modes"][mode] = {
+            "queries": len(next(iter(systems.values()))),
+            **{s: Scores(*np.mean(v, axis=0)).to_json() for s, v in systems.items()},
+        }
+    return report

@@ -1,0 +1,270 @@
+"""Match modes end to end through the CLI: contracts, filters, explanations, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matcher import prefectures
+from support import SAMPLE, Musubi, write_jsonl
+
+ROLES_OF = {"startup", "company"}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Musubi:
+    """400 seed organisations, indexed with the deterministic hashing encoder."""
+    home = tmp_path_factory.mktemp("corpus")
+    musubi = Musubi(home, encoder="hashing")
+    assert musubi("demo", "--size", "400").exit_code == 0
+    assert musubi("index").exit_code == 0
+    return musubi
+
+
+def _json(musubi: Musubi, *args: str) -> dict:
+    result = musubi(*args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _first_municipality_with(corpus: Musubi, predicate) -> dict:  # noqa: ANN001
+    for line in corpus(
+        "list", "--kind", "municipality", "--limit", "500", "--json"
+    ).stdout.splitlines():
+        record = json.loads(line)
+        if predicate(record):
+            return record
+    raise AssertionError("no such municipality in the corpus")
+
+
+def test_procurement_contract(corpus: Musubi) -> None:
+    out = _json(corpus, "match", "procurement", "--text", "独居高齢者の見守り", "--top", "5")
+    assert out["query"]["text"] == "独居高齢者の見守り"
+    assert 1 <= len(out["results"]) <= 5
+    for item in out["results"]:
+        assert item["kind"] in ROLES_OF
+        assert prefectures.resolve(item["prefecture"])  # a kanji name
+        e = item["explanation"]
+        assert set(e["features"]) == set(e["contributions"])
+        assert sum(e["contributions"].values()) == pytest.approx(item["score"], abs=1e-3)
+        link = e["links"][0]
+        assert link["relation"] == "need→offer" and link["source"] and link["target"]
+    scores = [r["score"] for r in out["results"]]
+    assert len(set(r["id"] for r in out["results"])) == len(scores)
+
+
+def test_procurement_filters_are_applied(corpus: Musubi) -> None:
+    text = "ドローンで山間部に荷物を届けたい"
+    for args, check in [
+        (("--prefecture", "北海道"), lambda r: r["prefecture"] == "北海道"),
+        (
+            ("--region", "九州"),
+            lambda r: (
+                prefectures.region_of(prefectures.resolve(r["prefecture"])).key == "kyushu_okinawa"
+            ),
+        ),
+        (("--kind", "university"), lambda r: r["kind"] == "university"),
+    ]:
+        out = _json(corpus, "match", "procurement", "--text", text, *args)
+        assert out["results"], args
+        assert all(check(r) for r in out["results"]), args
+
+
+def test_procurement_from_a_stored_need_gives_route_hints(corpus: Musubi) -> None:
+    mu = _first_municipality_with(
+        corpus,
+        lambda r: any(
+            n.get("trial_order") and n.get("budget_jpy", 0) <= 5_000_000 for n in r["needs"]
+        ),
+    )
+    k = next(
+        i
+        for i, n in enumerate(mu["needs"])
+        if n.get("trial_order") and n.get("budget_jpy", 0) <= 5_000_000
+    )
+    out = _json(corpus, "match", "procurement", "--org", mu["id"], "--need", str(k))
+    assert mu["id"] not in {r["id"] for r in out["results"]}
+    for item in out["results"]:
+        e = item["explanation"]
+        assert e["links"][0]["source"] == mu["needs"][k]["title"]
+        routes = {h["route"]: h for h in e["route_hints"]}
+        assert "trial_order" in routes and routes["trial_order"]["reason"]
+        certified = any("新事業分野開拓者" in c for c in e["facts"]["certifications"])
+        assert ("negotiated_contract" in routes) == certified
+        if certified:
+            assert "167条の2" in routes["negotiated_contract"]["basis"]
+        assert "distance_km" in e["facts"]
+
+
+def test_diversification_keeps_one_prefecture_from_filling_the_list(corpus: Musubi) -> None:
+    out = _json(corpus, "match", "procurement", "--text", "行政手続きのオンライン化", "--top", "10")
+    places = [r["prefecture"] for r in out["results"]]
+    assert max(places.count(p) for p in places) <= 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--org", "zz-404"], "no organisation with id 'zz-404'"),
+        (["--org", "mu-00001", "--need", "99"], "--need 99 is out of range"),
+        (["--text", "   "], "--text is empty"),
+        (["--text", "除雪", "--top", "0"], "--top 0 is out of range"),
+        (["--text", "除雪", "--top", "10000"], "--top 10000 is out of range"),
+        (["--text", "除雪", "--prefecture", "Atlantis"], "unknown prefecture 'Atlantis'"),
+        (["--text", "除雪", "--region", "沖縄"], "沖縄"),
+        (["--need", "1"], "--need needs --org"),
+        (["--org", "co-00001"], "has no needs"),
+    ],
+)
+def test_procurement_bad_input(corpus: Musubi, args: list[str], message: str) -> None:
+    result = corpus("match", "procurement", *args, "--json")
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_50_kb_text_is_answered(corpus: Musubi) -> None:
+    out = _json(corpus, "match", "procurement", "--text", "除雪の担い手不足。" * 5000, "--top", "3")
+    assert len(out["results"]) == 3
+
+
+def test_a_filter_that_leaves_nothing_says_why(corpus: Musubi) -> None:
+    out = _json(
+        corpus,
+        "match",
+        "procurement",
+        "--text",
+        "除雪",
+        "--kind",
+        "research_institute",
+        "--prefecture",
+        "東京都",
+        "--prefecture",
+        "沖縄県",
+    )
+    if not out["results"]:
+        assert "no candidates" in out["note"]
+
+
+def test_partners_are_cross_sector_cross_prefecture_and_two_sided(corpus: Musubi) -> None:
+    out = _json(corpus, "match", "partners", "--org", "un-00001", "--top", "8")
+    origin = json.loads(corpus("show", "un-00001", "--json").stdout)
+    assert out["results"]
+    for item in out["results"]:
+        assert item["kind"] not in ("university", "research_institute")
+        assert item["prefecture"] != origin["prefecture"]
+        e = item["explanation"]
+        gains = {link["gains"] for link in e["links"]}
+        assert gains == {"origin", "candidate"}
+        a, b = e["features"]["gain_origin"], e["features"]["gain_candidate"]
+        expected = 2 * a * b / (a + b) if a + b else 0.0
+        assert e["features"]["reciprocal_fit"] == pytest.approx(expected, abs=1e-3)
+    relaxed = _json(
+        corpus,
+        "match",
+        "partners",
+        "--org",
+        "un-00001",
+        "--same-kind",
+        "--same-prefecture",
+        "--top",
+        "30",
+    )
+    assert len(relaxed["results"]) >= len(out["results"])
+
+
+def test_past_partners_are_flagged_and_ranked_after_new_ones(tmp_path: Path) -> None:
+    musubi = Musubi(tmp_path / "home", encoder="hashing")
+    records = [dict(r) for r in SAMPLE]
+    records[1] = dict(records[1], needs=[{"title": "積雪地での実証フィールド"}])
+    records.append(
+        dict(
+            SAMPLE[1],
+            id="st-002",
+            name="株式会社ユキミマモリ",
+            collaborations=[],
+            prefecture="沖縄県",
+        )
+    )
+    musubi("import", str(write_jsonl(tmp_path / "s.jsonl", records)))
+    musubi("index")
+    out = _json(musubi, "match", "partners", "--org", "mu-001", "--top", "5")
+    ids = [r["id"] for r in out["results"]]
+    assert "st-001" in ids and "st-002" in ids
+    known = next(r for r in out["results"] if r["id"] == "st-001")
+    assert "collaborated_before" in known["explanation"]["flags"]
+    assert ids.index("st-002") < ids.index("st-001")
+
+
+def test_joint_finds_municipalities_elsewhere(corpus: Musubi) -> None:
+    mu = _first_municipality_with(corpus, lambda r: len(r["needs"]) >= 1)
+    out = _json(corpus, "match", "joint", "--org", mu["id"], "--need", "0", "--top", "5")
+    assert out["results"]
+    for item in out["results"]:
+        assert item["kind"] == "municipality" and item["prefecture"] != mu["prefecture"]
+        assert item["explanation"]["links"][0]["relation"] == "need↔need"
+        assert item["explanation"]["links"][0]["source"] == mu["needs"][0]["title"]
+    result = corpus("match", "joint", "--org", "st-00001")
+    assert result.exit_code == 2 and "starts from a municipality" in result.stderr
+
+
+def test_batch_answers_every_line_and_reports_bad_ones(corpus: Musubi, tmp_path: Path) -> None:
+    queries = write_jsonl(
+        tmp_path / "q.jsonl",
+        [
+            {
+                "qid": "a",
+                "mode": "procurement",
+                "text": "除雪",
+                "kinds": ["startup"],
+                "relevant": {"x": 1},
+            },
+            {"qid": "b", "mode": "partners", "org": "un-00001"},
+            {"qid": "c", "mode": "joint", "org": "mu-00001"},
+            {"qid": "d", "mode": "telepathy"},
+        ],
+    )
+    result = corpus("match", "batch", str(queries), "--json")
+    assert result.exit_code == 2
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["qid"] for line in lines] == ["a", "b", "c", "d"]
+    assert all(r["kind"] == "startup" for r in lines[0]["results"])
+    assert "unknown mode 'telepathy'" in lines[3]["error"]
+
+
+def test_evaluate_scores_musubi_beside_the_baselines(corpus: Musubi, tmp_path: Path) -> None:
+    top = _json(corpus, "match", "procurement", "--text", "鳥獣被害の対策", "--top", "3")["results"]
+    labels = {r["id"]: 2 for r in top}
+    queries = write_jsonl(
+        tmp_path / "q.jsonl",
+        [{"qid": "p", "mode": "procurement", "text": "鳥獣被害の対策", "relevant": labels}],
+    )
+    report = _json(corpus, "evaluate", str(queries))
+    scores = report["modes"]["procurement"]
+    assert scores["queries"] == 1
+    assert scores["musubi"]["ndcg@10"] == pytest.approx(1.0)
+    assert set(scores) == {"queries", "musubi", "bm25", "dense"}
+    assert 0.0 <= scores["bm25"]["recall@10"] <= 1.0
+
+
+def test_match_without_an_index_says_how_to_build_it(
+    musubi_sqlite: Musubi, sample_file: Path
+) -> None:
+    musubi_sqlite("import", str(sample_file))
+    result = musubi_sqlite("match", "procurement", "--text", "見守り")
+    assert result.exit_code == 2 and "musubi index" in result.stderr
+
+
+def test_real_default_model_end_to_end(tmp_path: Path, sample_file: Path) -> None:
+    """The bundled models, offline, from import to an explained match."""
+    musubi = Musubi(tmp_path / "home")
+    assert musubi("import", str(sample_file)).exit_code == 0
+    assert musubi("index").exit_code == 0
+    out = _json(
+        musubi, "match", "procurement", "--text", "一人暮らしの高齢者の見守り", "--kind", "startup"
+    )
+    best = out["results"][0]
+    assert best["id"] == "st-001"
+    assert "見守り" in best["explanation"]["shared_terms"]
