@@ -24,6 +24,7 @@ HYBRID_DEFAULTS: dict[str, Any] = {
     "lexical_ngram_range": (1, 3),
     "lexical_dim": 256,
     "english_weight": 1.0,
+    "english_threshold": 0.5,
 }
 
 
@@ -59,6 +60,7 @@ def _hybrid(
     ginza_weight: float = HYBRID_DEFAULTS["ginza_weight"],
     lexical_weight: float = HYBRID_DEFAULTS["lexical_weight"],
     english_weight: float = HYBRID_DEFAULTS["english_weight"],
+    english_threshold: float = HYBRID_DEFAULTS["english_threshold"],
     ginza_pooling: str = HYBRID_DEFAULTS["ginza_pooling"],
     lexical_analyzer: str = HYBRID_DEFAULTS["lexical_analyzer"],
     lexical_ngram_range: tuple[int, int] = HYBRID_DEFAULTS["lexical_ngram_range"],
@@ -78,7 +80,12 @@ def _hybrid(
         )
         parts.append((lexical, lexical_weight))
     english_encoder = load_encoder(english) if english_weight > 0 else None
-    return HybridEncoder(parts, english=english_encoder, english_weight=english_weight)
+    return HybridEncoder(
+        parts,
+        english=english_encoder,
+        english_weight=english_weight,
+        english_threshold=english_threshold,
+    )
 
 
 _FACTORIES: dict[str, Callable[..., Encoder]] = {
