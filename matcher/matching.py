@@ -9,6 +9,7 @@ import numpy as np
 from embeddings import normalise_text
 from matcher import prefectures
 from matcher.catalog import Catalogue, OrgFacts
+from matcher.lexical import LexicalIndex
 from matcher.search import Filters, TextHit, TextSearch
 from matcher.settings import Settings
 from matcher.store import Store
@@ -43,6 +44,7 @@ class Matcher:
         self.settings = settings
         self.catalogue = Catalogue(store)
         self.search = TextSearch(self.catalogue, settings)
+        self.lexical = LexicalIndex(self.catalogue)
 
     def org(self, ext_id: str) -> OrgFacts:
         try:
@@ -71,6 +73,13 @@ class Matcher:
                     best[hit.org_id] = hit
         ranked = sorted(best.values(), key=lambda h: -h.score)[:limit]
         return [Candidate(self.catalogue.orgs[h.org_id], h) for h in ranked]
+
+    def lexical_candidates(
+        self, view: str, text: str, filters: Filters, limit: int
+    ) -> list[OrgFacts]:
+        """Up to ``limit`` organisations by BM25 of ``text`` against their ``view`` documents."""
+        ids = self.lexical.top(view, text, limit, self.lexical.mask(filters))
+        return [self.catalogue.orgs[i] for i in ids]
 
 
 def check_text(text: str | None, what: str = "--text") -> str:

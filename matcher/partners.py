@@ -17,7 +17,9 @@ FEATURES = {
     "reciprocal_fit": 1.0,  # harmonic mean of what each side gains
     "gain_origin": 0.25,  # the asking organisation's needs met by the partner's offers
     "gain_candidate": 0.25,  # the partner's needs met by the asking organisation's offers
-    "term_coverage": 0.4,  # key terms of each side's needs found in the other's offers
+    "bm25": 0.5,  # character-bigram BM25 between the two whole profiles
+    "profile_fit": 0.5,  # cosine of the two profiles: the same field of work
+    "term_coverage": 0.2,  # key terms of each side's needs found in the other's offers
     "novelty": 0.1,  # 1 when the two have not worked together before
 }
 # Without needs (or offers) a side's gain is read from its profile, at a discount: a partner
@@ -65,8 +67,13 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
             for c in m.candidates(vectors, partner_filters(origin, q, roles), limit=limit):
                 if c.org.id not in found or c.best.score > found[c.org.id].best.score:
                     found[c.org.id] = c
-    ranked = sorted(found.values(), key=lambda c: -c.best.score)
-    pool = [c.org for c in ranked if eligible_partner(m, origin, c.org, q)][:limit]
+    ranked = [c.org for c in sorted(found.values(), key=lambda c: -c.best.score)]
+    # Lexical candidates too: partners who name the same things in other sentences.
+    a_wants, a_gives = _wanting(origin), _giving(origin)
+    for view, text in (("supply", a_wants), ("demand", a_gives), ("all", a_wants + a_gives)):
+        ranked += m.lexical_candidates(view, text, partner_filters(origin, q, ()), limit // 2)
+    unique = {org.id: org for org in ranked}.values()
+    pool = [org for org in unique if eligible_partner(m, origin, org, q)][:limit]
     if not pool:
         where = "in other prefectures" if not q.same_prefecture else "anywhere"
         return MatchResult(
@@ -75,17 +82,31 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
             note=f"no organisation of another sector {where}; try --same-kind or --same-prefecture",
         )
     sides = [_side(m, org) for org in pool]
+    rows_of = [m.lexical.row_of[org.id] for org in pool]
+    # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
+    # the needs against the other's profile + offers); each scaled within the pool.
+    lexical_a = _scaled(m.lexical.scores("supply", a_wants)[rows_of])
+    lexical_b = _scaled(m.lexical.against("supply", [_wanting(org) for org in pool], origin.id))
+    whole = _scaled(m.lexical.scores("all", a_wants + a_gives)[rows_of])
+    gains = [(_gain(a, b, gains="origin"), _gain(b, a, gains="candidate")) for b in sides]
+    dense_a = _scaled(np.array([ga[0] for ga, _ in gains]))
+    dense_b = _scaled(np.array([gb[0] for _, gb in gains]))
+    profiles = _scaled(np.vstack([b.profile for b in sides]) @ a.profile)
     rows, links = [], []
-    for b in sides:
-        gain_a, link_a, cover_a = _gain(a, b, gains="origin")
-        gain_b, link_b, cover_b = _gain(b, a, gains="candidate")
+    for i, (b, ((_, link_a, cover_a), (_, link_b, cover_b))) in enumerate(
+        zip(sides, gains, strict=True)
+    ):
+        gain_a = (dense_a[i] + lexical_a[i]) / 2
+        gain_b = (dense_b[i] + lexical_b[i]) / 2
         reciprocal = 2 * gain_a * gain_b / (gain_a + gain_b) if gain_a + gain_b > 0 else 0.0
         known = b.org.ext_id in origin.collaborations or origin.ext_id in b.org.collaborations
         rows.append(
             {
-                "reciprocal_fit": reciprocal,
-                "gain_origin": gain_a,
-                "gain_candidate": gain_b,
+                "reciprocal_fit": float(reciprocal),
+                "gain_origin": float(gain_a),
+                "gain_candidate": float(gain_b),
+                "bm25": float(whole[i]),
+                "profile_fit": float(profiles[i]),
                 "term_coverage": (cover_a + cover_b) / 2,
                 "novelty": 0.0 if known else 1.0,
             }
@@ -125,6 +146,21 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
             ScoredMatch(b.ext_id, b.name, b.kind, b.prefecture, float(scores[i]), explanation)
         )
     return MatchResult(q.to_json(), tuple(results))
+
+
+def _wanting(org: OrgFacts) -> str:
+    """What an organisation asks for: its needs, or its profile when it states none."""
+    return " ".join(org.text("need", k) for k in range(len(org.needs))) or org.text("profile", 0)
+
+
+def _giving(org: OrgFacts) -> str:
+    return " ".join(org.text("offer", k) for k in range(len(org.offers))) or org.text("profile", 0)
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    span = values.max() - values.min() if len(values) else 0.0
+    return (values - values.min()) / span if span > 0 else np.zeros(len(values))
 
 
 def _side(m: Matcher, org: OrgFacts) -> _Side:

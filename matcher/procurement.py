@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from embeddings import japanese_share
 from matcher import terms
 from matcher.catalog import OrgFacts
 from matcher.matching import (
@@ -32,14 +33,18 @@ from matcher.ranking import (
 from matcher.search import Filters
 
 FEATURES = {
+    "bm25": 0.8,  # character-bigram BM25 of the challenge against profile + offers
     "offer_fit": 1.0,  # cosine of the challenge with the supplier's best offer
-    "profile_fit": 0.35,  # cosine with the supplier's profile
-    "term_coverage": 0.6,  # share of the challenge's key terms found in that offer
+    "profile_fit": 0.6,  # cosine with the supplier's profile
+    "term_coverage": 0.3,  # share of the challenge's key terms found in that offer
     "track_record": 0.08,  # past contracts with public bodies
     "certified": 0.04,  # J-Startup and similar selections
     "size_fit": 0.06,  # budget and trial order against the supplier's size
     "proximity": 0.0,  # set by prefer="near" (positive) or "far" (negative)
+    "consensus": 1.0,  # cosine of the best offer with the first-stage leaders' (feedback)
 }
+POOL_SCALED = ("bm25", "offer_fit", "profile_fit")
+PRF_DEPTH = 5
 TRIAL_ORDER_MAX_JPY = 10_000_000
 NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
 NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
@@ -82,15 +87,30 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
         exclude_orgs=(origin.id,) if origin else (),
     )
     vector = m.query_vector(text)
-    pool = m.candidates(vector, filters, limit=max(60, 5 * q.top))
+    limit = max(60, 5 * q.top)
+    # Character bigrams and Japanese key terms say nothing about an English challenge.
+    lexical_share = japanese_share(text)
+    # Hybrid retrieval: the nearest texts in the dense index, and the best BM25 documents.
+    pool = list(
+        {
+            org.id: org
+            for org in [c.org for c in m.candidates(vector, filters, limit=limit)]
+            + (
+                m.lexical_candidates("supply", text, filters, limit=limit // 2)
+                if lexical_share
+                else []
+            )
+        }.values()
+    )
     if not pool:
         return MatchResult(q.to_json(), (), note=_empty_note(q, codes))
 
     query_terms = terms.key_terms(text)
-    offers = [(c.org, list(c.org.text_ids.get("offer", ()))) for c in pool]
+    offers = [(org, list(org.text_ids.get("offer", ()))) for org in pool]
     all_offer_ids = [i for _, ids in offers for i in ids]
     offer_vectors = m.vectors(all_offer_ids) if all_offer_ids else np.zeros((0, len(vector)))
-    profile_vectors = m.vectors([c.org.text_ids["profile"][0] for c in pool])
+    profile_vectors = m.vectors([org.text_ids["profile"][0] for org in pool])
+    bm25 = m.lexical.scores("supply", text)[[m.lexical.row_of[org.id] for org in pool]]
     offer_sims = offer_vectors @ vector
     profile_sims = profile_vectors @ vector
 
@@ -102,11 +122,12 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
         best_offers.append((best, float(sims[best]) if best is not None else 0.0))
         docs.append(org.text("offer", best) if best is not None else org.text("profile", 0))
     idf = _pool_idf(query_terms, docs)
-    for (org, _), (_, offer_sim), profile_sim, doc in zip(
-        offers, best_offers, profile_sims, docs, strict=True
+    for (org, _), (_, offer_sim), profile_sim, doc, lexical in zip(
+        offers, best_offers, profile_sims, docs, bm25, strict=True
     ):
         rows.append(
             {
+                "bm25": float(lexical),
                 "offer_fit": max(offer_sim, 0.0),
                 "profile_fit": max(float(profile_sim), 0.0),
                 "term_coverage": terms.coverage(query_terms, doc + " " + " ".join(org.tags), idf),
@@ -114,24 +135,39 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
                 "certified": 1.0 if any("J-Startup" in c for c in org.certifications) else 0.0,
                 "size_fit": size_fit(budget, trial, org),
                 "proximity": proximity(origin.prefecture, org.prefecture) if origin else 0.0,
+                "consensus": 1.0,
             }
         )
+    # Cosines and BM25 live on different scales that vary by query; within the pool, min-max
+    # scaling makes a weight mean the same thing for every challenge.
+    for name in POOL_SCALED:
+        _scale(rows, name)
     weights = dict(FEATURES)
+    weights["bm25"] *= lexical_share
+    weights["term_coverage"] *= lexical_share
     if q.prefer and origin:
         weights["proximity"] = 0.15 if q.prefer == "near" else -0.15
     scorer = LinearScorer(weights)
-    X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
+    unit = np.array([_unit(v) for v in _mmr_vectors(m, pool, best_offers, offer_vectors, offers)])
+    # Pseudo-relevance feedback: suppliers whose best offer resembles the first-stage leaders'
+    # also fit, even when the challenge was put in other words (Rocchio, on offer vectors).
+    first = scorer.decision_function(_matrix(rows, scorer))
+    leaders = unit[np.argsort(-first)[:PRF_DEPTH]]
+    consensus = unit @ _unit(leaders.mean(axis=0))
+    for row, value in zip(rows, consensus, strict=True):
+        row["consensus"] = float(value)
+    _scale(rows, "consensus")
+    X = _matrix(rows, scorer)  # noqa: N806
     scores = scorer.decision_function(X)
     contributions = scorer.contributions(X)
 
-    unit = np.array([_unit(v) for v in _mmr_vectors(m, pool, best_offers, offer_vectors, offers)])
-    groups = [(f"pref:{c.org.prefecture}", f"family:{family(c.org.name)}") for c in pool]
-    order = mmr(scores, unit, groups, q.top)
+    groups = [(f"pref:{org.prefecture}", f"family:{family(org.name)}") for org in pool]
+    order = mmr(scores, unit, groups, q.top, lambda_=0.9)
 
     joint = _joint_partners(m, vector, origin)
     results = []
     for i in order:
-        org = pool[i].org
+        org = pool[i]
         best, sim = best_offers[i]
         offer_title = org.title("offer", best) if best is not None else org.name
         shared = terms.shared(query_terms, docs[i])
@@ -266,13 +302,25 @@ def _pool_idf(query_terms: tuple[str, ...], docs: list[str]) -> dict[str, float]
 def _mmr_vectors(m, pool, best_offers, offer_vectors, offers):  # noqa: ANN001, ANN202
     """Each candidate's best-offer vector (its profile's when it has no offers)."""
     out, start = [], 0
-    for c, (best, _), (_, ids) in zip(pool, best_offers, offers, strict=True):
+    for org, (best, _), (_, ids) in zip(pool, best_offers, offers, strict=True):
         if best is None:
-            out.append(m.vectors([c.org.text_ids["profile"][0]])[0])
+            out.append(m.vectors([org.text_ids["profile"][0]])[0])
         else:
             out.append(offer_vectors[start + best])
         start += len(ids)
     return out
+
+
+def _matrix(rows: list[dict[str, float]], scorer: LinearScorer) -> np.ndarray:
+    """Feature rows as an array of shape (n_candidates, n_features), in the scorer's order."""
+    return np.array([[r[f] for f in scorer.feature_names] for r in rows])
+
+
+def _scale(rows: list[dict[str, float]], name: str) -> None:
+    values = np.array([r[name] for r in rows])
+    low, span = values.min(), values.max() - values.min()
+    for row, value in zip(rows, values, strict=True):
+        row[name] = float((value - low) / span) if span > 0 else 0.0
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
