@@ -8,6 +8,8 @@ document per *view* — what a mode compares the query with:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
@@ -60,16 +62,21 @@ class LexicalIndex:
         for view in ("supply", "demand"):
             self.matrices[view] = bm25_weights(self.vectorizer.transform(docs[view]))
 
-    def query(self, text: str) -> sparse.csr_matrix:
+    def query(self, text: str) -> np.ndarray:
+        """The query's bigrams as a dense 0/1 vector over the vocabulary (BM25 counts each once)."""
         q = self.vectorizer.transform([normalise_text(text)])
-        q.data[:] = 1.0
-        return q
+        out = np.zeros(q.shape[1], dtype=np.float32)
+        out[q.indices] = 1.0
+        return out
 
+    @lru_cache(maxsize=256)  # noqa: B019 - one per process; a query is scored by several stages
     def scores(self, view: str, text: str) -> np.ndarray:
         """BM25 of ``text`` against every organisation's ``view`` document, shape (n_orgs,)."""
         if not self.orgs:
             return np.zeros(0, dtype=np.float32)
-        return np.asarray((self.matrices[view] @ self.query(text).T).todense()).ravel()
+        scores = self.matrices[view] @ self.query(text)
+        scores.setflags(write=False)  # shared by the cache: callers take copies
+        return scores
 
     def against(self, view: str, texts: list[str], org_id: int) -> np.ndarray:
         """BM25 of each of ``texts`` against one organisation's ``view`` document."""
