@@ -412,7 +412,8 @@ def batch_command(app: App, queries: Path, as_json: bool) -> None:
     """Answer a JSONL file of queries in one process, one JSON result object per line.
 
     Lines: {"qid", "mode": "procurement", "text", "kinds"?} | {"qid", "mode": "partners",
-    "org"} | {"qid", "mode": "joint", "org", "need"?}; "relevant" labels are ignored.
+    "org"} | {"qid", "mode": "joint", "org", "need"?} | {"qid", "mode": "consortium", "theme",
+    "regions"?, "prefectures"?, "top"?}; "relevant" labels are ignored.
     A line that cannot be answered gives {"qid", "error"} and the exit status is 2.
     """
     from matcher.evaluation import QueryError, read_queries, run, to_query
@@ -453,6 +454,8 @@ def evaluate_command(app: App, queries: Path, as_json: bool) -> None:
         return
     click.echo(f"{'mode':<12} {'system':<8} {'nDCG@10':>8} {'recall@10':>10} {'MRR':>6}  queries")
     for mode, systems in report["modes"].items():
+        if mode == "consortium":
+            continue
         for system in ("musubi", "bm25", "dense"):
             score = systems[system]
             click.echo(
@@ -462,6 +465,16 @@ def evaluate_command(app: App, queries: Path, as_json: bool) -> None:
         if systems["bm25"]["ndcg@10"] > 0:
             ratio = systems["musubi"]["ndcg@10"] / systems["bm25"]["ndcg@10"]
             click.echo(f"{'':<12} musubi/bm25 nDCG@10 = {ratio:.2f}×")
+    teams = report["modes"].get("consortium")
+    if teams:
+        click.echo(f"\n{'mode':<12} {'system':<8} {'role precision@1':>17} {'@3':>6}  queries")
+        for system in ("musubi", "bm25", "dense"):
+            score = teams[system]
+            at3 = f"{score['role_precision@3']:>6.3f}" if "role_precision@3" in score else " " * 6
+            click.echo(
+                f"{'consortium':<12} {system:<8} {score['role_precision@1']:>17.3f} {at3}  "
+                f"{teams['queries']}"
+            )
     if report["skipped"]:
         click.echo(f"skipped {len(report['skipped'])} line(s) without labels or of another mode")
 
@@ -477,9 +490,17 @@ def settings_command(app: App) -> None:
 
 @main.command("demo")
 @click.option("--size", type=click.IntRange(100, 1_000_000), default=None, help="Organisations.")
+@click.option(
+    "--serve/--no-serve",
+    default=None,
+    help="With --serve (the default from a terminal) index the corpus and start the web UI; "
+    "--no-serve indexes it without starting the server.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @pass_app
-def demo_command(app: App, size: int | None) -> None:
-    """Build the seed corpus, import it into the store and show what is there."""
+def demo_command(app: App, size: int | None, serve: bool | None, port: int) -> None:
+    """Build the seed corpus, import it into the store and show what is there; from a
+    terminal (or with --serve) also index it and serve the web UI on http://127.0.0.1:PORT/."""
     import seeds
 
     size = size or seeds.DEFAULT_SIZE
@@ -491,7 +512,51 @@ def demo_command(app: App, size: int | None) -> None:
     created, updated = write_records(app.store, records)
     click.echo(f"imported {created} new and {updated} updated organisation(s)")
     click.get_current_context().invoke(stats_command, as_json=False)
+    if serve is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Not from a terminal and not asked: stop at the store, as scripts and tests expect.
+        click.echo(
+            "\nnext: musubi list --kind startup --prefecture 北海道 | musubi show mu-00001 | "
+            "musubi export > corpus.jsonl | musubi demo --serve"
+        )
+        return
+    click.get_current_context().invoke(index_command, rebuild=False, as_json=False)
+    if serve is False:  # --no-serve: everything but the server
+        return
+    click.get_current_context().invoke(serve_command, host="127.0.0.1", port=port)
+
+
+# Consortia, curation and coordinator accounts live in their own module; registered here.
+from matcher.consortium_cli import consortium_group, user_group  # noqa: E402
+
+main.add_command(consortium_group)
+main.add_command(user_group)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@pass_app
+def serve_command(app: App, host: str, port: int) -> None:
+    """Run the web UI and JSON API with the production WSGI server (waitress)."""
+    import waitress
+
+    from web import create_app
+
+    settings = {s.name: app.settings.values[s.name] for s in SETTINGS}
+    web_app = create_app({"MUSUBI": settings})
+    try:
+        web_app.extensions["musubi"].matcher()  # load the index now, not on the first request
+    except Exception as error:  # noqa: BLE001 - the page says the same; here we warn early
+        click.echo(f"musubi: warning: {error}", err=True)
     click.echo(
-        "\nnext: musubi list --kind startup --prefecture 北海道 | musubi show mu-00001 | "
-        "musubi export > corpus.jsonl"
+        f"Musubi on http://{host}:{port}/ ({app.settings.web_threads} threads); Ctrl+C stops"
+    )
+    waitress.serve(
+        web_app,
+        host=host,
+        port=port,
+        threads=app.settings.web_threads,
+        connection_limit=max(100, 4 * app.settings.web_threads),
+        channel_timeout=60,
+        ident="musubi",
     )

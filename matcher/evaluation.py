@@ -16,15 +16,24 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from embeddings import normalise_text
 from matcher.catalog import OrgFacts
+from matcher.consortium import (
+    ROLES,
+    ConsortiumQuery,
+    ConsortiumResult,
+    consortium,
+    places_for,
+    roles_for,
+)
 from matcher.joint import JointQuery, joint
 from matcher.matching import Matcher, MatchError, check_text, resolve_places
+from matcher.models import KINDS
 from matcher.partners import PartnersQuery, eligible_partner, partner_filters, partners
 from matcher.procurement import ProcurementQuery, procurement
 from matcher.ranking import MatchResult
 from matcher.search import Filters
 
 K = 10
-MODES = ("procurement", "partners", "joint")
+MODES = ("procurement", "partners", "joint", "consortium")
 SYSTEMS = ("musubi", "bm25", "dense")
 
 
@@ -47,7 +56,10 @@ def read_queries(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, value
 
 
-def to_query(line: dict[str, Any]) -> ProcurementQuery | PartnersQuery | JointQuery:
+Query = ProcurementQuery | PartnersQuery | JointQuery | ConsortiumQuery
+
+
+def to_query(line: dict[str, Any]) -> Query:
     """A query object from one line of a queries file (``relevant`` labels are ignored)."""
     mode = line.get("mode")
     top = int(line.get("top", K))
@@ -69,10 +81,16 @@ def to_query(line: dict[str, Any]) -> ProcurementQuery | PartnersQuery | JointQu
         if not line.get("org"):
             raise MatchError('a joint query needs "org"')
         return JointQuery(line["org"], line.get("need"), top=top)
+    if mode == "consortium":
+        if not line.get("theme"):
+            raise MatchError('a consortium query needs "theme"')
+        return ConsortiumQuery.from_json({**line, "top": int(line.get("top", 3))})
     raise MatchError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
 
 
-def run(m: Matcher, query: ProcurementQuery | PartnersQuery | JointQuery) -> MatchResult:
+def run(m: Matcher, query: Query) -> MatchResult | ConsortiumResult:
+    if isinstance(query, ConsortiumQuery):
+        return consortium(m, query)
     if isinstance(query, ProcurementQuery):
         return procurement(m, query)
     if isinstance(query, PartnersQuery):
@@ -100,6 +118,11 @@ def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
         if relevant.get(item, 0) > 0:
             return 1.0 / rank
     return 0.0
+
+
+def role_precision(members: list[str], relevant: dict[str, int]) -> float:
+    """Share of a team's members that a person accepted for their role (graded ≥ 1)."""
+    return sum(relevant.get(i, 0) >= 1 for i in members) / len(members) if members else 0.0
 
 
 # ---- baselines -------------------------------------------------------------------------
@@ -144,6 +167,26 @@ class Baselines:
     def dense(self, vectors: np.ndarray, filters: Filters, eligible: Callable) -> list[str]:
         found = self.m.candidates(vectors, filters, limit=K * 8)
         return [c.org.ext_id for c in found if eligible(c.org)][:K]
+
+    def team(self, query: ConsortiumQuery) -> dict[str, list[str]]:
+        """Naive teams: the best-ranked organisation of each role, by BM25 and by dense alone."""
+        m = self.m
+        text = check_text(query.theme, "theme")
+        codes = places_for(m, query)
+        vector = m.query_vector(text)
+        teams: dict[str, list[str]] = {"bm25": [], "dense": []}
+        for key in roles_for(m, query):
+            kinds = tuple(k for k in ROLES[key].kinds if k in KINDS)
+
+            def eligible(o: OrgFacts, kinds: tuple[str, ...] = kinds) -> bool:
+                return o.kind in kinds and (not codes or o.prefecture in codes)
+
+            bm25 = [i for i in self.bm25("partners", text, eligible) if i not in teams["bm25"]]
+            filters = Filters(kinds=kinds, prefectures=codes)
+            dense = [i for i in self.dense(vector, filters, eligible) if i not in teams["dense"]]
+            teams["bm25"] += bm25[:1]
+            teams["dense"] += dense[:1]
+        return teams
 
     def rank(self, query: ProcurementQuery | PartnersQuery | JointQuery) -> dict[str, list[str]]:
         """Both baselines' top-10 external ids for one query."""
@@ -239,10 +282,26 @@ def evaluate(m: Matcher, path: str | Path) -> dict[str, Any]:
         lambda: defaultdict(list)
     )
     skipped = []
+    teams: dict[str, list[float]] = defaultdict(list)
     for number, line in read_queries(path):
         relevant = {str(k): int(v) for k, v in (line.get("relevant") or {}).items()}
         if not relevant or line.get("mode") not in MODES:
             skipped.append({"line": number, "qid": line.get("qid"), "mode": line.get("mode")})
+            continue
+        if line["mode"] == "consortium":
+            try:
+                query = to_query(line)
+                result = consortium(m, query)
+                naive = baselines.team(query)
+            except MatchError as error:
+                raise QueryError(f"line {number} ({line.get('qid')}): {error}") from None
+            precisions = [
+                role_precision([x.id for x in p.members], relevant) for p in result.proposals
+            ]
+            teams["musubi@1"].append(precisions[0] if precisions else 0.0)
+            teams["musubi@3"].append(float(np.mean(precisions[:3])) if precisions else 0.0)
+            for system, ids in naive.items():
+                teams[system].append(role_precision(ids, relevant))
             continue
         try:
             query = to_query(line)
@@ -258,5 +317,17 @@ def evaluate(m: Matcher, path: str | Path) -> dict[str, Any]:
         report["modes"][mode] = {
             "queries": len(next(iter(systems.values()))),
             **{s: Scores(*np.mean(v, axis=0)).to_json() for s, v in systems.items()},
+        }
+    if teams:
+        report["modes"]["consortium"] = {
+            "queries": len(teams["musubi@1"]),
+            "musubi": {
+                "role_precision@1": round(float(np.mean(teams["musubi@1"])), 4),
+                "role_precision@3": round(float(np.mean(teams["musubi@3"])), 4),
+            },
+            **{
+                s: {"role_precision@1": round(float(np.mean(teams[s])), 4)}
+                for s in ("bm25", "dense")
+            },
         }
     return report

@@ -135,3 +135,90 @@ class TextEntry(Base):
     role: so.Mapped[str] = so.mapped_column(sa.String(16))
     position: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
     indexed_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+
+
+# ---- consortia: coordinators, saved proposals, their members and notes, the audit log ----
+
+
+class Coordinator(Base):
+    """A coordinator account: the "who" of every curation change (matcher/accounts.py)."""
+
+    __tablename__ = "coordinators"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # SHA-256 of the API token: the token itself is shown once and never stored.
+    token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
+
+
+class SavedProposal(Base):
+    """A consortium proposal a coordinator saved; ``version`` guards against lost updates."""
+
+    __tablename__ = "proposals"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    theme: so.Mapped[str] = so.mapped_column(sa.Text)
+    query: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    score: so.Mapped[float | None] = so.mapped_column(sa.Float)
+    explanation: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
+    created_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
+    updated_by: so.Mapped[str] = so.mapped_column(sa.String(64))
+    updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
+
+    members: so.Mapped[list[ProposalMember]] = so.relationship(
+        order_by="ProposalMember.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    notes: so.Mapped[list[ProposalNote]] = so.relationship(
+        order_by="ProposalNote.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ProposalMember(Base):
+    """A member as saved: external id, role, and fit and evidence at the time it joined."""
+
+    __tablename__ = "proposal_members"
+
+    proposal_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
+    org_ext_id: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    role: so.Mapped[str] = so.mapped_column(sa.String(32))
+    prefecture: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
+    fit: so.Mapped[float | None] = so.mapped_column(sa.Float)
+    evidence: so.Mapped[dict] = so.mapped_column(sa.JSON)
+
+
+class ProposalNote(Base):
+    __tablename__ = "proposal_notes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    author: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+
+
+class AuditEntry(Base):
+    """One change to a proposal (append-only): who, when (UTC), what, why, and the version it
+    produced. No foreign key: the log must outlive what it describes."""
+
+    __tablename__ = "proposal_audit"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    proposal_id: so.Mapped[int] = so.mapped_column(sa.Integer, index=True)
+    version: so.Mapped[int] = so.mapped_column(sa.Integer)
+    at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
+    actor: so.Mapped[str] = so.mapped_column(sa.String(64))
+    action: so.Mapped[str] = so.mapped_column(sa.String(32))
+    details: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    reason: so.Mapped[str | None] = so.mapped_column(sa.Text)

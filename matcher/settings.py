@@ -74,9 +74,28 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "consortium_pool",
+        30,
+        "Candidates kept per consortium role (best fit to the theme first) for team assembly.",
+        int,
+    ),
+    Setting(
+        "consortium_min_fit",
+        0.3,
+        "Fit to the theme (0-1) a member needs to fill a consortium role; below it the role "
+        "stays empty and the result says why.",
+        float,
+    ),
+    Setting(
         "max_import_errors",
         50,
         "How many import errors are listed before the rest are summarised as a count.",
+        int,
+    ),
+    Setting(
+        "web_threads",
+        16,
+        "Worker threads of `musubi serve` (waitress): requests answered at the same time.",
         int,
     ),
 )

@@ -1,0 +1,216 @@
+"""Curation on SQLite and PostgreSQL: lifecycle, audit log, optimistic locking, exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from matcher import curation
+from matcher.accounts import UnknownCoordinator, create_coordinator
+from matcher.consortium import ConsortiumQuery, Member, Proposal, TeamExplanation
+from matcher.models import AuditEntry, ProposalMember
+from matcher.ranking import Link
+from matcher.store import Store
+
+QUERY = ConsortiumQuery("独居高齢者の見守り")
+
+
+def _member(ext: str, kind: str, role: str, pref: int, name: str | None = None) -> Member:
+    return Member(
+        ext, name or f"{ext} 名称", kind, role, pref, 0.7, "見守り", "offer", 0.6, ("見守り",)
+    )
+
+
+def _proposal(*members: Member) -> Proposal:
+    members = members or (
+        _member("mu-1", "municipality", "municipality", 1),
+        _member("st-1", "startup", "industry", 40),
+        _member("un-1", "university", "university", 4),
+    )
+    links = (Link("need→offer", "member", "mu-1", "見守り", "st-1", "センサー", 0.5),)
+    explanation = TeamExplanation(
+        {"theme_fit": 0.7}, {"theme_fit": 0.7}, links, (("mu-1", "st-1"),)
+    )
+    return Proposal(1.2, members, explanation)
+
+
+@pytest.fixture
+def saved(store: Store) -> curation.ProposalView:
+    create_coordinator(store, "tanaka", "password-1")
+    create_coordinator(store, "suzuki", "password-2")
+    return curation.save_proposal(store, QUERY, _proposal(), actor="tanaka", reason="有望")
+
+
+def _audit(store: Store, pid: int) -> list[str]:
+    return [a.action for a in curation.audit_log(store, pid)]
+
+
+def test_full_lifecycle_with_an_audit_entry_per_change(store: Store, saved) -> None:  # noqa: ANN001
+    pid = saved.id
+    assert (saved.status, saved.version, [m.id for m in saved.members]) == (
+        "proposed",
+        1,
+        ["mu-1", "st-1", "un-1"],
+    )
+    v = curation.swap_member(
+        store,
+        pid,
+        "st-1",
+        _member("co-9", "company", "industry", 13),
+        version=1,
+        actor="suzuki",
+        reason="実績重視",
+    )
+    v = curation.remove_member(store, pid, "un-1", version=v.version, actor="tanaka", reason="辞退")
+    v = curation.add_member(
+        store,
+        pid,
+        _member("ri-2", "research_institute", "research_institute", 7),
+        version=v.version,
+        actor="tanaka",
+        reason="研究機関が必要",
+    )
+    v = curation.add_note(store, pid, "来週に打診", version=v.version, actor="suzuki")
+    for status in ("shortlisted", "contacted", "agreed"):
+        v = curation.change_status(
+            store, pid, status, version=v.version, actor="tanaka", reason="ok"
+        )
+    assert (v.status, v.version) == ("agreed", 8)
+    assert [m.id for m in v.members] == ["mu-1", "co-9", "ri-2"]
+    assert v.notes[0].text == "来週に打診" and v.notes[0].author == "suzuki"
+    log = curation.audit_log(store, pid)
+    assert [a.action for a in log] == [
+        "saved",
+        "member_swapped",
+        "member_removed",
+        "member_added",
+        "note_added",
+        "status_changed",
+        "status_changed",
+        "status_changed",
+    ]
+    assert [a.version for a in log] == list(range(1, 9))
+    assert log[1].actor == "suzuki" and log[1].reason == "実績重視"
+    assert log[1].details["removed"]["id"] == "st-1" and log[1].details["added"]["id"] == "co-9"
+    assert log[-1].details == {"from": "contacted", "to": "agreed"}
+    assert all(a.at is not None for a in log)
+    # agreed is final for members, and can only be reopened
+    with pytest.raises(curation.CurationError, match="reopen it"):
+        curation.remove_member(store, pid, "mu-1", version=8, actor="tanaka", reason="x")
+    with pytest.raises(curation.InvalidTransition, match="can move to proposed"):
+        curation.change_status(store, pid, "declined", version=8, actor="tanaka", reason="x")
+    v = curation.change_status(store, pid, "proposed", version=8, actor="tanaka", reason="再検討")
+    assert v.status == "proposed"
+    assert [s.id for s in curation.list_proposals(store, "proposed")] == [pid]
+    assert curation.list_proposals(store, "agreed") == ()
+
+
+def test_stale_version_conflicts_and_nothing_is_half_saved(store: Store, saved) -> None:  # noqa: ANN001
+    pid = saved.id
+    first = curation.get_proposal(store, pid)
+    second = curation.get_proposal(store, pid)
+    assert first.version == second.version == 1
+    curation.remove_member(store, pid, "un-1", version=first.version, actor="tanaka", reason="a")
+    with pytest.raises(curation.ConflictError, match="changed by tanaka") as caught:
+        curation.swap_member(
+            store,
+            pid,
+            "st-1",
+            _member("co-9", "company", "industry", 13),
+            version=second.version,
+            actor="suzuki",
+            reason="b",
+        )
+    assert caught.value.current == 2 and caught.value.expected == 1
+    after = curation.get_proposal(store, pid)
+    assert after.version == 2 and [m.id for m in after.members] == ["mu-1", "st-1"]
+    assert _audit(store, pid) == ["saved", "member_removed"]
+
+
+def test_a_failing_change_rolls_back_the_version_bump(store: Store, saved) -> None:  # noqa: ANN001
+    with pytest.raises(curation.InvalidTransition, match="not to agreed"):
+        curation.change_status(store, saved.id, "agreed", version=1, actor="tanaka", reason="x")
+    with pytest.raises(curation.CurationError, match="cannot take the role"):
+        curation.add_member(
+            store,
+            saved.id,
+            _member("co-1", "company", "university", 1),
+            version=1,
+            actor="tanaka",
+            reason="x",
+        )
+    with pytest.raises(curation.CurationError, match="already a member"):
+        curation.add_member(
+            store,
+            saved.id,
+            _member("st-1", "startup", "industry", 40),
+            version=1,
+            actor="tanaka",
+            reason="x",
+        )
+    with pytest.raises(curation.CurationError, match="not a member"):
+        curation.remove_member(store, saved.id, "zz-1", version=1, actor="tanaka", reason="x")
+    view = curation.get_proposal(store, saved.id)
+    assert (view.version, view.status, len(view.members)) == (1, "proposed", 3)
+    assert _audit(store, saved.id) == ["saved"]
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_every_decision_needs_a_reason(store: Store, saved, reason) -> None:  # noqa: ANN001
+    with pytest.raises(curation.CurationError, match="needs a reason"):
+        curation.change_status(
+            store, saved.id, "shortlisted", version=1, actor="tanaka", reason=reason
+        )
+    with pytest.raises(curation.CurationError, match="needs a reason"):
+        curation.remove_member(store, saved.id, "un-1", version=1, actor="tanaka", reason=reason)
+    assert curation.get_proposal(store, saved.id).version == 1
+
+
+def test_missing_proposal_unknown_status_and_unknown_actor(store: Store, saved) -> None:  # noqa: ANN001
+    with pytest.raises(curation.ProposalNotFound, match="no saved proposal #999"):
+        curation.remove_member(store, 999, "un-1", version=1, actor="tanaka", reason="x")
+    with pytest.raises(curation.ProposalNotFound):
+        curation.get_proposal(store, 999)
+    with pytest.raises(curation.CurationError, match="unknown status 'done'"):
+        curation.change_status(store, saved.id, "done", version=1, actor="tanaka", reason="x")
+    with pytest.raises(UnknownCoordinator, match="musubi user add mallory"):
+        curation.add_note(store, saved.id, "hi", version=1, actor="mallory")
+    with store.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(ProposalMember)) == 3
+
+
+def test_exports(store: Store, tmp_path: Path) -> None:
+    create_coordinator(store, "tanaka", "password-1")
+    hostile = _member("st-6", "startup", "industry", 40, name='<script>alert("x")</script>株式会社')
+    view = curation.save_proposal(
+        store,
+        QUERY,
+        _proposal(
+            _member("mu-1", "municipality", "municipality", 1),
+            hostile,
+            _member("un-1", "university", "university", 4),
+        ),
+        actor="tanaka",
+    )
+    out = tmp_path / "members.csv"
+    curation.write_export(view, "csv", out)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["id"] for r in rows] == ["mu-1", "st-6", "un-1"]
+    assert rows[0]["prefecture"] == "北海道" and rows[0]["role_label"] == "自治体"
+    page = curation.write_export(view, "html", tmp_path / "brief.html")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert (tmp_path / "brief.html").read_text("utf-8") == page
+    md = curation.render(view, "md")
+    assert "独居高齢者の見守り" in md and "連携宣言" in md and "北海道" in md and "福岡県" in md
+    data = json.loads(curation.render(view, "json", curation.audit_log(store, view.id)))
+    assert data["audit"][0]["action"] == "saved" and data["members"][1]["name"].startswith("<")
+    assert not list(tmp_path.glob("*.tmp"))
+    with pytest.raises(curation.CurationError, match="unknown format"):
+        curation.render(view, "pdf")
