@@ -11,10 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
-from embeddings import normalise_text
 from matcher.catalog import OrgFacts
 from matcher.consortium import (
     ROLES,
@@ -25,6 +22,7 @@ from matcher.consortium import (
     roles_for,
 )
 from matcher.joint import JointQuery, joint
+from matcher.lexical import VIEWS, document
 from matcher.matching import Matcher, MatchError, check_text, resolve_places
 from matcher.models import KINDS
 from matcher.partners import PartnersQuery, eligible_partner, partner_filters, partners
@@ -35,6 +33,7 @@ from matcher.search import Filters
 K = 10
 MODES = ("procurement", "partners", "joint", "consortium")
 SYSTEMS = ("musubi", "bm25", "dense")
+VIEW_OF = {"procurement": "supply", "partners": "all", "joint": "demand"}
 
 
 class QueryError(ValueError):
@@ -131,38 +130,17 @@ def role_precision(members: list[str], relevant: dict[str, int]) -> float:
 class Baselines:
     """Character-bigram BM25 and dense retrieval alone, under the same eligibility as Musubi."""
 
-    def __init__(self, m: Matcher, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, m: Matcher) -> None:
         self.m = m
-        self.orgs = list(m.catalogue.orgs.values())
-        self.vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 2), lowercase=True)
-        self.k1, self.b = k1, b
-        self._docs: dict[str, sparse.csr_matrix] = {}
-        docs = {
-            "procurement": [_doc(o, ("profile", "offer")) for o in self.orgs],
-            "partners": [_doc(o, ("profile", "need", "offer")) for o in self.orgs],
-            "joint": [_doc(o, ("need",)) for o in self.orgs],
-        }
-        self.vectorizer.fit(docs["partners"])
-        for mode, texts in docs.items():
-            self._docs[mode] = self._bm25_weights(self.vectorizer.transform(texts))
-
-    def _bm25_weights(self, tf: sparse.csr_matrix) -> sparse.csr_matrix:
-        tf = tf.tocsr().astype(np.float64)
-        n = tf.shape[0]
-        df = np.bincount(tf.indices, minlength=tf.shape[1])
-        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        lengths = np.asarray(tf.sum(axis=1)).ravel()
-        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1e-9))
-        rows = np.repeat(np.arange(n), np.diff(tf.indptr))
-        tf.data = tf.data * (self.k1 + 1) / (tf.data + norm[rows]) * idf[tf.indices]
-        return tf
 
     def bm25(self, mode: str, text: str, eligible: Callable[[OrgFacts], bool]) -> list[str]:
-        query = self.vectorizer.transform([normalise_text(text)])
-        query.data[:] = 1.0
-        scores = (self._docs[mode] @ query.T).toarray().ravel()
+        """The same BM25 documents Musubi reads as one feature, here the whole ranking."""
+        lexical = self.m.lexical
+        scores = lexical.scores(VIEW_OF[mode], text)
         order = np.argsort(-scores, kind="stable")
-        return [self.orgs[i].ext_id for i in order if scores[i] > 0 and eligible(self.orgs[i])][:K]
+        return [
+            lexical.orgs[i].ext_id for i in order if scores[i] > 0 and eligible(lexical.orgs[i])
+        ][:K]
 
     def dense(self, vectors: np.ndarray, filters: Filters, eligible: Callable) -> list[str]:
         found = self.m.candidates(vectors, filters, limit=K * 8)
@@ -215,7 +193,7 @@ class Baselines:
             }
         origin = m.org(query.org)
         if isinstance(query, PartnersQuery):
-            text = _doc(origin, ("profile", "need", "offer"))
+            text = document(origin, VIEWS["all"])
 
             def eligible(o: OrgFacts) -> bool:
                 return eligible_partner(m, origin, o, query)
@@ -243,14 +221,6 @@ class Baselines:
             "bm25": self.bm25("joint", text, eligible),
             "dense": self.dense(vectors, filters, eligible),
         }
-
-
-def _doc(org: OrgFacts, roles: tuple[str, ...]) -> str:
-    parts = []
-    for role in roles:
-        count = 1 if role == "profile" else len(org.needs if role == "need" else org.offers)
-        parts += [org.text(role, k) for k in range(count)]
-    return normalise_text(" ".join(parts))
 
 
 def _need_text(m: Matcher, query: ProcurementQuery) -> str:
