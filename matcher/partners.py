@@ -14,10 +14,13 @@ from matcher.ranking import Explanation, LinearScorer, Link, MatchResult, Scored
 from matcher.search import Filters
 
 FEATURES = {
-    "reciprocal_fit": 1.0,  # harmonic mean of what each side gains
-    "gain_origin": 0.25,  # the asking organisation's needs met by the partner's offers
-    "gain_candidate": 0.25,  # the partner's needs met by the asking organisation's offers
-    "bm25": 0.5,  # character-bigram BM25 between the two whole profiles
+    "reciprocal_fit": 0.5,  # harmonic mean of what each side gains: one-sided matches sink
+    "gain_origin": 0.1,  # the asking organisation's needs met by the partner's offers
+    # The partner's needs met by the asking organisation's offers: stated needs are concrete
+    # about what a partner lacks (asking organisations often only say 「実証先を募集」), and
+    # meeting them is what makes a partner say yes.
+    "gain_candidate": 1.0,
+    "bm25": 0.25,  # character-bigram BM25 between the two whole profiles
     "profile_fit": 0.5,  # cosine of the two profiles: the same field of work
     "term_coverage": 0.2,  # key terms of each side's needs found in the other's offers
     "novelty": 0.1,  # 1 when the two have not worked together before
@@ -117,7 +120,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     scores = scorer.decision_function(X)
     contributions = scorer.contributions(X)
     groups = [(f"pref:{b.org.prefecture}", f"kind:{b.org.kind}") for b in sides]
-    order = mmr(scores, np.vstack([b.profile for b in sides]), groups, len(sides), lambda_=0.85)
+    order = mmr(scores, np.vstack([b.profile for b in sides]), groups, len(sides), lambda_=0.9)
     if not q.include_known:
         # New combinations first (新結合); past partners keep their order after them.
         order = [i for i in order if rows[i]["novelty"]] + [
