@@ -24,6 +24,12 @@ FEATURE_LABELS = {
     "reciprocal_fit": "相互適合",
     "novelty": "新しい組み合わせ",
     "need_fit": "課題の近さ",
+    "bm25": "語の一致(BM25)",
+    "consensus": "上位候補との一致",
+    "budget_fit": "予算の近さ",
+    "theme_fit": "テーマへの適合",
+    "complementarity": "課題と提供の補完",
+    "collaboration": "連携実績",
 }
 
 
