@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 INDEX_KINDS = ("auto", "flat", "ivf", "hnsw")
-STORAGES = ("auto", "flat", "sq8", "fp16")
+STORAGES = ("auto", "flat", "sq8", "fp16", "pca-sq8")
 FORMAT_VERSION = 1
 
 #: Above this many vectors ``kind="auto"`` switches from exact search to HNSW. Measured at 940-d
@@ -40,10 +40,18 @@ FORMAT_VERSION = 1
 #: needs nprobe > 64 (0.6 ms, recall 0.82) on the same data. Removals are tombstones.
 ANN_THRESHOLD = 20_000
 
-#: Above this many vectors ``storage="auto"`` stores 8-bit scalars (940 bytes instead of 3,760
-#: at 940-d) and ``kind="auto"`` switches to IVF: 1M vectors fit in ~0.9 GiB instead of 3.5 GiB.
-#: IVF because HNSW over SQ8 builds too slowly here (> 3 min at 100k on 2 cores).
+#: Above this many vectors ``storage="auto"`` switches HNSW to "pca-sq8": the graph is built over
+#: a PCA-reduced copy (``reduce_dim``, float32) and every hit list is re-scored from the full
+#: vectors stored as 8-bit scalars (``IndexRefine``). At 940-d, 1M vectors take ~1.7 GiB instead
+#: of ~3.8 GiB, build in minutes on 2 cores, and keep recall@10 ≥ 0.98 where IVF-SQ8 reached
+#: 0.49–0.63 (benchmarks/bench_index.py, embeddings/README.md).
 COMPRESS_THRESHOLD = 250_000
+
+#: "pca-sq8": dimension of the reduced copy the HNSW graph is built on, how many candidates per
+#: requested hit are re-scored from the SQ8 vectors, and how many vectors train PCA and SQ8.
+REDUCE_DIM = 128
+REFINE_FACTOR = 8
+TRAIN_SAMPLE = 100_000
 
 #: Removed HNSW vectors stay in the graph as tombstones until they exceed this share of it;
 #: then the index is rebuilt from the live vectors (HNSW cannot delete in place).
@@ -133,11 +141,17 @@ class VectorIndex:
     """Inner-product search over unit vectors with caller-supplied int64 ids.
 
     ``kind``: "flat" (exact, ``IndexIDMap2(IndexFlatIP)``), "ivf" (``IndexIVFFlat``, or
-    ``IndexIVFScalarQuantizer``), "hnsw" (``IndexHNSWFlat`` or ``IndexHNSWSQ`` in an
-    ``IndexIDMap2``), or "auto": flat until ``ann_threshold`` vectors, HNSW above, IVF-SQ8
-    above ``compress_threshold``.
-    ``storage``: "flat" (float32), "sq8" (8-bit per dimension, 4× smaller), "fp16" (2×), or
-    "auto": float32 until ``compress_threshold`` vectors, sq8 above (ANN kinds only).
+    ``IndexIVFScalarQuantizer``), "hnsw" (``IndexHNSWFlat``, ``IndexHNSWSQ`` or, for
+    "pca-sq8", ``IndexRefine(IndexPreTransform(PCA, IndexHNSWFlat), IndexScalarQuantizer)``, in
+    an ``IndexIDMap2``), or "auto": flat until ``ann_threshold`` vectors, HNSW above.
+    ``storage``: "flat" (float32), "sq8" (8-bit per dimension, 4× smaller), "fp16" (2×),
+    "pca-sq8" (HNSW only: graph over a ``reduce_dim`` PCA copy, the best
+    ``refine_factor · k`` candidates re-scored from SQ8 full vectors) or "auto": float32 until
+    ``compress_threshold`` vectors, above it pca-sq8 for HNSW and sq8 for IVF.
+    Scores are inner products of the query with the stored vectors: exact for float32, within
+    ~2e-3 of the true cosine for sq8 and pca-sq8 (pca-sq8 ranks by L2 and returns the inner
+    products with the 8-bit reconstructions of the hits, never PCA-space scores); ``_vectors``
+    then returns the 8-bit reconstructions (norm within ~5e-3 of 1).
     Adding an id that is present replaces its vector; removing works for every kind.
     HNSW cannot delete in place: removed vectors become tombstones (their FAISS id is set to
     -1 and searches skip them) and the graph is rebuilt from the live vectors once they
@@ -161,6 +175,8 @@ class VectorIndex:
         hnsw_m: int = 32,
         ef_search: int = 128,
         ef_construction: int = 80,
+        reduce_dim: int = REDUCE_DIM,
+        refine_factor: int = REFINE_FACTOR,
         random_state: int = 0,
     ) -> None:
         if kind not in INDEX_KINDS:
@@ -181,6 +197,8 @@ class VectorIndex:
         self.hnsw_m = hnsw_m
         self.ef_search = ef_search
         self.ef_construction = ef_construction
+        self.reduce_dim = reduce_dim
+        self.refine_factor = refine_factor
         self.random_state = random_state
         self.built_at: float | None = None
         self._trained_on = 0
@@ -199,28 +217,74 @@ class VectorIndex:
         inner = self._index
         if isinstance(inner, faiss.IndexIVF):
             return "ivf"
-        if isinstance(faiss.downcast_index(inner.index), faiss.IndexHNSW):
+        if isinstance(faiss.downcast_index(inner.index), faiss.IndexHNSW | faiss.IndexRefine):
             return "hnsw"
         return "flat"
 
-    def _auto_kind(self, n: int) -> str:
-        if n <= self.ann_threshold:
-            return "flat"
-        return "ivf" if n > self.compress_threshold else "hnsw"
+    @property
+    def _refined(self) -> bool:
+        return self._built_storage == "pca-sq8" and self.index_type == "hnsw"
 
-    def _storage_for(self, n: int) -> str:
+    def _auto_kind(self, n: int) -> str:
+        return "flat" if n <= self.ann_threshold else "hnsw"
+
+    def _storage_for(self, n: int, kind: str | None = None) -> str:
+        kind = kind or self.index_type
         if self.storage != "auto":
+            if self.storage == "pca-sq8" and kind != "hnsw":
+                return "sq8"  # IVF has no re-scoring variant: the nearest is 8-bit lists
             return self.storage
-        return "sq8" if n > self.compress_threshold else "flat"
+        if n <= self.compress_threshold:
+            return "flat"
+        return "pca-sq8" if kind == "hnsw" else "sq8"
+
+    def _training_sample(self, vectors: np.ndarray, size: int) -> np.ndarray:
+        if len(vectors) <= size:
+            return vectors
+        rng = np.random.default_rng(self.random_state)
+        return vectors[np.sort(rng.choice(len(vectors), size, replace=False))]
+
+    def _new_refined_hnsw(self, training: np.ndarray) -> faiss.Index:
+        """HNSW over a PCA copy, hits re-scored from SQ8 full vectors, all owned by FAISS."""
+        # L2, not IP: for unit vectors ‖x − q‖² = 2 − 2·x·q ranks as the inner product does,
+        # while IP between PCA projections favours the vectors that keep most of their norm
+        # (a vector is then not even its own nearest neighbour). Scores are converted back.
+        metric = faiss.METRIC_L2
+        sample = self._training_sample(training, TRAIN_SAMPLE)
+        reduced = min(self.reduce_dim, self.dim)
+        pca = faiss.PCAMatrix(self.dim, reduced)
+        pca.train(sample)
+        graph = faiss.IndexHNSWFlat(reduced, self.hnsw_m, metric)
+        graph.hnsw.efConstruction = self.ef_construction
+        base = faiss.IndexPreTransform(pca, graph)
+        base.own_fields = True
+        pca.this.disown()
+        graph.this.disown()
+        full = faiss.IndexScalarQuantizer(self.dim, faiss.ScalarQuantizer.QT_8bit, metric)
+        full.train(sample)
+        refine = faiss.IndexRefine(base, full)
+        refine.own_fields = True
+        base.this.disown()
+        full.this.disown()
+        refine.k_factor = self.refine_factor
+        self._trained_on = len(training)
+        index = faiss.IndexIDMap2(refine)
+        index.own_fields = True
+        refine.this.disown()
+        return index
 
     def _new_index(self, kind: str, training: np.ndarray | None) -> faiss.Index:
         metric = faiss.METRIC_INNER_PRODUCT
         self._dead = 0
         n = 0 if training is None else len(training)
-        storage = self._built_storage = "flat" if kind == "flat" else self._storage_for(n)
+        storage = self._built_storage = "flat" if kind == "flat" else self._storage_for(n, kind)
         quantiser = {"sq8": faiss.ScalarQuantizer.QT_8bit, "fp16": faiss.ScalarQuantizer.QT_fp16}
         if kind == "flat":
             return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        if kind == "hnsw" and storage == "pca-sq8":
+            if training is None:
+                raise ValueError("a pca-sq8 index needs vectors to train on")
+            return self._new_refined_hnsw(training)
         if kind == "hnsw":
             if storage != "flat":
                 inner = faiss.IndexHNSWSQ(self.dim, quantiser[storage], self.hnsw_m, metric)
@@ -321,8 +385,10 @@ class VectorIndex:
         # grow past the compression threshold → re-store compressed.
         if self.kind == "auto" and self.index_type == "flat" and len(self) > self.ann_threshold:
             self.rebuild()
-        elif self.index_type == "ivf" and len(self) > 4 * max(self._trained_on, 1):
-            self.rebuild()
+        elif (self.index_type == "ivf" or self._refined) and len(self) > 4 * max(
+            self._trained_on, 1
+        ):
+            self.rebuild()  # IVF lists, PCA and SQ8 ranges were trained on far fewer vectors
         elif self.index_type != "flat" and (
             self._storage_for(len(self)) != self._built_storage
             or (self.kind == "auto" and self._auto_kind(len(self)) != self.index_type)
@@ -352,8 +418,23 @@ class VectorIndex:
 
     # ---- search ------------------------------------------------------------------------
 
-    def _params(self, selector: faiss.IDSelector | None, widen: int) -> faiss.SearchParameters:
+    def _params(
+        self, selector: faiss.IDSelector | None, widen: int, keep: list[Any]
+    ) -> faiss.SearchParameters:
+        """Search parameters; ``keep`` holds the SWIG objects they point to until the search."""
         kind = self.index_type
+        if self._refined:
+            # IndexIDMap2 translates only a top-level selector, and IndexRefine ignores that:
+            # the selector goes to the graph, translated to FAISS's internal ids by hand.
+            inner = None
+            if selector is not None:
+                inner = faiss.IDSelectorTranslated(self._index.id_map, selector)
+            graph = faiss.SearchParametersHNSW(sel=inner, efSearch=self.ef_search * widen)
+            params = faiss.IndexRefineSearchParameters(
+                k_factor=self.refine_factor, base_index_params=graph
+            )
+            keep.extend([inner, graph])
+            return params
         if kind == "ivf":
             nprobe = min(self.nprobe * widen, self._index.nlist)
             return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
@@ -369,6 +450,17 @@ class VectorIndex:
             order = np.argsort(-row, kind="stable")[:k]
             out.append(SearchHits(ids[order].copy(), row[order].astype(np.float32)))
         return out
+
+    def _rescore(self, queries: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Inner products with the 8-bit full vectors for hits ranked by L2, best first."""
+        scores = np.full(found.shape, -np.inf, dtype=np.float32)
+        valid = found >= 0
+        if valid.any():
+            vectors = self._index.reconstruct_batch(np.ascontiguousarray(found[valid]))
+            rows = np.nonzero(valid)[0]
+            scores[valid] = np.einsum("ij,ij->i", vectors, queries[rows])
+        order = np.argsort(-scores, axis=1, kind="stable")
+        return np.take_along_axis(scores, order, 1), np.take_along_axis(found, order, 1)
 
     def search_many(
         self,
@@ -408,8 +500,11 @@ class VectorIndex:
         pending = np.arange(len(queries))
         widen = 1
         while len(pending):
-            params = self._params(selector, widen)
+            keep: list[Any] = []
+            params = self._params(selector, widen, keep)
             scores, found = self._index.search(queries[pending], k_eff, params=params)
+            if self._refined:
+                scores, found = self._rescore(queries[pending], found)
             retry = []
             for row, query in enumerate(pending):
                 keep = found[row] >= 0
@@ -463,6 +558,8 @@ class VectorIndex:
             "nprobe": self.nprobe,
             "ef_search": self.ef_search,
             "hnsw_m": self.hnsw_m,
+            "reduce_dim": self.reduce_dim,
+            "refine_factor": self.refine_factor,
             "trained_on": self._trained_on,
             "built_at": self.built_at,
             "faiss_version": faiss.__version__,
@@ -562,6 +659,8 @@ class VectorIndex:
             nprobe=meta.get("nprobe", 16),
             hnsw_m=meta.get("hnsw_m", 32),
             ef_search=meta.get("ef_search", 64),
+            reduce_dim=meta.get("reduce_dim", REDUCE_DIM),
+            refine_factor=meta.get("refine_factor", REFINE_FACTOR),
         )
         self._index = index
         self._dead = tombstones

@@ -121,17 +121,25 @@ def test_approximate_agrees_with_exact(data, kind, clustered_vectors):
     assert recall >= 0.9
 
 
-def test_auto_goes_hnsw_then_compressed_ivf(data):
-    index = VectorIndex(DIM, fingerprint="t", ann_threshold=1_000, compress_threshold=2_000)
+def test_auto_goes_hnsw_then_reduced_hnsw(data):
+    index = VectorIndex(
+        DIM, fingerprint="t", ann_threshold=1_000, compress_threshold=2_000, reduce_dim=16
+    )
     index.add(IDS[:500], data[:500])
     assert index.index_type == "flat"
     index.add(IDS[500:1500], data[500:1500])
     assert index.index_type == "hnsw" and index.metadata()["built_storage"] == "flat"
     index.add(IDS[1500:], data[1500:])
-    assert index.index_type == "ivf" and len(index) == N
-    assert index.metadata()["built_storage"] == "sq8"
-    assert isinstance(index._index, faiss.IndexIVFScalarQuantizer)
+    assert index.index_type == "hnsw" and len(index) == N
+    assert index.metadata()["built_storage"] == "pca-sq8"
+    assert isinstance(faiss.downcast_index(index._index.index), faiss.IndexRefine)
     assert index.search(data[2500], k=1).ids[0] == IDS[2500]
+
+
+def test_explicit_ivf_above_the_threshold_stores_sq8(data):
+    index = VectorIndex(DIM, fingerprint="t", kind="ivf", compress_threshold=2_000)
+    index.add(IDS, data)
+    assert isinstance(index._index, faiss.IndexIVFScalarQuantizer)
 
 
 def test_hnsw_removal_leaves_tombstones_that_searches_skip(tmp_path, data):

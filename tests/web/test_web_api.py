@@ -1,0 +1,223 @@
+"""JSON API: match modes, organisations, consortia, import; the one error shape, locked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+ERROR_KEYS = {"ok", "error", "status"}
+
+
+def assert_error(response, status: int) -> dict:  # noqa: ANN001
+    """The API's one error shape: {"ok": false, "error": text, "status": the HTTP status}."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert ERROR_KEYS <= set(body)
+    assert body["ok"] is False and body["status"] == status
+    assert isinstance(body["error"], str) and body["error"]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("GET", "/api/nope", 404),
+        ("GET", "/api/orgs/no-such-org", 404),
+        ("GET", "/api/match/procurement?top=0&text=x", 400),
+        ("GET", "/api/match/procurement", 400),
+        ("GET", "/api/match/partners", 400),
+        ("GET", "/api/match/joint?org=nobody", 404),
+        ("GET", "/api/match/joint?org=st-00001", 400),
+        ("DELETE", "/api/stats", 405),
+        ("POST", "/api/import", 401),
+        ("GET", "/api/consortia/999999", 404),
+        ("POST", "/api/consortia/1/status", 401),
+    ],
+)
+def test_every_error_has_one_shape(client, method, url, status) -> None:  # noqa: ANN001
+    assert_error(client.open(url, method=method), status)
+
+
+def test_procurement_mirrors_the_cli_contract(client) -> None:  # noqa: ANN001
+    body = client.get(
+        "/api/match/procurement", query_string={"text": "独居高齢者の見守り", "top": "5"}
+    ).get_json()
+    assert body["ok"] is True
+    assert body["query"]["text"] == "独居高齢者の見守り"
+    assert 1 <= len(body["results"]) <= 5
+    item = body["results"][0]
+    assert {"id", "name", "kind", "prefecture", "score", "explanation"} <= set(item)
+    e = item["explanation"]
+    assert set(e) >= {"features", "contributions", "links", "shared_terms", "route_hints"}
+    assert sum(e["contributions"].values()) == pytest.approx(item["score"], abs=1e-3)
+
+
+def test_partners_and_joint(client) -> None:  # noqa: ANN001
+    munis = client.get("/api/orgs", query_string={"kind": "municipality"}).get_json()["orgs"]
+    org = next(o for o in munis if o["needs"])
+    partners = client.get("/api/match/partners", query_string={"org": org["id"]}).get_json()
+    assert partners["ok"] and partners["results"]
+    gains = {lk["gains"] for lk in partners["results"][0]["explanation"]["links"]}
+    assert gains == {"origin", "candidate"}
+    joint = client.get("/api/match/joint", query_string={"org": org["id"]}).get_json()
+    assert joint["ok"] is True
+    for item in joint["results"]:
+        assert item["kind"] == "municipality" and item["prefecture"] != org["prefecture"]
+
+
+def test_organisations(client) -> None:  # noqa: ANN001
+    listing = client.get("/api/orgs", query_string={"limit": "3", "prefecture": "北海道"})
+    body = listing.get_json()
+    assert body["ok"] and len(body["orgs"]) <= 3
+    assert all(o["prefecture"] == "北海道" for o in body["orgs"])
+    one = client.get(f"/api/orgs/{body['orgs'][0]['id']}").get_json()
+    assert one["org"]["id"] == body["orgs"][0]["id"]
+    stats = client.get("/api/stats").get_json()
+    assert stats["stats"]["total"] == 300
+
+
+def test_consortium_proposals(client) -> None:  # noqa: ANN001
+    body = client.get(
+        "/api/consortium", query_string={"theme": "独居高齢者の見守りと健康データ"}
+    ).get_json()
+    assert body["ok"] and body["proposals"]
+    proposal = body["proposals"][0]
+    assert len(set(proposal["prefectures"])) >= 2
+    assert len({m["kind"] for m in proposal["members"]}) >= 3
+
+
+def test_openapi_document(client) -> None:  # noqa: ANN001
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert "/api/match/procurement" in doc["paths"]
+    assert doc["components"]["schemas"]["Error"]["required"] == ["ok", "error", "status"]
+    index = client.get("/api/").get_json()
+    assert "/api/match/procurement" in index["endpoints"]
+
+
+def test_import_needs_a_token(client) -> None:  # noqa: ANN001
+    response = client.post("/api/import", data=b"{}", content_type="application/x-ndjson")
+    assert_error(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    bad = client.post(
+        "/api/import",
+        data=b"{}",
+        content_type="application/x-ndjson",
+        headers={"Authorization": "Bearer musubi_wrong"},
+    )
+    assert_error(bad, 401)
+
+
+def _records(*ids: str) -> bytes:
+    lines = [
+        {
+            "id": i,
+            "kind": "startup",
+            "name": f"株式会社テスト{i}",
+            "prefecture": "福岡県",
+            "description": "除雪ロボットの遠隔監視サービスを提供します。",
+            "offers": [{"title": "除雪ロボットの遠隔監視"}],
+        }
+        for i in ids
+    ]
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines).encode()
+
+
+def test_import_through_the_api(writable_app, token) -> None:  # noqa: ANN001
+    client = writable_app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    dry = client.post(
+        "/api/import?dry_run=true",
+        data=_records("t-1"),
+        headers=auth,
+        content_type="application/x-ndjson",
+    )
+    assert dry.status_code == 200 and dry.get_json()["valid"] == 1
+    assert client.get("/api/orgs/t-1").status_code == 404
+    done = client.post(
+        "/api/import",
+        data=_records("t-1", "t-2"),
+        headers=auth,
+        content_type="application/x-ndjson",
+    )
+    assert done.status_code == 201, done.get_data(as_text=True)
+    assert done.get_json()["created"] == 2
+    # The engine reloaded: the new organisations are searchable at once.
+    found = client.get(
+        "/api/match/procurement", query_string={"text": "除雪ロボットの遠隔監視", "top": "20"}
+    ).get_json()
+    assert {"t-1", "t-2"} & {r["id"] for r in found["results"]}
+
+
+def test_import_rejections_list_every_line(writable_app, token) -> None:  # noqa: ANN001
+    client = writable_app.test_client()
+    data = _records("ok-1") + b'{"id": "bad", "kind": "alien"}\nnot json\n'
+    response = client.post(
+        "/api/import",
+        data=data,
+        headers={"Authorization": f"Bearer {token}"},
+        content_type="application/x-ndjson",
+    )
+    body = assert_error(response, 422)
+    lines = {p["line"] for p in body["problems"]}
+    assert {2, 3} <= lines
+    assert client.get("/api/orgs/ok-1").status_code == 404  # nothing was written
+
+
+def test_import_wrong_content_type_is_415(client, token) -> None:  # noqa: ANN001
+    response = client.post(
+        "/api/import",
+        data=b"<xml/>",
+        content_type="application/xml",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert_error(response, 415)
+
+
+def test_curation_through_the_api(writable_app, token) -> None:  # noqa: ANN001
+    client = writable_app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    theme = {"theme": "独居高齢者の見守りと健康データ"}
+    saved = client.post("/api/consortia", json={**theme, "reason": "first try"}, headers=auth)
+    assert saved.status_code == 201, saved.get_data(as_text=True)
+    proposal = saved.get_json()["proposal"]
+    pid, version = proposal["id"], proposal["version"]
+    moved = client.post(
+        f"/api/consortia/{pid}/status",
+        json={"status": "shortlisted", "reason": "strong fit", "version": version},
+        headers=auth,
+    )
+    assert moved.status_code == 200 and moved.get_json()["proposal"]["status"] == "shortlisted"
+    stale = client.post(
+        f"/api/consortia/{pid}/notes", json={"text": "late", "version": version}, headers=auth
+    )
+    assert_error(stale, 409)
+    assert_error(
+        client.post(
+            f"/api/consortia/{pid}/notes",
+            data="{oops",
+            headers=auth,
+            content_type="application/json",
+        ),
+        400,
+    )
+    assert_error(
+        client.post(
+            f"/api/consortia/{pid}/notes",
+            data="text=x",
+            headers=auth,
+            content_type="application/x-www-form-urlencoded",
+        ),
+        415,
+    )
+    alts = client.get(
+        f"/api/consortia/{pid}/alternatives",
+        query_string={"member": proposal["members"][0]["id"]},
+    ).get_json()
+    assert alts["ok"] and alts["alternatives"]
+    history = client.get(f"/api/consortia/{pid}").get_json()
+    assert [a["action"] for a in history["audit"]] == ["saved", "status_changed"]
+    assert history["audit"][1]["actor"] == "tanaka"
+    assert client.get("/api/consortia?status=shortlisted").get_json()["proposals"][0]["id"] == pid

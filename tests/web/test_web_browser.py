@@ -1,0 +1,225 @@
+"""End to end in a real browser: Playwright's Python package driving Debian's Chromium.
+
+The app runs under waitress (as `musubi serve` does) on loopback. Screenshots of the main
+pages go to screenshots/ (not committed). Without Chromium these tests are skipped with the
+reason — except in CI (CI=true), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import COORDINATOR, make_app
+
+CHROMIUM = os.environ.get("MUSUBI_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {reason}: .ci/run installs it with apt")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).exists():
+        _missing(f"no Chromium at {CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(corpus, tmp_path_factory):  # noqa: ANN001, ANN201
+    """The app under waitress on a free loopback port, over a private copy of the corpus."""
+    import waitress
+
+    home = tmp_path_factory.mktemp("browser") / "home"
+    shutil.copytree(corpus["home"], home)
+    app = make_app(home, TESTING=False)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    app.extensions["musubi"].store.close()
+
+
+@pytest.fixture
+def page(browser, live_server):  # noqa: ANN001, ANN201
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1360, "height": 900}, locale="ja-JP"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    # A 4xx page is an answer; a failing script, stylesheet or image is a bug.
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    # A CSP violation or a script error shows up here.
+    assert not errors, errors
+
+
+def shot(page, name: str) -> None:  # noqa: ANN001
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def login(page) -> None:  # noqa: ANN001
+    page.goto("/login")
+    page.fill("input[name=name]", COORDINATOR[0])
+    page.fill("input[name=password]", COORDINATOR[1])
+    page.click("form.stack button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_municipal_officer_searches_for_suppliers(page) -> None:  # noqa: ANN001
+    page.goto("/")
+    shot(page, "01-home")
+    page.fill("textarea[name=text]", "独居高齢者の見守りを、訪問に頼らない仕組みで行いたい")
+    page.press("textarea[name=text]", "Enter")  # musubi.js: Enter submits
+    page.wait_for_selector("li.card.result")
+    cards = page.locator("li.card.result")
+    assert 1 <= cards.count() <= 10
+    first = cards.first
+    assert "⇔" in first.inner_text()
+    assert page.locator(".map .pin-match").count() >= 1
+    hint = page.locator("details.route summary").first
+    if hint.count():
+        hint.click()
+        assert page.locator("details.route[open] .route-body").first.is_visible()
+    shot(page, "02-search-results")
+    # Filters: only startups in 九州・沖縄 (the change re-runs the search by itself).
+    if page.locator("details.filters[open]").count() == 0:
+        page.click("details.filters summary")
+    with page.expect_navigation():
+        page.uncheck("input[name=kind][value=company]")
+    with page.expect_navigation():
+        page.select_option("select[name=region]", "kyushu_okinawa")
+    kinds = page.locator("li.card.result .kind").all_inner_texts()
+    assert kinds and set(kinds) == {"スタートアップ"}
+    # From a result to the supplier's page, with its partner proposals and map.
+    page.locator("li.card.result h3 a").first.click()
+    page.wait_for_selector("h1")
+    assert page.locator(".map .pin-origin").count() == 1
+    shot(page, "03-organisation")
+
+
+def test_search_works_without_javascript(browser, live_server) -> None:  # noqa: ANN001
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/")
+    page.fill("textarea[name=text]", "冬の道路除雪を省力化したい")
+    page.click(".searchbox button[type=submit]")
+    page.wait_for_selector("li.card.result")
+    assert page.locator("li.card.result").count() >= 1
+    context.close()
+
+
+def test_english_switch(page) -> None:  # noqa: ANN001
+    page.goto("/")
+    page.click("a[hreflang=en]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.fill("textarea[name=text]", "snow clearing robot for mountain roads")
+    page.click(".searchbox button[type=submit]")
+    page.wait_for_selector("li.card.result")
+    shot(page, "04-search-english")
+    page.click("a[hreflang=ja]")
+
+
+def test_coordinator_builds_saves_changes_status_and_exports(page) -> None:  # noqa: ANN001
+    login(page)
+    page.goto("/consortia/")
+    page.fill("textarea[name=theme]", "独居高齢者の見守りと健康データの活用")
+    page.click(".searchbox button[type=submit]")
+    page.wait_for_selector("article.proposal")
+    shot(page, "05-consortium-builder")
+    page.locator("article.proposal").first.locator("input[name=reason]").fill("第一候補")
+    page.locator("article.proposal").first.locator("form.save-form button").click()
+    page.wait_for_selector("h1")
+    assert "座組みを保存しました" in page.inner_text(".flashes")
+    # Swap a member from the ranked alternatives.
+    page.locator("a", has_text="入れ替え候補").first.click()
+    page.wait_for_selector("table.table")
+    page.locator("form.row-form input[name=reason]").first.fill("より近い自治体")
+    page.locator("form.row-form button").first.click()
+    page.wait_for_selector(".flashes")
+    # Change the status with a reason.
+    page.select_option("select[name=status]", "shortlisted")
+    page.fill("form.status-form input[name=reason]", "テーマへの適合が高い")
+    page.click("form.status-form button")
+    page.wait_for_selector(".status-shortlisted")
+    page.fill("textarea[name=text]", "来週、自治体に打診する")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector("ul.notes")
+    history = page.inner_text("ol.timeline")
+    assert "状態を変更した" in history and "メンバーを入れ替えた" in history
+    shot(page, "06-consortium-detail")
+    with page.expect_download() as download:
+        page.click("a:text('CSV')")
+    csv = Path(download.value.path()).read_text("utf-8-sig")
+    assert csv.startswith("proposal_id")
+    page.click("a:text('印刷用ブリーフ')")
+    page.wait_for_selector("body.brief")
+    shot(page, "07-brief")
+    page.goto("/consortia/board")
+    assert page.locator(".status-shortlisted").count() >= 1
+    shot(page, "08-board")
+
+
+def test_import_with_errors_shows_rows_and_writes_nothing(page) -> None:  # noqa: ANN001
+    login(page)
+    page.goto("/import/")
+    rows = (
+        "id,kind,name,prefecture,description\n"
+        "z-1,startup,株式会社テスト,福岡県,ドローン配送\n"
+        "z-2,startup,株式会社テスト2,福丘県,ドローン配送\n"
+        "z-3,宇宙人,テスト3,東京都,説明\n"
+    ).encode("cp932")
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "orgs.csv", "mimeType": "text/csv", "buffer": rows}]
+    )
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector("section.problems")
+    text = page.inner_text("section.problems")
+    assert "福丘県" in text and "何も取り込んでいません" in text
+    shot(page, "09-import-errors")
+    page.goto("/orgs/z-1")
+    assert "見つかりません" in page.inner_text("main")

@@ -1,0 +1,340 @@
+"""JSON API: the CLI's match modes, consortia, organisations and import, plus OpenAPI 3.
+
+Success bodies are ``{"ok": true, …}``; every error is ``{"ok": false, "error", "status"}``
+(web/errors.py). Reading is open; writes need ``Authorization: Bearer <token>`` (web/auth.py).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+
+from matcher import directory, prefectures
+from matcher.importer import ImportRejected
+from matcher.joint import joint
+from matcher.models import KINDS
+from matcher.partners import partners
+from matcher.procurement import procurement
+from web import openapi as spec
+from web import params, uploads
+from web.auth import actor, token_required
+from web.engine import get_engine, get_matcher
+from web.errors import BadRequest, error_response
+from web.orgs import PAGE, find_orgs
+from web.views import get_org_or_404, get_record_or_404
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def ok(data: dict, status: int = 200):  # noqa: ANN201
+    return jsonify({"ok": True, **data}), status
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    """What the API offers, with links."""
+    return ok(
+        {
+            "openapi": url_for("api.openapi"),
+            "endpoints": sorted(
+                {str(rule) for rule in _api_rules()},
+            ),
+        }
+    )
+
+
+def _api_rules():  # noqa: ANN202
+    from flask import current_app
+
+    return [r for r in current_app.url_map.iter_rules() if str(r).startswith("/api")]
+
+
+@bp.get("/openapi.json")
+def openapi():  # noqa: ANN201
+    """The OpenAPI 3 document of this API."""
+    return jsonify(spec.document())
+
+
+def _known(query):  # noqa: ANN001, ANN202
+    """The query, or a 404 when it starts from an organisation that does not exist."""
+    if query.org is not None:
+        get_org_or_404(query.org)
+    return query
+
+
+@bp.get("/match/procurement")
+def match_procurement():  # noqa: ANN201
+    """Suppliers for a challenge (text or stored need), with route hints."""
+    query = _known(params.procurement_query(request.args))
+    return ok(get_engine().run(procurement, query).to_json())
+
+
+@bp.get("/match/partners")
+def match_partners():  # noqa: ANN201
+    """Partners of another sector and prefecture where both sides gain."""
+    query = _known(params.partners_query(request.args))
+    return ok(get_engine().run(partners, query).to_json())
+
+
+@bp.get("/match/joint")
+def match_joint():  # noqa: ANN201
+    """Municipalities elsewhere with the same challenge (共同調達)."""
+    query = _known(params.joint_query(request.args))
+    return ok(get_engine().run(joint, query).to_json())
+
+
+@bp.get("/consortium")
+def consortium_proposals():  # noqa: ANN201
+    """Consortium proposals for a theme."""
+    from matcher.consortium import consortium
+
+    query = params.consortium_query(request.args)
+    return ok(get_engine().run(consortium, query).to_json())
+
+
+@bp.get("/orgs")
+def orgs():  # noqa: ANN201
+    """The directory: q (name or id), kind, prefecture; paged by limit and offset."""
+    limit = params.integer(request.args, "limit", lo=1, hi=500, default=PAGE) or PAGE
+    offset = params.integer(request.args, "offset", lo=0, hi=10**7, default=0) or 0
+    found, total = find_orgs(request.args)
+    return ok(
+        {
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "orgs": [
+                {
+                    "id": o.ext_id,
+                    "name": o.name,
+                    "kind": o.kind,
+                    "prefecture": prefectures.name(o.prefecture),
+                    "needs": len(o.needs),
+                    "offers": len(o.offers),
+                }
+                for o in found[offset : offset + limit]
+            ],
+        }
+    )
+
+
+@bp.get("/orgs/<org_id>")
+def org(org_id: str):  # noqa: ANN201
+    """One organisation in the import format (prefecture as the kanji name)."""
+    record = get_record_or_404(org_id)
+    data = record.to_json()
+    data["prefecture"] = prefectures.name(record.prefecture)
+    return ok({"org": data})
+
+
+@bp.get("/stats")
+def stats():  # noqa: ANN201
+    """Counts by kind and by prefecture."""
+    return ok({"stats": directory.stats(get_engine().store).to_json(), "kinds": list(KINDS)})
+
+
+@bp.post("/import")
+@token_required
+def import_file():  # noqa: ANN201
+    """Import JSONL/CSV (all or nothing): multipart ``file``, or the file as the request body."""
+    dry_run = bool(params.flag(request.args, "dry_run"))
+    given = params.text(request.args, "format", limit=10)
+    upload = request.files.get("file")
+    if upload is not None:
+        data, filename, media = upload.read(), upload.filename, upload.mimetype
+    elif request.mimetype in uploads.MEDIA_TYPES or (
+        given and request.mimetype != "multipart/form-data"
+    ):
+        data, filename, media = request.get_data(), None, request.mimetype
+    else:
+        raise BadRequest(
+            "send the file as multipart field 'file', or as the body with Content-Type "
+            "application/x-ndjson or text/csv",
+            415,
+        )
+    fmt = uploads.guess_format(filename, media, given)
+    try:
+        records, fmt, encoding = uploads.validate(data, fmt)
+    except ImportRejected as rejected:
+        return error_response(
+            f"{len(rejected.problems)} problem(s); nothing was imported",
+            422,
+            problems=uploads.problems_json(rejected),
+        )
+    if dry_run:
+        return ok({"dry_run": True, "valid": len(records), "format": fmt, "encoding": encoding})
+    created, updated = get_engine().import_records(records)
+    return ok({"created": created, "updated": updated, "format": fmt, "encoding": encoding}, 201)
+
+
+# ---- consortium curation (writes need a token) ----------------------------------------
+
+
+def json_body() -> dict:
+    """The request's JSON object; 415 for another content type, 400 for malformed JSON."""
+    if not request.is_json:
+        raise BadRequest("send a JSON object with Content-Type: application/json", 415)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("the body is not a JSON object (malformed JSON, or an array/scalar)")
+    return data
+
+
+def _version(data: dict) -> int:
+    value = params.integer(data, "version", lo=1, hi=10**9)
+    if value is None:
+        raise BadRequest("version is required: the version you read (optimistic locking)")
+    return value
+
+
+@bp.get("/consortia")
+def saved_proposals():  # noqa: ANN201
+    """Saved proposals, optionally of one status."""
+    from matcher.curation import list_proposals
+
+    status = params.text(request.args, "status", limit=params.MAX_VALUE)
+    found = list_proposals(get_engine().store, status)
+    return ok({"proposals": [p.to_json() for p in found]})
+
+
+@bp.post("/consortia")
+@token_required
+def save_proposal():  # noqa: ANN201
+    """Save proposal ``k`` (default 0) of a consortium query given as JSON."""
+    from matcher.consortium import consortium
+    from matcher.curation import save_proposal as save
+
+    data = json_body()
+    query = params.consortium_query(data)
+    k = params.integer(data, "k", lo=0, hi=9, default=0) or 0
+    result = get_engine().run(consortium, query)
+    if k >= len(result.proposals):
+        raise BadRequest(f"k={k}: the query gave {len(result.proposals)} proposal(s)")
+    view = save(
+        get_engine().store,
+        query,
+        result.proposals[k],
+        actor=actor(),
+        reason=params.text(data, "reason"),
+    )
+    return ok({"proposal": view.to_json()}, 201)
+
+
+@bp.get("/consortia/<int:proposal_id>")
+def saved_proposal(proposal_id: int):  # noqa: ANN201
+    """One saved proposal with its audit log."""
+    from matcher.curation import audit_log, get_proposal
+
+    view = get_proposal(get_engine().store, proposal_id)
+    audit = audit_log(get_engine().store, proposal_id)
+    return ok({"proposal": view.to_json(), "audit": [a.to_json() for a in audit]})
+
+
+@bp.post("/consortia/<int:proposal_id>/status")
+@token_required
+def proposal_status(proposal_id: int):  # noqa: ANN201
+    """Change the status: {"status", "reason", "version"}."""
+    from matcher.curation import change_status
+
+    data = json_body()
+    view = change_status(
+        get_engine().store,
+        proposal_id,
+        params.text(data, "status", limit=params.MAX_VALUE) or "",
+        version=_version(data),
+        actor=actor(),
+        reason=params.text(data, "reason") or "",
+    )
+    return ok({"proposal": view.to_json()})
+
+
+@bp.post("/consortia/<int:proposal_id>/notes")
+@token_required
+def proposal_note(proposal_id: int):  # noqa: ANN201
+    """Add a note: {"text", "version"}."""
+    from matcher.curation import MAX_NOTE, add_note
+
+    data = json_body()
+    view = add_note(
+        get_engine().store,
+        proposal_id,
+        params.text(data, "text", limit=MAX_NOTE) or "",
+        version=_version(data),
+        actor=actor(),
+    )
+    return ok({"proposal": view.to_json()})
+
+
+@bp.post("/consortia/<int:proposal_id>/members")
+@token_required
+def proposal_members(proposal_id: int):  # noqa: ANN201
+    """Edit members: {"action": "add"|"remove"|"swap", "org", "role", "member", "reason",
+    "version"} — ``member`` is the one removed or replaced, ``org`` the one added."""
+    from matcher import curation
+    from matcher.consortium import member_facts
+
+    data = json_body()
+    store = get_engine().store
+    action = params.text(data, "action", limit=10)
+    version, reason = _version(data), params.text(data, "reason") or ""
+    if action == "remove":
+        view = curation.remove_member(
+            store,
+            proposal_id,
+            params.org_id(data, "member", required=True),
+            version=version,
+            actor=actor(),
+            reason=reason,
+        )
+        return ok({"proposal": view.to_json()})
+    if action not in ("add", "swap"):
+        raise BadRequest(f"action={str(action)[:20]!r}: use add, remove or swap")
+    theme = curation.get_proposal(store, proposal_id).theme
+    member = member_facts(
+        get_matcher(),
+        theme,
+        params.org_id(data, "org", required=True),
+        params.text(data, "role", limit=params.MAX_VALUE) or "",
+    )
+    if action == "add":
+        view = curation.add_member(
+            store, proposal_id, member, version=version, actor=actor(), reason=reason
+        )
+    else:
+        view = curation.swap_member(
+            store,
+            proposal_id,
+            params.org_id(data, "member", required=True),
+            member,
+            version=version,
+            actor=actor(),
+            reason=reason,
+        )
+    return ok({"proposal": view.to_json()})
+
+
+@bp.get("/consortia/<int:proposal_id>/alternatives")
+def proposal_alternatives(proposal_id: int):  # noqa: ANN201
+    """Ranked candidates for ``role``, or to replace ``member``."""
+    from matcher.consortium import ConsortiumQuery, alternatives
+    from matcher.curation import get_proposal
+
+    view = get_proposal(get_engine().store, proposal_id)
+    replacing = params.org_id(request.args, "member")
+    role = params.text(request.args, "role", limit=params.MAX_VALUE)
+    if replacing:
+        current = next((mb for mb in view.members if mb.id == replacing), None)
+        if current is None:
+            raise BadRequest(f"{replacing!r} is not a member of proposal #{proposal_id}")
+        role = role or current.role
+    if not role:
+        raise BadRequest("give member=ID or role=ROLE")
+    found = alternatives(
+        get_matcher(),
+        view.theme,
+        [(mb.id, mb.role) for mb in view.members],
+        role,
+        replacing=replacing,
+        query=ConsortiumQuery.from_json(view.query),
+        top=params.top(request.args),
+    )
+    return ok({"role": role, "replacing": replacing, "alternatives": [a.to_json() for a in found]})

@@ -1,0 +1,336 @@
+"""Consortium pages: the builder (theme → proposals) and the coordinators' board."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from matcher import prefectures
+from matcher.matching import MatchError
+from web import japanmap, params
+from web.auth import actor
+from web.engine import get_engine, get_matcher
+from web.errors import BadRequest
+from web.i18n import prefecture_label
+from web.views import attempt
+
+bp = Blueprint("consortia", __name__, url_prefix="/consortia")
+
+EXAMPLE_THEMES = (
+    "豪雪地域の除雪と道路維持の省力化",
+    "中山間地域の移動手段とオンデマンド交通",
+    "独居高齢者の見守りと健康データの活用",
+)
+
+
+@bp.context_processor
+def role_labels() -> dict:
+    from matcher.consortium import ROLES
+
+    return {
+        "role_labels": {key: role.label for key, role in ROLES.items()},
+        "action_labels": ACTION_LABELS,
+    }
+
+
+ACTION_LABELS = {
+    "saved": "保存した",
+    "member_removed": "メンバーを外した",
+    "member_added": "メンバーを追加した",
+    "member_swapped": "メンバーを入れ替えた",
+    "status_changed": "状態を変更した",
+    "note_added": "メモを追加した",
+}
+
+
+def team_map(members) -> dict:  # noqa: ANN001
+    """Members as marked prefectures, every pair of different prefectures joined by a line."""
+    codes = [mb.prefecture for mb in members]
+    pairs = {tuple(sorted((a, b))) for i, a in enumerate(codes) for b in codes[i + 1 :] if a != b}
+    return japanmap.build(
+        [(mb.prefecture, mb.name, mb.kind) for mb in members],
+        links=sorted(pairs),
+        label=prefecture_label,
+        role="member",
+    )
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    """The builder: a theme and constraints → several distinct proposals, each explained."""
+    from matcher.consortium import consortium
+
+    result = error = None
+    if request.args.get("theme"):
+        query, error = attempt(lambda: params.consortium_query(request.args))
+        if query is not None:
+            result, error = attempt(lambda: get_engine().run(consortium, query))
+    proposals = []
+    if result is not None:
+        for proposal, data in zip(result.proposals, result.to_json()["proposals"], strict=True):
+            proposals.append({"data": data, "map": team_map(proposal.members)})
+    return render_template(
+        "consortia/index.html",
+        args=request.args,
+        error=error,
+        result=result.to_json() if result else None,
+        proposals=proposals,
+        regions=prefectures.REGIONS,
+        examples=EXAMPLE_THEMES,
+    ), (400 if error else 200)
+
+
+# ---- saving and curating (coordinators) ------------------------------------------------
+
+
+def get_proposal_or_404(proposal_id: int):  # noqa: ANN201
+    """The saved proposal ``proposal_id``, or a 404 that names it."""
+    from matcher.curation import ProposalNotFound, get_proposal
+
+    try:
+        return get_proposal(get_engine().store, proposal_id)
+    except ProposalNotFound:
+        abort(404, _("保存された座組み #%(id)s は見つかりません。", id=proposal_id))
+
+
+def _version() -> int:
+    return params.integer(request.form, "version", lo=1, hi=10**9) or 0
+
+
+def detail_page(proposal_id: int, error: str | None = None, status: int = 200):  # noqa: ANN201
+    from matcher.curation import STATUS_LABELS, TRANSITIONS, audit_log
+
+    view = get_proposal_or_404(proposal_id)
+    return render_template(
+        "consortia/show.html",
+        view=view,
+        data=view.to_json(),
+        audit=[a.to_json() for a in reversed(audit_log(get_engine().store, proposal_id))],
+        transitions=TRANSITIONS[view.status],
+        status_labels=STATUS_LABELS,
+        map=team_map(view.members),
+        error=error,
+    ), status
+
+
+def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
+    """Run one curation write for a page: back to the proposal, or the page with the error."""
+    from matcher.accounts import UnknownCoordinator
+    from matcher.curation import ConflictError, CurationError, ProposalNotFound
+
+    try:
+        write()
+    except ProposalNotFound:
+        abort(404)
+    except ConflictError as error:
+        return detail_page(proposal_id, str(error), 409)
+    except UnknownCoordinator as error:
+        return detail_page(proposal_id, str(error), 403)
+    except (CurationError, MatchError, BadRequest) as error:
+        return detail_page(proposal_id, str(error), 400)
+    flash(_("保存しました。"), "ok")
+    return redirect(url_for("consortia.show", proposal_id=proposal_id))
+
+
+@bp.post("/save")
+@login_required
+def save():  # noqa: ANN201
+    """Save proposal number ``k`` of a query (re-run here, so the form carries no member data)."""
+    from matcher.consortium import consortium
+    from matcher.curation import CurationError, save_proposal
+
+    query = params.consortium_query(request.form)
+    k = params.integer(request.form, "k", lo=0, hi=9, default=0) or 0
+    result = get_engine().run(consortium, query)
+    if k >= len(result.proposals):
+        raise BadRequest(_("提案 %(k)s はもうありません。もう一度検索してください。", k=k + 1))
+    try:
+        view = save_proposal(
+            get_engine().store,
+            query,
+            result.proposals[k],
+            actor=actor(),
+            reason=params.text(request.form, "reason"),
+        )
+    except CurationError as error:
+        raise BadRequest(str(error)) from None
+    flash(_("座組みを保存しました。"), "ok")
+    return redirect(url_for("consortia.show", proposal_id=view.id))
+
+
+@bp.get("/board")
+def board():  # noqa: ANN201
+    """Every saved proposal, in columns by status."""
+    from matcher.curation import STATUS_LABELS, STATUSES, list_proposals
+
+    summaries = [s.to_json() for s in list_proposals(get_engine().store)]
+    columns = [(s, [p for p in summaries if p["status"] == s]) for s in STATUSES]
+    return render_template(
+        "consortia/board.html", columns=columns, status_labels=STATUS_LABELS, total=len(summaries)
+    )
+
+
+@bp.get("/<int:proposal_id>")
+def show(proposal_id: int):  # noqa: ANN201
+    """One saved proposal: members, status, notes, audit history, exports."""
+    return detail_page(proposal_id)
+
+
+@bp.post("/<int:proposal_id>/status")
+@login_required
+def change_status(proposal_id: int):  # noqa: ANN201
+    """Move the proposal to another status, with a reason."""
+    from matcher import curation
+
+    status = params.text(request.form, "status", limit=params.MAX_VALUE) or ""
+    return _curate(
+        proposal_id,
+        lambda: curation.change_status(
+            get_engine().store,
+            proposal_id,
+            status,
+            version=_version(),
+            actor=actor(),
+            reason=params.text(request.form, "reason") or "",
+        ),
+    )
+
+
+@bp.post("/<int:proposal_id>/notes")
+@login_required
+def add_note(proposal_id: int):  # noqa: ANN201
+    """Add a note."""
+    from matcher import curation
+
+    return _curate(
+        proposal_id,
+        lambda: curation.add_note(
+            get_engine().store,
+            proposal_id,
+            params.text(request.form, "text", limit=curation.MAX_NOTE) or "",
+            version=_version(),
+            actor=actor(),
+        ),
+    )
+
+
+@bp.post("/<int:proposal_id>/members")
+@login_required
+def edit_members(proposal_id: int):  # noqa: ANN201
+    """Remove, add or swap a member (``action``), with a reason."""
+    from matcher import curation
+    from matcher.consortium import member_facts
+
+    action = request.form.get("action", "")
+    store = get_engine().store
+    reason = params.text(request.form, "reason") or ""
+    version = _version()
+
+    def write() -> None:
+        view = curation.get_proposal(store, proposal_id)
+        if action == "remove":
+            curation.remove_member(
+                store,
+                proposal_id,
+                params.org_id(request.form, "member", required=True),
+                version=version,
+                actor=actor(),
+                reason=reason,
+            )
+            return
+        if action not in ("add", "swap"):
+            raise BadRequest(f"action={action[:20]!r}: use add, remove or swap")
+        new_id = params.org_id(request.form, "org", required=True)
+        role = params.text(request.form, "role", limit=params.MAX_VALUE) or ""
+        member = member_facts(get_matcher(), view.theme, new_id, role)
+        if action == "add":
+            curation.add_member(
+                store, proposal_id, member, version=version, actor=actor(), reason=reason
+            )
+        else:
+            curation.swap_member(
+                store,
+                proposal_id,
+                params.org_id(request.form, "member", required=True),
+                member,
+                version=version,
+                actor=actor(),
+                reason=reason,
+            )
+
+    return _curate(proposal_id, write)
+
+
+@bp.get("/<int:proposal_id>/alternatives")
+def alternatives(proposal_id: int):  # noqa: ANN201
+    """Ranked candidates to swap in for one member (or to add in a role)."""
+    from matcher.consortium import ConsortiumQuery, active_roles
+    from matcher.consortium import alternatives as rank_alternatives
+
+    view = get_proposal_or_404(proposal_id)
+    replacing = params.org_id(request.args, "member")
+    role = params.text(request.args, "role", limit=params.MAX_VALUE)
+    if replacing:
+        current = next((mb for mb in view.members if mb.id == replacing), None)
+        if current is None:
+            raise BadRequest(_("%(id)s はこの座組みのメンバーではありません。", id=replacing))
+        role = role or current.role
+    if not role:
+        raise BadRequest(f"give member=ID or role=ROLE ({', '.join(active_roles())})")
+    try:
+        query = ConsortiumQuery.from_json(view.query)
+    except (TypeError, ValueError):
+        query = None
+    found = rank_alternatives(
+        get_matcher(),
+        view.theme,
+        [(mb.id, mb.role) for mb in view.members],
+        role,
+        replacing=replacing,
+        query=query,
+        top=params.top(request.args),
+    )
+    return render_template(
+        "consortia/alternatives.html",
+        view=view,
+        role=role,
+        replacing=replacing,
+        found=[a.to_json() for a in found],
+    )
+
+
+@bp.get("/<int:proposal_id>/export.<fmt>")
+def export(proposal_id: int, fmt: str):  # noqa: ANN201
+    """The proposal as JSON (with the audit log), CSV (members) or Markdown."""
+    from matcher.curation import audit_log, render
+
+    if fmt not in EXPORTS:
+        abort(404, f"unknown export format {fmt[:10]!r}: use json, csv, md, or the brief page")
+    view = get_proposal_or_404(proposal_id)
+    text = render(view, fmt, audit_log(get_engine().store, proposal_id) if fmt == "json" else ())
+    if fmt == "csv":
+        text = "\ufeff" + text  # a BOM, so Excel reads the Japanese as UTF-8
+    response = Response(text, mimetype=EXPORTS[fmt])
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="musubi-consortium-{proposal_id}.{fmt}"'
+    )
+    return response
+
+
+@bp.get("/<int:proposal_id>/brief")
+def brief(proposal_id: int):  # noqa: ANN201
+    """A printable brief of the proposal (the browser's print turns it into a PDF)."""
+    from matcher.curation import STATUS_LABELS
+
+    view = get_proposal_or_404(proposal_id)
+    return render_template(
+        "consortia/brief.html",
+        view=view,
+        data=view.to_json(),
+        status_labels=STATUS_LABELS,
+        map=team_map(view.members),
+    )
+
+
+EXPORTS = {"json": "application/json", "csv": "text/csv", "md": "text/markdown"}

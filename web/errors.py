@@ -1,0 +1,100 @@
+"""Errors, in one place: JSON ({"ok": false, "error", "status"}) for the API, pages for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from matcher.matching import MatchError
+from web.engine import IndexUnavailable
+
+
+class BadRequest(ValueError):
+    """Input the boundary rejects: the message quotes the value and says what is allowed."""
+
+    def __init__(self, message: str, status: int = 400, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def error_response(message: str, status: int, **extra: Any) -> tuple[Response, int]:
+    """The one error shape of the JSON API."""
+    return jsonify({"ok": False, "error": message, "status": status, **extra}), status
+
+
+def _page(message: str, status: int, title: str | None = None) -> tuple[str, int]:
+    return render_template("error.html", message=message, status=status, title=title), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(BadRequest)
+    def bad_request(error: BadRequest):  # noqa: ANN202
+        if wants_json():
+            return error_response(str(error), error.status, **error.extra)
+        return _page(str(error), error.status)
+
+    @app.errorhandler(MatchError)
+    def match_error(error: MatchError):  # noqa: ANN202
+        if wants_json():
+            return error_response(str(error), 400)
+        return _page(str(error), 400)
+
+    @app.errorhandler(IndexUnavailable)
+    def index_unavailable(error: IndexUnavailable):  # noqa: ANN202
+        if wants_json():
+            return error_response(str(error), 503)
+        return _page(str(error), 503, _("索引がありません"))
+
+    from matcher.accounts import UnknownCoordinator
+    from matcher.curation import ConflictError, CurationError, ProposalNotFound
+
+    @app.errorhandler(CurationError)
+    def curation_error(error: CurationError):  # noqa: ANN202
+        status = 404 if isinstance(error, ProposalNotFound) else 400
+        if isinstance(error, ConflictError):
+            status = 409
+        if wants_json():
+            return error_response(str(error), status)
+        return _page(str(error), status)
+
+    @app.errorhandler(UnknownCoordinator)
+    def unknown_coordinator(error: UnknownCoordinator):  # noqa: ANN202
+        if wants_json():
+            return error_response(str(error), 403)
+        return _page(str(error), 403)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # noqa: ANN202
+        message = _(
+            "フォームの有効期限が切れました。ページを再読み込みしてもう一度送信してください。"
+        )
+        if wants_json():
+            return error_response(error.description, 400)
+        return _page(message, 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # noqa: ANN202
+        status = error.code or 500
+        if wants_json():
+            response, status = error_response(error.description or error.name, status)
+            if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+                response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+            return response, status
+        return _page(error.description or error.name, status, f"{status} {error.name}")
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):  # noqa: ANN202
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        message = _("サーバーで予期しないエラーが起きました。")
+        if wants_json():
+            return error_response("internal server error", 500)
+        return _page(message, 500)

@@ -1,0 +1,151 @@
+"""Japanese first, English by switch: Flask-Babel with the catalogue read from .po at start-up.
+
+Message ids are the Japanese text, so the Japanese page needs no catalogue at all; the English
+catalogue lives in ``translations/en/LC_MESSAGES/messages.po`` and is compiled in memory when
+the app starts (no compiled .mo files in the repository, no build step to forget).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import Blueprint, Flask, current_app, redirect, request
+from flask_babel import Babel, Domain, get_locale
+from werkzeug.wrappers import Response
+
+from matcher import prefectures
+from matcher.render import FEATURE_LABELS, KIND_LABELS
+
+LANGUAGES = ("ja", "en")
+COOKIE = "musubi_lang"
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+bp = Blueprint("i18n", __name__)
+
+
+def load_catalogues(root: Path = TRANSLATIONS) -> dict[str, Translations]:
+    """Every ``<lang>/LC_MESSAGES/messages.po`` under ``root``, compiled in memory."""
+    out = {}
+    for po in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        out[po.parent.parent.name] = Translations(buffer)
+    return out
+
+
+class CatalogueDomain(Domain):
+    """A Flask-Babel domain whose catalogues are compiled once, not read from disk per request."""
+
+    def __init__(self, catalogues: dict[str, Translations]) -> None:
+        super().__init__()
+        self.catalogues = catalogues
+
+    def get_translations(self):  # noqa: ANN201
+        locale = get_locale()
+        if locale is None:
+            return NullTranslations()
+        return self.catalogues.get(locale.language, NullTranslations())
+
+
+class MusubiBabel(Babel):
+    @property
+    def domain_instance(self) -> Domain:  # type: ignore[override]
+        return current_app.extensions["musubi_i18n"]
+
+
+babel = MusubiBabel()
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    if request.path.startswith("/api"):
+        return "ja"
+    return request.accept_languages.best_match(LANGUAGES, default="ja") or "ja"
+
+
+def lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "ja"
+
+
+def kind_label(kind: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(KIND_LABELS.get(kind, kind))
+
+
+# Features that matcher.render has no label for yet (consortium team features, newer ranking
+# features): the page still shows words, not identifiers.
+MORE_FEATURE_LABELS = {
+    "bm25": "語の一致(BM25)",
+    "consensus": "上位候補との一致",
+    "budget_fit": "予算の近さ",
+    "theme_fit": "テーマへの適合",
+    "complementarity": "課題と提供の補完",
+    "collaboration": "連携実績",
+}
+
+
+def feature_label(name: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(FEATURE_LABELS.get(name) or MORE_FEATURE_LABELS.get(name, name))
+
+
+def prefecture_label(value: int | str) -> str:
+    """The prefecture's name in the page's language, from a code or any spelling."""
+    try:
+        p = prefectures.get(prefectures.resolve(value))
+    except ValueError:
+        return str(value)
+    return p.english if lang() == "en" else p.kanji
+
+
+def region_label(key: str) -> str:
+    region = prefectures.resolve_region(key)
+    return region.english if lang() == "en" else region.kanji
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A same-site path to go back to; anything else (another host, a scheme) is the default."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+@bp.get("/lang/<code>")
+def switch(code: str) -> Response:
+    """Remember the page language in a cookie and go back where the user was."""
+    response = redirect(safe_next(request.args.get("next")))
+    if code in LANGUAGES:
+        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["musubi_i18n"] = CatalogueDomain(load_catalogues())
+    babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(
+        lang=lang,
+        kind_label=kind_label,
+        feature_label=feature_label,
+        prefecture_label=prefecture_label,
+        region_label=region_label,
+        LANGUAGES=LANGUAGES,
+    )

@@ -1,0 +1,88 @@
+"""Organisation pages: the directory, and one organisation with its partner proposals."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from matcher import prefectures
+from matcher.matching import MatchError
+from matcher.models import KINDS
+from matcher.partners import partners
+from web import japanmap, params
+from web.engine import get_engine, get_matcher
+from web.errors import BadRequest
+from web.i18n import prefecture_label
+from web.views import attempt, get_record_or_404, score_scale
+
+bp = Blueprint("orgs", __name__, url_prefix="/orgs")
+PAGE = 50
+
+
+def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
+    """Organisations matching the directory filters (q in the name or id, kind, prefecture)."""
+    m = get_matcher()
+    q = (params.text(args, "q", limit=params.MAX_VALUE) or "").casefold()
+    kinds = params.many(args, "kind")
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise BadRequest(f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}")
+    try:
+        codes = {prefectures.resolve(v) for v in params.many(args, "prefecture")}
+    except ValueError as error:
+        raise MatchError(str(error)) from None
+    found = [
+        org
+        for org in m.catalogue.by_ext_id.values()
+        if (not kinds or org.kind in kinds)
+        and (not codes or org.prefecture in codes)
+        and (not q or q in org.name.casefold() or q in org.ext_id.casefold())
+    ]
+    found.sort(key=lambda o: o.ext_id)
+    return found, len(found)
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    """The directory: search by name, filter by kind and prefecture."""
+    page = params.integer(request.args, "page", lo=1, hi=100_000, default=1) or 1
+    found, error = attempt(lambda: find_orgs(request.args))
+    orgs, total = found if found else ([], 0)
+    return render_template(
+        "orgs/index.html",
+        orgs=orgs[(page - 1) * PAGE : page * PAGE],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        error=error,
+        args=request.args,
+        kinds=KINDS,
+        prefectures=prefectures.PREFECTURES,
+    ), (400 if error else 200)
+
+
+@bp.get("/<org_id>")
+def show(org_id: str):  # noqa: ANN201
+    """One organisation: profile, needs, offers, and partners where both sides gain."""
+    m = get_matcher()
+    org = get_record_or_404(org_id)
+    query, error = attempt(lambda: params.partners_query({**request.args.to_dict(), "org": org_id}))
+    result = None
+    if query is not None:
+        result, error = attempt(lambda: get_engine().run(partners, query))
+    data = result.to_json() if result else None
+    map_data = japanmap.build(
+        [(r.prefecture, r.name, r.kind) for r in (result.results if result else ())],
+        origin=org.prefecture,
+        origin_label=org.name,
+        label=prefecture_label,
+    )
+    return render_template(
+        "orgs/show.html",
+        org=org,
+        result=data,
+        error=error,
+        args=request.args,
+        scale=score_scale(data["results"]) if data else 1.0,
+        map=map_data,
+        collaborators={c: m.catalogue.by_ext_id.get(c) for c in org.collaborations},
+    ), (400 if error else 200)

@@ -1,0 +1,182 @@
+"""Parsing request parameters into matcher queries: the boundary where bad input is refused.
+
+Pages and the API share these, so a query string means the same thing in both. Every error is a
+BadRequest (400) that quotes the value and says what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from matcher.joint import JointQuery
+from matcher.matching import MAX_TOP
+from matcher.partners import PartnersQuery
+from matcher.procurement import ProcurementQuery
+from web.errors import BadRequest
+
+MAX_TEXT = 2000  # characters of a challenge or theme: a long paragraph, not a document
+MAX_VALUE = 100  # characters of any other single value (ids, names)
+MAX_VALUES = 60  # repeated values of one parameter (47 prefectures is the most that makes sense)
+TRUE = {"1", "true", "on", "yes"}
+FALSE = {"0", "false", "off", "no", ""}
+
+Args = MultiDict[str, str] | Mapping[str, Any]
+
+
+def text(args: Args, name: str, *, limit: int = MAX_TEXT) -> str | None:
+    value = args.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be text, not {type(value).__name__}")
+    value = value.strip()
+    if "\x00" in value:
+        raise BadRequest(f"{name} contains a NUL character")
+    if len(value) > limit:
+        raise BadRequest(f"{name} is {len(value):,} characters long; the limit is {limit:,}")
+    return value or None
+
+
+def integer(args: Args, name: str, *, lo: int, hi: int, default: int | None = None) -> int | None:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool):
+        raise BadRequest(f"{name}={raw!r} is not a whole number")
+    if isinstance(raw, int):
+        value = raw
+    else:
+        try:
+            value = int(str(raw).replace(",", "").strip())
+        except ValueError:
+            raise BadRequest(f"{name}={str(raw)[:40]!r} is not a whole number") from None
+    if not lo <= value <= hi:
+        raise BadRequest(f"{name}={value} is out of range: use {lo} to {hi:,}")
+    return value
+
+
+def flag(args: Args, name: str) -> bool | None:
+    raw = args.get(name)
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise BadRequest(f"{name}={str(raw)[:40]!r} is not a yes/no value: use true or false")
+
+
+def many(args: Args, name: str) -> tuple[str, ...]:
+    """A repeated parameter (``kind=a&kind=b``); a comma also separates values."""
+    if isinstance(args, MultiDict):
+        raw = args.getlist(name)
+    else:
+        value = args.get(name, [])
+        raw = value if isinstance(value, list) else [value]
+    values: list[str] = []
+    for item in raw:
+        if not isinstance(item, str):
+            raise BadRequest(f"{name} must be text, not {type(item).__name__}")
+        values.extend(v.strip() for v in item.split(","))
+    values = [v for v in dict.fromkeys(values) if v]
+    if len(values) > MAX_VALUES:
+        raise BadRequest(f"{name} is given {len(values)} times; the limit is {MAX_VALUES}")
+    for v in values:
+        if len(v) > MAX_VALUE:
+            raise BadRequest(f"{name} value is {len(v)} characters long; the limit is {MAX_VALUE}")
+    return tuple(values)
+
+
+def org_id(args: Args, name: str = "org", *, required: bool = False) -> str | None:
+    value = text(args, name, limit=MAX_VALUE)
+    if value is None and required:
+        raise BadRequest(f"{name} is required: the id of an organisation, e.g. mu-00001")
+    return value
+
+
+def top(args: Args, default: int = 10) -> int:
+    return integer(args, "top", lo=1, hi=MAX_TOP, default=default)  # type: ignore[return-value]
+
+
+def procurement_query(args: Args) -> ProcurementQuery:
+    kinds = many(args, "kind") or ("startup", "company")
+    return ProcurementQuery(
+        text=text(args, "text"),
+        org=org_id(args),
+        need=integer(args, "need", lo=0, hi=1000),
+        kinds=kinds,
+        prefectures=many(args, "prefecture"),
+        regions=many(args, "region"),
+        budget_jpy=integer(args, "budget", lo=0, hi=10**13),
+        trial_order=flag(args, "trial_order"),
+        prefer=text(args, "prefer", limit=MAX_VALUE),
+        top=top(args),
+    )
+
+
+def partners_query(args: Args) -> PartnersQuery:
+    return PartnersQuery(
+        org=org_id(args, required=True),  # type: ignore[arg-type]
+        same_prefecture=bool(flag(args, "same_prefecture")),
+        same_kind=bool(flag(args, "same_kind")),
+        include_known=bool(flag(args, "include_known")),
+        top=top(args),
+    )
+
+
+def joint_query(args: Args) -> JointQuery:
+    return JointQuery(
+        org=org_id(args, required=True),  # type: ignore[arg-type]
+        need=integer(args, "need", lo=0, hi=1000),
+        top=top(args),
+    )
+
+
+def consortium_query(args: Args):  # noqa: ANN201
+    """A ConsortiumQuery from ``theme``, ``region``, ``prefecture``, ``neighbours``, ``role``,
+    ``min_prefectures``, ``min_kinds`` and ``top`` (``role=company&role=startup`` asks for
+    one slot each; a role given twice gets two slots)."""
+    from matcher.consortium import ConsortiumQuery
+
+    theme = text(args, "theme")
+    if theme is None:
+        raise BadRequest("theme is required: describe the consortium's theme, e.g. 除雪の省力化")
+    roles: dict[str, int] = {}
+    for role in many_repeated(args, "role"):
+        roles[role] = roles.get(role, 0) + 1
+    return ConsortiumQuery(
+        theme=theme,
+        regions=many(args, "region"),
+        prefectures=many(args, "prefecture"),
+        neighbours=bool(flag(args, "neighbours")),
+        roles=tuple(roles.items()),
+        min_prefectures=integer(args, "min_prefectures", lo=1, hi=47, default=2),  # type: ignore[arg-type]
+        min_kinds=integer(args, "min_kinds", lo=1, hi=10, default=3),  # type: ignore[arg-type]
+        top=integer(args, "top", lo=1, hi=10, default=3),  # type: ignore[arg-type]
+    )
+
+
+def many_repeated(args: Args, name: str) -> list[str]:
+    """Like ``many`` but keeping repeats (a role asked twice is two slots)."""
+    if isinstance(args, MultiDict):
+        raw = args.getlist(name)
+    else:
+        value = args.get(name, [])
+        raw = value if isinstance(value, list) else [value]
+    out = []
+    for item in raw:
+        if not isinstance(item, str):
+            raise BadRequest(f"{name} must be text, not {type(item).__name__}")
+        out.extend(v.strip() for v in item.split(",") if v.strip())
+    if len(out) > 12:
+        raise BadRequest(f"{name} is given {len(out)} times; the limit is 12")
+    for v in out:
+        if len(v) > MAX_VALUE:
+            raise BadRequest(f"{name} value is {len(v)} characters long; the limit is {MAX_VALUE}")
+    return out

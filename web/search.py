@@ -1,0 +1,75 @@
+"""Search pages (home): a challenge in words → suppliers (procurement), or joint procurement."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from matcher import prefectures
+from matcher.joint import joint
+from matcher.procurement import procurement
+from web import japanmap, params
+from web.engine import get_engine, get_matcher
+from web.i18n import prefecture_label
+from web.views import attempt, org_names, score_scale
+
+bp = Blueprint("search", __name__)
+
+EXAMPLES = (
+    "独居高齢者の見守りを、訪問に頼らない仕組みで行いたい",
+    "冬の道路除雪を省力化したい",
+    "バスが廃止された地域の移動手段を確保したい",
+    "空き家を移住者向けに活用したい",
+    "イノシシやシカによる農作物の被害を減らしたい",
+)
+SUPPLIER_KINDS = ("startup", "company", "university", "research_institute")
+
+
+@bp.get("/")
+def index():  # noqa: ANN201
+    """Search: procurement by text or stored need (default tab), or joint procurement."""
+    mode = request.args.get("mode", "procurement")
+    if mode not in ("procurement", "joint"):
+        mode = "procurement"
+    m = get_matcher()
+    asked = any(request.args.get(k) for k in ("text", "org"))
+    result = error = None
+    if asked:
+        run = params.joint_query if mode == "joint" else params.procurement_query
+        query, error = attempt(lambda: run(request.args))
+        if query is not None:
+            find = joint if mode == "joint" else procurement
+            result, error = attempt(lambda: get_engine().run(find, query))
+    context = {
+        "mode": mode,
+        "args": request.args,
+        "error": error,
+        "examples": EXAMPLES,
+        "supplier_kinds": SUPPLIER_KINDS,
+        "chosen_kinds": request.args.getlist("kind") or ["startup", "company"],
+        "prefectures": prefectures.PREFECTURES,
+        "regions": prefectures.REGIONS,
+        "result": None,
+    }
+    if result is not None:
+        data = result.to_json()
+        origin = m.catalogue.by_ext_id.get(request.args.get("org", "")) if asked else None
+        hinted = {
+            i
+            for r in data["results"]
+            for h in r["explanation"]["route_hints"]
+            for i in h["municipalities"]
+        }
+        context.update(
+            result=data,
+            origin=origin,
+            names=org_names(m, hinted),
+            scale=score_scale(data["results"]),
+            map=japanmap.build(
+                [(r.prefecture, r.name, r.kind) for r in result.results],
+                origin=origin.prefecture if origin else None,
+                origin_label=origin.name if origin else None,
+                label=prefecture_label,
+            ),
+        )
+    status = 400 if error else 200
+    return render_template("search.html", **context), status

@@ -1,0 +1,51 @@
+"""Uploaded import files: spooled to a temporary file and validated by matcher.importer."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from matcher.importer import load_records
+from matcher.records import OrgRecord
+from web.errors import BadRequest
+
+FORMATS = ("jsonl", "csv")
+MEDIA_TYPES = {
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/json-lines": "jsonl",
+    "application/x-jsonlines": "jsonl",
+    "text/csv": "csv",
+}
+
+
+def guess_format(filename: str | None, media_type: str | None, given: str | None) -> str:
+    """The format named by the caller, else the file's suffix, else its media type."""
+    if given:
+        if given not in FORMATS:
+            raise BadRequest(f"format={given[:20]!r} is not supported: use jsonl or csv")
+        return given
+    suffix = Path(filename or "").suffix.lower().lstrip(".")
+    if suffix in ("jsonl", "ndjson", "json"):
+        return "jsonl"
+    if suffix in ("csv", "txt"):
+        return "csv"
+    if media_type in MEDIA_TYPES:
+        return MEDIA_TYPES[media_type]
+    raise BadRequest(
+        "cannot tell the file's format: name it .jsonl or .csv, or pass format=jsonl|csv"
+    )
+
+
+def validate(data: bytes, fmt: str) -> tuple[list[OrgRecord], str, str]:
+    """Validate the whole file: (records, format, encoding), or ImportRejected with problems."""
+    if not data:
+        raise BadRequest("the upload is empty: choose a JSONL or CSV file")
+    with tempfile.TemporaryDirectory(prefix="musubi-upload-") as tmp:
+        path = Path(tmp) / f"upload.{fmt}"
+        path.write_bytes(data)
+        return load_records(path, fmt)
+
+
+def problems_json(rejected) -> list[dict]:  # noqa: ANN001
+    return [{"line": p.line, "field": p.field, "reason": p.reason} for p in rejected.problems]
