@@ -653,7 +653,8 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
             break
         teams.append(team)
         chosen.append(frozenset(team))
-    proposals = tuple(_proposal(m, pool, team) for team in teams)
+    # The greedy search is a heuristic: a later, more constrained team can still score higher.
+    proposals = tuple(sorted((_proposal(m, pool, team) for team in teams), key=lambda p: -p.score))
     note = _note(q, proposals, empty, theme_terms, len(filled_slots), codes)
     return ConsortiumResult(q.to_json(), proposals, empty, note)
 
