@@ -1,4 +1,4 @@
-# Two commands for a newcomer: `make demo` (install, seed corpus, store) and `make test`.
+# Two commands for a newcomer: `make demo` (install, seed corpus, index, web UI) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 MUSUBI_HOME ?= $(CURDIR)/var/demo
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: install
-	$(BIN)/musubi --home "$(MUSUBI_HOME)" demo
+	$(BIN)/musubi --home "$(MUSUBI_HOME)" demo --serve
 
 test: install
 	$(BIN)/pytest -q
