@@ -84,22 +84,10 @@ def kind_label(kind: str) -> str:
     return gettext(KIND_LABELS.get(kind, kind))
 
 
-# Features that matcher.render has no label for yet (consortium team features, newer ranking
-# features): the page still shows words, not identifiers.
-MORE_FEATURE_LABELS = {
-    "bm25": "語の一致(BM25)",
-    "consensus": "上位候補との一致",
-    "budget_fit": "予算の近さ",
-    "theme_fit": "テーマへの適合",
-    "complementarity": "課題と提供の補完",
-    "collaboration": "連携実績",
-}
-
-
 def feature_label(name: str) -> str:
     from flask_babel import gettext
 
-    return gettext(FEATURE_LABELS.get(name) or MORE_FEATURE_LABELS.get(name, name))
+    return gettext(FEATURE_LABELS.get(name, name))
 
 
 def prefecture_label(value: int | str) -> str:

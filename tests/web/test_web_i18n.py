@@ -31,16 +31,11 @@ def test_every_message_has_an_english_translation() -> None:
     from matcher.consortium import ROLES
     from matcher.curation import STATUS_LABELS
     from web.consortia import ACTION_LABELS
-    from web.i18n import MORE_FEATURE_LABELS
 
     catalogue = _catalogue()
     wanted = _messages() | set(KIND_LABELS.values()) | set(FEATURE_LABELS.values())
     wanted |= set(STATUS_LABELS.values()) | {r.label for r in ROLES.values()}
-    wanted |= (
-        set(ACTION_LABELS.values())
-        | set(MORE_FEATURE_LABELS.values())
-        | {"トライアル発注", "随意契約", "共同調達"}
-    )
+    wanted |= set(ACTION_LABELS.values()) | {"トライアル発注", "随意契約", "共同調達"}
     missing = sorted(m for m in wanted if not catalogue.get(m))
     assert not missing, f"add English for: {missing}"
 
