@@ -318,6 +318,11 @@ class VectorIndex:
         self._trained_on = n
         return index
 
+    def vectors(self, ids: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Stored vectors of ``ids`` (all present), shape (len(ids), dim); see the class notes
+        on compressed storage for how close they are to the vectors added."""
+        return self._vectors(_as_ids(ids))
+
     def _vectors(self, ids: np.ndarray) -> np.ndarray:
         if len(ids) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)

@@ -56,7 +56,7 @@ class Matcher:
 
     def vectors(self, text_ids: list[int] | tuple[int, ...]) -> np.ndarray:
         """Stored unit vectors of ``text_ids``, array of shape (len(text_ids), dim)."""
-        return self.search.index._vectors(np.asarray(text_ids, dtype=np.int64))
+        return self.search.index.vectors(text_ids)
 
     def query_vector(self, text: str) -> np.ndarray:
         return self.search.encode_queries([text])[0]
