@@ -130,22 +130,24 @@ def test_a_50_kb_text_is_answered(corpus: Musubi) -> None:
     assert len(out["results"]) == 3
 
 
-def test_a_filter_that_leaves_nothing_says_why(corpus: Musubi) -> None:
+def test_a_filter_that_leaves_nothing_says_why(tmp_path: Path, sample_file: Path) -> None:
+    musubi = Musubi(tmp_path / "home", encoder="hashing")
+    musubi("import", str(sample_file))
+    musubi("index")
+    # The sample's only startup is in 福岡県: no startup in 沖縄県 can be proposed.
     out = _json(
-        corpus,
+        musubi,
         "match",
         "procurement",
         "--text",
         "除雪",
         "--kind",
-        "research_institute",
-        "--prefecture",
-        "東京都",
+        "startup",
         "--prefecture",
         "沖縄県",
     )
-    if not out["results"]:
-        assert "no candidates" in out["note"]
+    assert out["results"] == []
+    assert "no candidates" in out["note"] and "--prefecture" in out["note"]
 
 
 def test_partners_are_cross_sector_cross_prefecture_and_two_sided(corpus: Musubi) -> None:
