@@ -76,3 +76,18 @@ class Musubi:
         if self.encoder:
             options += ["--encoder", self.encoder]
         return self.runner.invoke(main, [*options, *args], input=input, catch_exceptions=False)
+
+
+def seeded(home: Path, size: int = 400) -> Musubi:
+    """A store of ``size`` seed organisations, indexed with the deterministic hashing encoder."""
+    musubi = Musubi(home, encoder="hashing")
+    assert musubi("demo", "--size", str(size)).exit_code == 0
+    assert musubi("index").exit_code == 0
+    return musubi
+
+
+def json_of(musubi: Musubi, *args: str) -> dict:
+    """Run a `--json` command that must succeed and parse its output."""
+    result = musubi(*args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

@@ -8,28 +8,19 @@ from pathlib import Path
 import pytest
 
 from matcher import prefectures
-from support import SAMPLE, Musubi, write_jsonl
+from support import SAMPLE, Musubi, json_of, seeded, write_jsonl
 
 THEME = "独居高齢者の見守り"
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Musubi:
-    home = tmp_path_factory.mktemp("consortium")
-    musubi = Musubi(home, encoder="hashing")
-    assert musubi("demo", "--size", "400").exit_code == 0
-    assert musubi("index").exit_code == 0
-    return musubi
-
-
-def _json(musubi: Musubi, *args: str) -> dict:
-    result = musubi(*args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    """400 seed organisations, indexed; this module's own store."""
+    return seeded(tmp_path_factory.mktemp("consortium"))
 
 
 def test_contract_and_constraints(corpus: Musubi) -> None:
-    out = _json(corpus, "consortium", "--theme", THEME, "--top", "3")
+    out = json_of(corpus, "consortium", "--theme", THEME, "--top", "3")
     assert out["query"]["theme"] == THEME and out["query"]["mode"] == "consortium"
     assert len(out["proposals"]) == 3
     for p in out["proposals"]:
@@ -58,7 +49,7 @@ def test_alternatives_differ_in_at_least_half_their_members(corpus: Musubi) -> N
     for theme in (THEME, "ドローンで山間部に荷物を届けたい", "観光客の周遊を増やしたい"):
         teams = [
             {m["id"] for m in p["members"]}
-            for p in _json(corpus, "consortium", "--theme", theme, "--top", "4")["proposals"]
+            for p in json_of(corpus, "consortium", "--theme", theme, "--top", "4")["proposals"]
         ]
         for i, a in enumerate(teams):
             for b in teams[:i]:
@@ -66,13 +57,13 @@ def test_alternatives_differ_in_at_least_half_their_members(corpus: Musubi) -> N
 
 
 def test_region_restriction_is_honoured(corpus: Musubi) -> None:
-    out = _json(corpus, "consortium", "--theme", THEME, "--region", "関東", "--region", "中部")
+    out = json_of(corpus, "consortium", "--theme", THEME, "--region", "関東", "--region", "中部")
     assert out["proposals"]
     for p in out["proposals"]:
         for m in p["members"]:
             region = prefectures.region_of(prefectures.resolve(m["prefecture"])).key
             assert region in ("kanto", "chubu")
-    near = _json(
+    near = json_of(
         corpus, "consortium", "--theme", THEME, "--prefecture", "長野", "--with-neighbours"
     )
     allowed = {"長野県"} | {
@@ -82,7 +73,7 @@ def test_region_restriction_is_honoured(corpus: Musubi) -> None:
 
 
 def test_asking_for_two_industry_members(corpus: Musubi) -> None:
-    out = _json(
+    out = json_of(
         corpus,
         "consortium",
         "--theme",
@@ -101,7 +92,7 @@ def test_asking_for_two_industry_members(corpus: Musubi) -> None:
 
 
 def test_a_vague_theme_says_which_roles_stayed_empty(corpus: Musubi) -> None:
-    out = _json(corpus, "consortium", "--theme", "よろしくお願いします")
+    out = json_of(corpus, "consortium", "--theme", "よろしくお願いします")
     assert out["proposals"] == []
     empty = {e["role"]: e["reason"] for e in out["empty_roles"]}
     assert "municipality" in empty and "consortium_min_fit" in empty["municipality"]
@@ -143,12 +134,12 @@ def test_curation_through_the_cli(corpus: Musubi, tmp_path: Path) -> None:
     assert no_one.exit_code == 2 and "--as NAME" in no_one.stderr
     for name in ("tanaka", "suzuki"):
         assert corpus("user", "add", name, "--password-stdin", input="pass-word-1\n").exit_code == 0
-    saved = _json(corpus, "consortium", "save", "--theme", THEME, "--pick", "2", "--as", "tanaka")
+    saved = json_of(corpus, "consortium", "save", "--theme", THEME, "--pick", "2", "--as", "tanaka")
     pid = str(saved["id"])
-    second = _json(corpus, "consortium", "--theme", THEME)["proposals"][1]
+    second = json_of(corpus, "consortium", "--theme", THEME)["proposals"][1]
     assert [m["id"] for m in saved["members"]] == [m["id"] for m in second["members"]]
     industry = next(m["id"] for m in saved["members"] if m["role"] == "industry")
-    alts = _json(corpus, "consortium", "edit", pid, "--alternatives", industry, "--top", "3")
+    alts = json_of(corpus, "consortium", "edit", pid, "--alternatives", industry, "--top", "3")
     assert len(alts["alternatives"]) == 3
     assert all(a["kind"] in ("company", "startup") for a in alts["alternatives"])
     assert industry not in {a["id"] for a in alts["alternatives"]}
@@ -156,7 +147,7 @@ def test_curation_through_the_cli(corpus: Musubi, tmp_path: Path) -> None:
     edit = ["consortium", "edit", pid, "--as", "suzuki"]
     no_reason = corpus(*edit, "--swap", industry, "--with", pick, "--version", "1")
     assert no_reason.exit_code == 2 and "needs a reason" in no_reason.stderr
-    swapped = _json(
+    swapped = json_of(
         corpus, *edit, "--swap", industry, "--with", pick, "--version", "1", "--reason", "近い"
     )
     assert pick in {m["id"] for m in swapped["members"]} and swapped["version"] == 2
@@ -167,7 +158,7 @@ def test_curation_through_the_cli(corpus: Musubi, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "can move to shortlisted or declined" in bad.stderr
     assert corpus(*status, "shortlisted", "--version", "2").exit_code == 2  # no reason
     assert corpus(*status, "shortlisted", "--version", "2", "--reason", "良い").exit_code == 0
-    shown = _json(corpus, "consortium", "show", pid, "--audit")
+    shown = json_of(corpus, "consortium", "show", pid, "--audit")
     assert shown["status"] == "shortlisted" and shown["version"] == 3
     assert [a["action"] for a in shown["audit"]] == ["saved", "member_swapped", "status_changed"]
     assert [a["actor"] for a in shown["audit"]] == ["tanaka", "suzuki", "tanaka"]
@@ -183,7 +174,7 @@ def test_curation_through_the_cli(corpus: Musubi, tmp_path: Path) -> None:
 
 
 def test_batch_and_evaluate_know_the_consortium_mode(corpus: Musubi, tmp_path: Path) -> None:
-    best = _json(corpus, "consortium", "--theme", THEME)["proposals"][0]["members"]
+    best = json_of(corpus, "consortium", "--theme", THEME)["proposals"][0]["members"]
     labels = {m["id"]: 2 for m in best[:-1]}
     queries = write_jsonl(
         tmp_path / "q.jsonl",
@@ -191,7 +182,7 @@ def test_batch_and_evaluate_know_the_consortium_mode(corpus: Musubi, tmp_path: P
     )
     lines = corpus("match", "batch", str(queries), "--json").stdout.splitlines()
     assert json.loads(lines[0])["proposals"]
-    report = _json(corpus, "evaluate", str(queries))["modes"]["consortium"]
+    report = json_of(corpus, "evaluate", str(queries))["modes"]["consortium"]
     assert report["queries"] == 1
     assert report["musubi"]["role_precision@1"] == pytest.approx(
         (len(best) - 1) / len(best), abs=1e-3

@@ -8,25 +8,15 @@ from pathlib import Path
 import pytest
 
 from matcher import prefectures
-from support import SAMPLE, Musubi, write_jsonl
+from support import SAMPLE, Musubi, json_of, seeded, write_jsonl
 
 ROLES_OF = {"startup", "company"}
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Musubi:
-    """400 seed organisations, indexed with the deterministic hashing encoder."""
-    home = tmp_path_factory.mktemp("corpus")
-    musubi = Musubi(home, encoder="hashing")
-    assert musubi("demo", "--size", "400").exit_code == 0
-    assert musubi("index").exit_code == 0
-    return musubi
-
-
-def _json(musubi: Musubi, *args: str) -> dict:
-    result = musubi(*args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    """400 seed organisations, indexed; this module's own store."""
+    return seeded(tmp_path_factory.mktemp("corpus"))
 
 
 def _first_municipality_with(corpus: Musubi, predicate) -> dict:  # noqa: ANN001
@@ -40,7 +30,7 @@ def _first_municipality_with(corpus: Musubi, predicate) -> dict:  # noqa: ANN001
 
 
 def test_procurement_contract(corpus: Musubi) -> None:
-    out = _json(corpus, "match", "procurement", "--text", "独居高齢者の見守り", "--top", "5")
+    out = json_of(corpus, "match", "procurement", "--text", "独居高齢者の見守り", "--top", "5")
     assert out["query"]["text"] == "独居高齢者の見守り"
     assert 1 <= len(out["results"]) <= 5
     for item in out["results"]:
@@ -67,7 +57,7 @@ def test_procurement_filters_are_applied(corpus: Musubi) -> None:
         ),
         (("--kind", "university"), lambda r: r["kind"] == "university"),
     ]:
-        out = _json(corpus, "match", "procurement", "--text", text, *args)
+        out = json_of(corpus, "match", "procurement", "--text", text, *args)
         assert out["results"], args
         assert all(check(r) for r in out["results"]), args
 
@@ -84,7 +74,7 @@ def test_procurement_from_a_stored_need_gives_route_hints(corpus: Musubi) -> Non
         for i, n in enumerate(mu["needs"])
         if n.get("trial_order") and n.get("budget_jpy", 0) <= 5_000_000
     )
-    out = _json(corpus, "match", "procurement", "--org", mu["id"], "--need", str(k))
+    out = json_of(corpus, "match", "procurement", "--org", mu["id"], "--need", str(k))
     assert mu["id"] not in {r["id"] for r in out["results"]}
     for item in out["results"]:
         e = item["explanation"]
@@ -99,7 +89,9 @@ def test_procurement_from_a_stored_need_gives_route_hints(corpus: Musubi) -> Non
 
 
 def test_diversification_keeps_one_prefecture_from_filling_the_list(corpus: Musubi) -> None:
-    out = _json(corpus, "match", "procurement", "--text", "行政手続きのオンライン化", "--top", "10")
+    out = json_of(
+        corpus, "match", "procurement", "--text", "行政手続きのオンライン化", "--top", "10"
+    )
     places = [r["prefecture"] for r in out["results"]]
     assert max(places.count(p) for p in places) <= 5
 
@@ -126,7 +118,9 @@ def test_procurement_bad_input(corpus: Musubi, args: list[str], message: str) ->
 
 
 def test_a_50_kb_text_is_answered(corpus: Musubi) -> None:
-    out = _json(corpus, "match", "procurement", "--text", "除雪の担い手不足。" * 5000, "--top", "3")
+    out = json_of(
+        corpus, "match", "procurement", "--text", "除雪の担い手不足。" * 5000, "--top", "3"
+    )
     assert len(out["results"]) == 3
 
 
@@ -135,7 +129,7 @@ def test_a_filter_that_leaves_nothing_says_why(tmp_path: Path, sample_file: Path
     musubi("import", str(sample_file))
     musubi("index")
     # The sample's only startup is in 福岡県: no startup in 沖縄県 can be proposed.
-    out = _json(
+    out = json_of(
         musubi,
         "match",
         "procurement",
@@ -151,7 +145,7 @@ def test_a_filter_that_leaves_nothing_says_why(tmp_path: Path, sample_file: Path
 
 
 def test_partners_are_cross_sector_cross_prefecture_and_two_sided(corpus: Musubi) -> None:
-    out = _json(corpus, "match", "partners", "--org", "un-00001", "--top", "8")
+    out = json_of(corpus, "match", "partners", "--org", "un-00001", "--top", "8")
     origin = json.loads(corpus("show", "un-00001", "--json").stdout)
     assert out["results"]
     for item in out["results"]:
@@ -163,7 +157,7 @@ def test_partners_are_cross_sector_cross_prefecture_and_two_sided(corpus: Musubi
         a, b = e["features"]["gain_origin"], e["features"]["gain_candidate"]
         expected = 2 * a * b / (a + b) if a + b else 0.0
         assert e["features"]["reciprocal_fit"] == pytest.approx(expected, abs=1e-3)
-    relaxed = _json(
+    relaxed = json_of(
         corpus,
         "match",
         "partners",
@@ -192,7 +186,7 @@ def test_past_partners_are_flagged_and_ranked_after_new_ones(tmp_path: Path) -> 
     )
     musubi("import", str(write_jsonl(tmp_path / "s.jsonl", records)))
     musubi("index")
-    out = _json(musubi, "match", "partners", "--org", "mu-001", "--top", "5")
+    out = json_of(musubi, "match", "partners", "--org", "mu-001", "--top", "5")
     ids = [r["id"] for r in out["results"]]
     assert "st-001" in ids and "st-002" in ids
     known = next(r for r in out["results"] if r["id"] == "st-001")
@@ -202,7 +196,7 @@ def test_past_partners_are_flagged_and_ranked_after_new_ones(tmp_path: Path) -> 
 
 def test_joint_finds_municipalities_elsewhere(corpus: Musubi) -> None:
     mu = _first_municipality_with(corpus, lambda r: len(r["needs"]) >= 1)
-    out = _json(corpus, "match", "joint", "--org", mu["id"], "--need", "0", "--top", "5")
+    out = json_of(corpus, "match", "joint", "--org", mu["id"], "--need", "0", "--top", "5")
     assert out["results"]
     for item in out["results"]:
         assert item["kind"] == "municipality" and item["prefecture"] != mu["prefecture"]
@@ -237,13 +231,15 @@ def test_batch_answers_every_line_and_reports_bad_ones(corpus: Musubi, tmp_path:
 
 
 def test_evaluate_scores_musubi_beside_the_baselines(corpus: Musubi, tmp_path: Path) -> None:
-    top = _json(corpus, "match", "procurement", "--text", "鳥獣被害の対策", "--top", "3")["results"]
+    top = json_of(corpus, "match", "procurement", "--text", "鳥獣被害の対策", "--top", "3")[
+        "results"
+    ]
     labels = {r["id"]: 2 for r in top}
     queries = write_jsonl(
         tmp_path / "q.jsonl",
         [{"qid": "p", "mode": "procurement", "text": "鳥獣被害の対策", "relevant": labels}],
     )
-    report = _json(corpus, "evaluate", str(queries))
+    report = json_of(corpus, "evaluate", str(queries))
     scores = report["modes"]["procurement"]
     assert scores["queries"] == 1
     assert scores["musubi"]["ndcg@10"] == pytest.approx(1.0)
@@ -264,7 +260,7 @@ def test_real_default_model_end_to_end(tmp_path: Path, sample_file: Path) -> Non
     musubi = Musubi(tmp_path / "home")
     assert musubi("import", str(sample_file)).exit_code == 0
     assert musubi("index").exit_code == 0
-    out = _json(
+    out = json_of(
         musubi, "match", "procurement", "--text", "一人暮らしの高齢者の見守り", "--kind", "startup"
     )
     best = out["results"][0]
