@@ -326,7 +326,8 @@ def _default_role(kind: str) -> str:
 
 
 def _alternatives(app: App, view, target: str, top: int, as_json: bool) -> None:  # noqa: ANN001
-    from matcher.consortium import ROLES, ConsortiumQuery, alternatives
+    from matcher.consortium import ROLES
+    from matcher.curation import proposal_alternatives
     from matcher.matching import MatchError
 
     member = next((x for x in view.members if x.id == target), None)
@@ -334,14 +335,8 @@ def _alternatives(app: App, view, target: str, top: int, as_json: bool) -> None:
     if member is None and target not in ROLES:
         fail(f"{target!r} is neither a member of proposal #{view.id} nor a role")
     try:
-        found = alternatives(
-            _matcher(app),
-            view.theme,
-            [(x.id, x.role) for x in view.members],
-            role,
-            replacing=member.id if member else None,
-            query=ConsortiumQuery.from_json(view.query),
-            top=top,
+        found = proposal_alternatives(
+            _matcher(app), view, role, replacing=member.id if member else None, top=top
         )
     except MatchError as error:
         fail(str(error))

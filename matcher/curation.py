@@ -46,7 +46,8 @@ import sqlalchemy.orm as so
 
 from matcher import prefectures
 from matcher.accounts import UnknownCoordinator
-from matcher.consortium import ROLES, ConsortiumQuery, Member, Proposal
+from matcher.consortium import ROLES, Alternative, ConsortiumQuery, Member, Proposal, alternatives
+from matcher.matching import Matcher
 from matcher.models import (
     AuditEntry,
     Coordinator,
@@ -297,6 +298,26 @@ def _view(row: SavedProposal) -> ProposalView:
 
 
 # ---- reads -----------------------------------------------------------------------------
+
+
+def proposal_alternatives(
+    m: Matcher, view: ProposalView, role: str, *, replacing: str | None = None, top: int = 10
+) -> tuple[Alternative, ...]:
+    """Ranked candidates for ``role`` beside a saved proposal's members (to replace
+    ``replacing``, or to add), under the constraints the proposal was assembled with."""
+    try:
+        query = ConsortiumQuery.from_json(view.query)
+    except (TypeError, ValueError):
+        query = None  # saved by an older release: rank without its place restriction
+    return alternatives(
+        m,
+        view.theme,
+        [(member.id, member.role) for member in view.members],
+        role,
+        replacing=replacing,
+        query=query,
+        top=top,
+    )
 
 
 def get_proposal(store: Store, proposal_id: int) -> ProposalView:

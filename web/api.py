@@ -315,8 +315,8 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
 @bp.get("/consortia/<int:proposal_id>/alternatives")
 def proposal_alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates for ``role``, or to replace ``member``."""
-    from matcher.consortium import ConsortiumQuery, alternatives
     from matcher.curation import get_proposal
+    from matcher.curation import proposal_alternatives as rank
 
     view = get_proposal(get_engine().store, proposal_id)
     replacing = params.org_id(request.args, "member")
@@ -328,13 +328,5 @@ def proposal_alternatives(proposal_id: int):  # noqa: ANN201
         role = role or current.role
     if not role:
         raise BadRequest("give member=ID or role=ROLE")
-    found = alternatives(
-        get_matcher(),
-        view.theme,
-        [(mb.id, mb.role) for mb in view.members],
-        role,
-        replacing=replacing,
-        query=ConsortiumQuery.from_json(view.query),
-        top=params.top(request.args),
-    )
+    found = rank(get_matcher(), view, role, replacing=replacing, top=params.top(request.args))
     return ok({"role": role, "replacing": replacing, "alternatives": [a.to_json() for a in found]})

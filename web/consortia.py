@@ -265,8 +265,8 @@ def edit_members(proposal_id: int):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/alternatives")
 def alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates to swap in for one member (or to add in a role)."""
-    from matcher.consortium import ConsortiumQuery, active_roles
-    from matcher.consortium import alternatives as rank_alternatives
+    from matcher.consortium import active_roles
+    from matcher.curation import proposal_alternatives
 
     view = get_proposal_or_404(proposal_id)
     replacing = params.org_id(request.args, "member")
@@ -278,18 +278,8 @@ def alternatives(proposal_id: int):  # noqa: ANN201
         role = role or current.role
     if not role:
         raise BadRequest(f"give member=ID or role=ROLE ({', '.join(active_roles())})")
-    try:
-        query = ConsortiumQuery.from_json(view.query)
-    except (TypeError, ValueError):
-        query = None
-    found = rank_alternatives(
-        get_matcher(),
-        view.theme,
-        [(mb.id, mb.role) for mb in view.members],
-        role,
-        replacing=replacing,
-        query=query,
-        top=params.top(request.args),
+    found = proposal_alternatives(
+        get_matcher(), view, role, replacing=replacing, top=params.top(request.args)
     )
     return render_template(
         "consortia/alternatives.html",
