@@ -148,7 +148,9 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     if q.prefer and origin:
         weights["proximity"] = 0.15 if q.prefer == "near" else -0.15
     scorer = LinearScorer(weights)
-    unit = np.array([_unit(v) for v in _mmr_vectors(m, pool, best_offers, offer_vectors, offers)])
+    unit = np.array(
+        [_unit(v) for v in _best_vectors(best_offers, offer_vectors, offers, profile_vectors)]
+    )
     # Pseudo-relevance feedback: suppliers whose best offer resembles the first-stage leaders'
     # also fit, even when the challenge was put in other words (Rocchio, on offer vectors).
     first = scorer.decision_function(_matrix(rows, scorer))
@@ -299,14 +301,16 @@ def _pool_idf(query_terms: tuple[str, ...], docs: list[str]) -> dict[str, float]
     return {t: math.log((n + 1) / (sum(t in d for d in docs) + 0.5)) for t in query_terms}
 
 
-def _mmr_vectors(m, pool, best_offers, offer_vectors, offers):  # noqa: ANN001, ANN202
+def _best_vectors(
+    best_offers: list[tuple[int | None, float]],
+    offer_vectors: np.ndarray,
+    offers: list[tuple[OrgFacts, list[int]]],
+    profile_vectors: np.ndarray,
+) -> list[np.ndarray]:
     """Each candidate's best-offer vector (its profile's when it has no offers)."""
     out, start = [], 0
-    for org, (best, _), (_, ids) in zip(pool, best_offers, offers, strict=True):
-        if best is None:
-            out.append(m.vectors([org.text_ids["profile"][0]])[0])
-        else:
-            out.append(offer_vectors[start + best])
+    for (best, _), (_, ids), profile in zip(best_offers, offers, profile_vectors, strict=True):
+        out.append(profile if best is None else offer_vectors[start + best])
         start += len(ids)
     return out
 
