@@ -60,8 +60,10 @@ TOMBSTONE_SHARE = 0.2
 #: FAISS id of a tombstone: never a caller id (ids are database keys, >= 0).
 _DEAD = -1
 
-#: Filters allowing at most this many present ids are answered by exact search over just those
-#: vectors: cheaper than any ANN probe and always complete.
+#: In an ANN index, filters allowing at most this many present ids are answered by exact search
+#: over just those vectors: cheaper than any ANN probe and always complete. A flat index never
+#: takes this path: its own scan with an IDSelector skips the vectors filtered out, while
+#: copying thousands of vectors out by id costs twice as much as the search itself.
 SMALL_FILTER = 4_096
 
 _REBUILD_HINT = "Run `musubi index --rebuild` to build a fresh index."
@@ -492,7 +494,7 @@ class VectorIndex:
             if available == 0:
                 empty = SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
                 return [empty for _ in queries]
-            if available <= SMALL_FILTER or (self.index_type != "flat" and available <= k):
+            if self.index_type != "flat" and (available <= SMALL_FILTER or available <= k):
                 return self._exact_subset(queries, allowed, k)
             selector = faiss.IDSelectorBatch(allowed)  # never holds _DEAD: tombstones excluded
         elif self._dead:
