@@ -12,6 +12,7 @@ from matcher.matching import SECTORS, Candidate, Matcher, check_top, place_facts
 from matcher.models import KINDS
 from matcher.ranking import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
 from matcher.search import Filters
+from matcher.sought import sought_kinds
 
 FEATURES = {
     "reciprocal_fit": 0.5,  # harmonic mean of what each side gains: one-sided matches sink
@@ -24,6 +25,9 @@ FEATURES = {
     "profile_fit": 0.5,  # cosine of the two profiles: the same field of work
     "term_coverage": 0.2,  # key terms of each side's needs found in the other's offers
     "novelty": 0.1,  # 1 when the two have not worked together before
+    # Each side's needs name the kind of partner they look for (「協力いただける自治体を募集」):
+    # 1 when both sides' wishes hold, 0.5 for a side that names none.
+    "sought": 0.6,
 }
 # Without needs (or offers) a side's gain is read from its profile, at a discount: a partner
 # that states what it wants is a surer match than one we guess for.
@@ -95,6 +99,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     dense_a = _scaled(np.array([ga[0] for ga, _ in gains]))
     dense_b = _scaled(np.array([gb[0] for _, gb in gains]))
     profiles = _scaled(np.vstack([b.profile for b in sides]) @ a.profile)
+    a_seeks = _seeks(origin)
     rows, links = [], []
     for i, (b, ((_, link_a, cover_a), (_, link_b, cover_b))) in enumerate(
         zip(sides, gains, strict=True)
@@ -112,6 +117,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                 "profile_fit": float(profiles[i]),
                 "term_coverage": (cover_a + cover_b) / 2,
                 "novelty": 0.0 if known else 1.0,
+                "sought": (_wish(a_seeks, b.org.kind) + _wish(_seeks(b.org), origin.kind)) / 2,
             }
         )
         links.append((link_a, link_b))
@@ -142,6 +148,8 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                 "sector": SECTORS[b.kind],
                 "origin_sector": SECTORS[origin.kind],
                 "origin_prefecture": prefectures.name(origin.prefecture),
+                "origin_seeks": sorted(a_seeks),
+                "candidate_seeks": sorted(_seeks(b)),
             },
             flags=() if rows[i]["novelty"] else ("collaborated_before",),
         )
@@ -154,6 +162,15 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
 def _wanting(org: OrgFacts) -> str:
     """What an organisation asks for: its needs, or its profile when it states none."""
     return " ".join(org.text("need", k) for k in range(len(org.needs))) or org.text("profile", 0)
+
+
+def _seeks(org: OrgFacts) -> frozenset[str]:
+    """The kinds of partner an organisation's needs ask for (none named: empty)."""
+    return frozenset().union(*(sought_kinds(org.text("need", k)) for k in range(len(org.needs))))
+
+
+def _wish(seeks: frozenset[str], kind: str) -> float:
+    return 0.5 if not seeks else float(kind in seeks)
 
 
 def _giving(org: OrgFacts) -> str:

@@ -23,6 +23,7 @@ FEATURE_LABELS = {
     "gain_candidate": "相手が得るもの",
     "reciprocal_fit": "相互適合",
     "novelty": "新しい組み合わせ",
+    "sought": "求める相手の種別",
     "need_fit": "課題の近さ",
     "bm25": "語の一致(BM25)",
     "consensus": "上位候補との一致",

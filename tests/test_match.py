@@ -194,6 +194,48 @@ def test_past_partners_are_flagged_and_ranked_after_new_ones(tmp_path: Path) -> 
     assert ids.index("st-002") < ids.index("st-001")
 
 
+def test_partners_weigh_the_kind_of_partner_a_need_asks_for(tmp_path: Path) -> None:
+    musubi = Musubi(tmp_path / "home", encoder="hashing")
+    leak = "配水管の漏水を圧力と流量のデータから見つける"
+    records = [
+        {
+            "id": "ri-001",
+            "kind": "research_institute",
+            "name": "漏水研究センター",
+            "prefecture": "長野県",
+            "description": f"{leak}研究をしています。",
+            "offers": [{"title": "漏水検知アルゴリズム", "description": leak}],
+            "needs": [{"title": "漏水検知の実証に協力いただける自治体の募集"}],
+        },
+        {
+            "id": "mu-002",
+            "kind": "municipality",
+            "name": "水辺町 上下水道課",
+            "prefecture": "静岡県",
+            "description": "老朽化した配水管の漏水が課題です。",
+            "needs": [{"title": "配水管の漏水の早期発見", "description": leak}],
+        },
+        {
+            "id": "st-002",
+            "kind": "startup",
+            "name": "株式会社ミズミチ",
+            "prefecture": "愛媛県",
+            "description": "漏水検知センサーの会社です。",
+            "offers": [{"title": "漏水検知センサー", "description": leak}],
+            "needs": [{"title": "配水管の漏水検知の実証フィールド", "description": leak}],
+        },
+    ]
+    musubi("import", str(write_jsonl(tmp_path / "s.jsonl", records)))
+    musubi("index")
+    out = json_of(musubi, "match", "partners", "--org", "ri-001", "--top", "5")
+    by_id = {r["id"]: r for r in out["results"]}
+    municipality, startup = by_id["mu-002"]["explanation"], by_id["st-002"]["explanation"]
+    assert municipality["facts"]["origin_seeks"] == ["municipality"]
+    assert municipality["features"]["sought"] == 0.75  # asked for; it names no wish itself
+    assert startup["features"]["sought"] == 0.25  # not asked for
+    assert municipality["contributions"]["sought"] > startup["contributions"]["sought"] > 0
+
+
 def test_joint_finds_municipalities_elsewhere(corpus: Musubi) -> None:
     mu = _first_municipality_with(corpus, lambda r: len(r["needs"]) >= 1)
     out = json_of(corpus, "match", "joint", "--org", mu["id"], "--need", "0", "--top", "5")
