@@ -43,6 +43,11 @@ def bm25_weights(tf: sparse.csr_matrix, k1: float = 1.2, b: float = 0.75) -> spa
     return tf
 
 
+def wants(org: OrgFacts) -> str:
+    """What an organisation asks for: its needs, or its profile when it states none."""
+    return document(org, ("need",) if org.needs else ("profile",))
+
+
 class LexicalIndex:
     """BM25 matrices, one per view, with rows aligned to ``org_ids``."""
 
@@ -61,6 +66,10 @@ class LexicalIndex:
         self.matrices = {"all": bm25_weights(all_tf)}
         for view in ("supply", "demand"):
             self.matrices[view] = bm25_weights(self.vectorizer.transform(docs[view]))
+        # Each organisation's wants as a query, analysed once: partner ranking asks for
+        # dozens of them per query.
+        self.wanted = self.vectorizer.transform([wants(o) for o in self.orgs]).tocsr()
+        self.wanted.data[:] = 1.0
 
     def query(self, text: str) -> np.ndarray:
         """The query's bigrams as a dense 0/1 vector over the vocabulary (BM25 counts each once)."""
@@ -78,12 +87,11 @@ class LexicalIndex:
         scores.setflags(write=False)  # shared by the cache: callers take copies
         return scores
 
-    def against(self, view: str, texts: list[str], org_id: int) -> np.ndarray:
-        """BM25 of each of ``texts`` against one organisation's ``view`` document."""
-        if not texts:
+    def wants_against(self, view: str, org_ids: list[int], org_id: int) -> np.ndarray:
+        """BM25 of the wants of each of ``org_ids`` against one organisation's ``view`` document."""
+        if not org_ids:
             return np.zeros(0, dtype=np.float32)
-        queries = self.vectorizer.transform([normalise_text(t) for t in texts])
-        queries.data[:] = 1.0
+        queries = self.wanted[[self.row_of[i] for i in org_ids]]
         row = self.matrices[view][self.row_of[org_id]]
         return np.asarray((queries @ row.T).todense()).ravel()
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from matcher import prefectures, terms
 from matcher.catalog import OrgFacts
+from matcher.lexical import wants
 from matcher.matching import SECTORS, Candidate, Matcher, check_top, place_facts
 from matcher.models import KINDS
 from matcher.ranking import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
@@ -76,7 +77,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                     found[c.org.id] = c
     ranked = [c.org for c in sorted(found.values(), key=lambda c: -c.best.score)]
     # Lexical candidates too: partners who name the same things in other sentences.
-    a_wants, a_gives = _wanting(origin), _giving(origin)
+    a_wants, a_gives = wants(origin), _giving(origin)
     for view, text in (("supply", a_wants), ("demand", a_gives), ("all", a_wants + a_gives)):
         ranked += m.lexical_candidates(view, text, partner_filters(origin, q, ()), limit // 2)
     unique = {org.id: org for org in ranked}.values()
@@ -93,7 +94,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
     # the needs against the other's profile + offers); each scaled within the pool.
     lexical_a = _scaled(m.lexical.scores("supply", a_wants)[rows_of])
-    lexical_b = _scaled(m.lexical.against("supply", [_wanting(org) for org in pool], origin.id))
+    lexical_b = _scaled(m.lexical.wants_against("supply", [org.id for org in pool], origin.id))
     whole = _scaled(m.lexical.scores("all", a_wants + a_gives)[rows_of])
     gains = [(_gain(a, b, gains="origin"), _gain(b, a, gains="candidate")) for b in sides]
     dense_a = _scaled(np.array([ga[0] for ga, _ in gains]))
@@ -157,11 +158,6 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
             ScoredMatch(b.ext_id, b.name, b.kind, b.prefecture, float(scores[i]), explanation)
         )
     return MatchResult(q.to_json(), tuple(results))
-
-
-def _wanting(org: OrgFacts) -> str:
-    """What an organisation asks for: its needs, or its profile when it states none."""
-    return " ".join(org.text("need", k) for k in range(len(org.needs))) or org.text("profile", 0)
 
 
 def _seeks(org: OrgFacts) -> frozenset[str]:
