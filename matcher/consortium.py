@@ -295,6 +295,17 @@ class Alternative:
 # ---- the theme, the places, the roles --------------------------------------------------
 
 
+def unknown_role(key: str) -> MatchError:
+    """The error for a role that is not one of this version's roles."""
+    active = active_roles()
+    return MatchError(
+        f"unknown role {key!r}; use one of: {', '.join(active)}",
+        "unknown_role",
+        value=key,
+        roles=active,
+    )
+
+
 def roles_for(m: Matcher, q: ConsortiumQuery) -> tuple[str, ...]:
     """Role slots in order (a role asked twice appears twice); MatchError for a bad request."""
     active = active_roles()
@@ -311,13 +322,23 @@ def roles_for(m: Matcher, q: ConsortiumQuery) -> tuple[str, ...]:
     seen_kinds: dict[str, str] = {}
     for key, count in q.roles:
         if key not in ROLES or key not in active:
-            raise MatchError(f"unknown role {key!r}; use one of: {', '.join(active)}")
+            raise unknown_role(key)
         if not 1 <= count <= 5:
-            raise MatchError(f"role {key}={count}: ask for 1 to 5 members of a role")
+            raise MatchError(
+                f"role {key}={count}: ask for 1 to 5 members of a role",
+                "role_count_out_of_range",
+                role=key,
+                count=count,
+                max=5,
+            )
         for kind in _kinds_of(ROLES[key]):
             if kind in seen_kinds and seen_kinds[kind] != key:
                 raise MatchError(
-                    f"roles {seen_kinds[kind]} and {key} both take {kind}: ask for one of them"
+                    f"roles {seen_kinds[kind]} and {key} both take {kind}: ask for one of them",
+                    "roles_overlap",
+                    role=seen_kinds[kind],
+                    other=key,
+                    kind=kind,
                 )
             seen_kinds[kind] = key
         slots += [key] * count
@@ -329,7 +350,10 @@ def places_for(m: Matcher, q: ConsortiumQuery) -> tuple[int, ...]:
     codes = set(resolve_places(q.prefectures, q.regions))
     if q.neighbours:
         if not q.prefectures:
-            raise MatchError("--with-neighbours widens --prefecture: name a prefecture too")
+            raise MatchError(
+                "--with-neighbours widens --prefecture: name a prefecture too",
+                "neighbours_need_prefecture",
+            )
         for value in q.prefectures:
             codes.update(prefectures.get(prefectures.resolve(value)).neighbours)
     if not codes:
@@ -340,12 +364,18 @@ def places_for(m: Matcher, q: ConsortiumQuery) -> tuple[int, ...]:
         raise MatchError(
             f"{names} is {len(codes_t)} prefecture(s) but a consortium spans at least "
             f"{q.min_prefectures}: add --prefecture/--region, use --with-neighbours, "
-            "or lower --min-prefectures"
+            "or lower --min-prefectures",
+            "too_few_prefectures",
+            prefectures=codes_t,
+            count=len(codes_t),
+            min=q.min_prefectures,
         )
     if not np.isin(m.catalogue.text_prefecture, codes_t).any():
         raise MatchError(
             f"no indexed organisation in {names}: widen --region/--prefecture "
-            "(or import and `musubi index` organisations there)"
+            "(or import and `musubi index` organisations there)",
+            "no_orgs_in_places",
+            prefectures=codes_t,
         )
     return codes_t
 
@@ -622,9 +652,16 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
     """Up to ``q.top`` distinct teams for a theme, best first, each with its explanation."""
     theme = check_text(q.theme, "--theme")
     if not 1 <= q.top <= MAX_TOP:
-        raise MatchError(f"--top {q.top} is out of range: ask for 1 to {MAX_TOP} proposals")
+        raise MatchError(
+            f"--top {q.top} is out of range: ask for 1 to {MAX_TOP} proposals",
+            "out_of_range",
+            field="top",
+            value=q.top,
+            lo=1,
+            hi=MAX_TOP,
+        )
     if q.min_prefectures < 1 or q.min_kinds < 1:
-        raise MatchError("--min-prefectures and --min-kinds are at least 1")
+        raise MatchError("--min-prefectures and --min-kinds are at least 1", "min_below_one")
     slots = roles_for(m, q)
     codes = places_for(m, q)
     theme_vec = m.query_vector(theme)
@@ -788,14 +825,25 @@ def _note(
 def member_facts(m: Matcher, theme: str, ext_id: str, role: str) -> Member:
     """``ext_id``'s fit to ``theme`` in ``role``, with its evidence; MatchError if unusable."""
     if role not in ROLES or role not in active_roles():
-        raise MatchError(f"unknown role {role!r}; use one of: {', '.join(active_roles())}")
+        raise unknown_role(role)
     org = m.org(ext_id)
     if org.kind not in ROLES[role].kinds:
         raise MatchError(
-            f"{ext_id} is a {org.kind}; role {role} takes {', '.join(ROLES[role].kinds)}"
+            f"{ext_id} is a {org.kind}; role {role} takes {', '.join(ROLES[role].kinds)}",
+            "role_kind_mismatch",
+            org=ext_id,
+            name=org.name,
+            kind=org.kind,
+            role=role,
+            kinds=ROLES[role].kinds,
         )
     if "profile" not in org.text_ids:
-        raise MatchError(f"{ext_id} is not indexed yet: run `musubi index`")
+        raise MatchError(
+            f"{ext_id} is not indexed yet: run `musubi index`",
+            "org_not_indexed",
+            org=ext_id,
+            name=org.name,
+        )
     theme_vec = m.query_vector(check_text(theme, "theme"))
     bg = background(m, theme_vec)
     return _member(m, org, ROLES[role], theme_vec, terms.key_terms(theme), bg).member
@@ -815,7 +863,7 @@ def alternatives(
     the team score they would give; ``replacing`` names the member they would replace."""
     check_top(top)
     if role not in ROLES or role not in active_roles():
-        raise MatchError(f"unknown role {role!r}; use one of: {', '.join(active_roles())}")
+        raise unknown_role(role)
     codes = places_for(m, query) if query else ()
     theme_vec = m.query_vector(check_text(theme, "theme"))
     theme_terms = terms.key_terms(theme)

@@ -74,17 +74,22 @@ def to_query(line: dict[str, Any]) -> Query:
         )
     if mode == "partners":
         if not line.get("org"):
-            raise MatchError('a partners query needs "org"')
+            raise MatchError('a partners query needs "org"', "query_needs_org", mode=mode)
         return PartnersQuery(line["org"], top=top)
     if mode == "joint":
         if not line.get("org"):
-            raise MatchError('a joint query needs "org"')
+            raise MatchError('a joint query needs "org"', "query_needs_org", mode=mode)
         return JointQuery(line["org"], line.get("need"), top=top)
     if mode == "consortium":
         if not line.get("theme"):
-            raise MatchError('a consortium query needs "theme"')
+            raise MatchError('a consortium query needs "theme"', "query_needs_theme")
         return ConsortiumQuery.from_json({**line, "top": int(line.get("top", 3))})
-    raise MatchError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
+    raise MatchError(
+        f"unknown mode {mode!r}; use one of: {', '.join(MODES)}",
+        "unknown_mode",
+        value=mode,
+        choices=MODES,
+    )
 
 
 def run(m: Matcher, query: Query) -> MatchResult | ConsortiumResult:

@@ -35,13 +35,27 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
     origin = m.org(q.org)
     if origin.kind != "municipality":
         raise MatchError(
-            f"{q.org} is a {origin.kind}: joint procurement starts from a municipality"
+            f"{q.org} is a {origin.kind}: joint procurement starts from a municipality",
+            "joint_needs_municipality",
+            org=q.org,
+            name=origin.name,
+            kind=origin.kind,
         )
     if not origin.needs:
-        raise MatchError(f"{q.org} ({origin.name}) has no needs to share with other municipalities")
+        raise MatchError(
+            f"{q.org} ({origin.name}) has no needs to share with other municipalities",
+            "no_needs_to_share",
+            org=q.org,
+            name=origin.name,
+        )
     if q.need is not None and not 0 <= q.need < len(origin.needs):
         raise MatchError(
-            f"--need {q.need} is out of range: {q.org} has needs 0–{len(origin.needs) - 1}"
+            f"--need {q.need} is out of range: {q.org} has needs 0–{len(origin.needs) - 1}",
+            "need_out_of_range",
+            need=q.need,
+            org=q.org,
+            name=origin.name,
+            needs=tuple(f"{i} {n.title}" for i, n in enumerate(origin.needs)),
         )
     positions = [q.need] if q.need is not None else list(range(len(origin.needs)))
     need_ids = [origin.text_ids["need"][k] for k in positions]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,16 @@ SECTORS = {
 
 
 class MatchError(ValueError):
-    """A query that cannot be answered as asked; the message says what to change."""
+    """A query that cannot be answered as asked; the message says what to change.
+
+    The message is English for the command line. ``code`` names the problem for programs (the
+    web looks its own wording up by it) and ``params`` holds the values the message quotes.
+    """
+
+    def __init__(self, message: str, code: str = "invalid_query", /, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,9 @@ class Matcher:
             return self.catalogue.by_ext_id[ext_id]
         except KeyError:
             raise MatchError(
-                f"no organisation with id {ext_id!r}; `musubi list` shows the ids"
+                f"no organisation with id {ext_id!r}; `musubi list` shows the ids",
+                "unknown_org",
+                org=ext_id,
             ) from None
 
     def vectors(self, text_ids: list[int] | tuple[int, ...]) -> np.ndarray:
@@ -84,13 +96,24 @@ class Matcher:
 
 def check_text(text: str | None, what: str = "--text") -> str:
     if text is None or not normalise_text(text):
-        raise MatchError(f"{what} is empty: describe the challenge, e.g. 独居高齢者の見守り")
+        raise MatchError(
+            f"{what} is empty: describe the challenge, e.g. 独居高齢者の見守り",
+            "empty_text",
+            field=what.lstrip("-"),
+        )
     return text
 
 
 def check_top(top: int) -> int:
     if not 1 <= top <= MAX_TOP:
-        raise MatchError(f"--top {top} is out of range: ask for 1 to {MAX_TOP} results")
+        raise MatchError(
+            f"--top {top} is out of range: ask for 1 to {MAX_TOP} results",
+            "out_of_range",
+            field="top",
+            value=top,
+            lo=1,
+            hi=MAX_TOP,
+        )
     return top
 
 
@@ -102,8 +125,23 @@ def resolve_places(
         codes = [prefectures.resolve(v) for v in prefecture_values]
         for region in regions:
             codes.extend(prefectures.resolve_region(region).codes)
-    except ValueError as error:
-        raise MatchError(str(error)) from None
+    except prefectures.UnknownPrefectureError as error:
+        raise MatchError(str(error), "unknown_prefecture", value=str(error.value)) from None
+    except prefectures.UnknownRegionError as error:
+        if error.prefecture is None:
+            raise MatchError(
+                str(error),
+                "unknown_region",
+                value=str(error.value),
+                regions=tuple(r.key for r in prefectures.REGIONS),
+            ) from None
+        raise MatchError(
+            str(error),
+            "region_is_prefecture",
+            value=str(error.value),
+            prefecture=error.prefecture,
+            region=prefectures.region_of(error.prefecture).key,
+        ) from None
     return tuple(sorted(set(codes)))
 
 

@@ -76,11 +76,20 @@ class UnknownPrefectureError(ValueError):
 
 
 class UnknownRegionError(ValueError):
-    """Raised when a value names no regional block; ``value`` holds what was given."""
+    """Raised when a value names no regional block; ``value`` holds what was given, and
+    ``prefecture`` the code of the prefecture it names instead, if it names one."""
 
-    def __init__(self, value: object, hint: str = "") -> None:
+    def __init__(self, value: object, prefecture: int | None = None) -> None:
         self.value = value
+        self.prefecture = prefecture
         choices = ", ".join(f"{r.kanji} ({r.key})" for r in REGIONS)
+        hint = ""
+        if prefecture is not None:
+            # The common mistake is passing a prefecture (沖縄) where a block is wanted; say so.
+            hint = (
+                f"; {value!r} is the prefecture {name(prefecture)}, "
+                f"which is in {region_of(prefecture).kanji}"
+            )
         super().__init__(f"unknown region {value!r}: use one of {choices}{hint}")
 
 
@@ -317,18 +326,11 @@ def resolve_region(value: str) -> Region:
     region = _REGION_INDEX.get(_fold(value))
     if region is not None:
         return region
-    hint = ""
     try:
-        prefecture = get(resolve(value))
+        code = resolve(value)
     except UnknownPrefectureError:
-        pass
-    else:
-        # The common mistake is passing a prefecture (沖縄) where a block is wanted; say so.
-        hint = (
-            f"; {value!r} is the prefecture {prefecture.kanji}, "
-            f"which is in {region_of(prefecture.code).kanji}"
-        )
-    raise UnknownRegionError(value, hint)
+        raise UnknownRegionError(value) from None
+    raise UnknownRegionError(value, code)
 
 
 def region_of(code: int) -> Region:

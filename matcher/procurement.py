@@ -75,9 +75,14 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     check_top(q.top)
     bad = [k for k in q.kinds if k not in KINDS]
     if bad:
-        raise MatchError(f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}")
+        raise MatchError(
+            f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}",
+            "unknown_kind",
+            value=bad[0],
+            kinds=KINDS,
+        )
     if q.prefer not in (None, "near", "far"):
-        raise MatchError(f"prefer={q.prefer!r}: use near or far")
+        raise MatchError(f"prefer={q.prefer!r}: use near or far", "bad_prefer", value=q.prefer)
     origin, text, budget, trial = _challenge(m, q)
     codes = resolve_places(q.prefectures, q.regions)
     filters = Filters(
@@ -212,18 +217,31 @@ def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, i
     """The challenge text and its budget facts, from --text or from a stored need."""
     if q.org is None:
         if q.need is not None:
-            raise MatchError("--need needs --org: the need is one of that organisation's needs")
+            raise MatchError(
+                "--need needs --org: the need is one of that organisation's needs",
+                "need_without_org",
+            )
         return None, check_text(q.text), q.budget_jpy, bool(q.trial_order)
     if q.text:
-        raise MatchError("give either --text or --org/--need, not both")
+        raise MatchError("give either --text or --org/--need, not both", "text_and_org")
     origin = m.org(q.org)
     if not origin.needs:
-        raise MatchError(f"{q.org} ({origin.name}) has no needs to match; give --text instead")
+        raise MatchError(
+            f"{q.org} ({origin.name}) has no needs to match; give --text instead",
+            "no_needs_to_match",
+            org=q.org,
+            name=origin.name,
+        )
     k = 0 if q.need is None else q.need
     if not 0 <= k < len(origin.needs):
         raise MatchError(
             f"--need {k} is out of range: {q.org} has needs 0–{len(origin.needs) - 1} "
-            f"(`musubi show {q.org}` lists them)"
+            f"(`musubi show {q.org}` lists them)",
+            "need_out_of_range",
+            need=k,
+            org=q.org,
+            name=origin.name,
+            needs=tuple(f"{i} {n.title}" for i, n in enumerate(origin.needs)),
         )
     need = origin.needs[k]
     budget = q.budget_jpy if q.budget_jpy is not None else need.budget_jpy

@@ -18,7 +18,13 @@ from web import openapi as spec
 from web import params, uploads
 from web.auth import actor, token_required
 from web.engine import get_engine, get_matcher
-from web.errors import BadRequest, error_response
+from web.errors import (
+    BadRequest,
+    error_response,
+    member_or_role_required,
+    not_a_member,
+    unknown_action,
+)
 from web.orgs import PAGE, find_orgs
 from web.views import get_org_or_404, get_record_or_404
 
@@ -149,7 +155,8 @@ def import_file():  # noqa: ANN201
         raise BadRequest(
             "send the file as multipart field 'file', or as the body with Content-Type "
             "application/x-ndjson or text/csv",
-            415,
+            "unsupported_upload",
+            status=415,
         )
     fmt = uploads.guess_format(filename, media, given)
     try:
@@ -172,17 +179,23 @@ def import_file():  # noqa: ANN201
 def json_body() -> dict:
     """The request's JSON object; 415 for another content type, 400 for malformed JSON."""
     if not request.is_json:
-        raise BadRequest("send a JSON object with Content-Type: application/json", 415)
+        raise BadRequest(
+            "send a JSON object with Content-Type: application/json", "json_required", status=415
+        )
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadRequest("the body is not a JSON object (malformed JSON, or an array/scalar)")
+        raise BadRequest(
+            "the body is not a JSON object (malformed JSON, or an array/scalar)", "not_json_object"
+        )
     return data
 
 
 def _version(data: dict) -> int:
     value = params.integer(data, "version", lo=1, hi=10**9)
     if value is None:
-        raise BadRequest("version is required: the version you read (optimistic locking)")
+        raise BadRequest(
+            "version is required: the version you read (optimistic locking)", "version_required"
+        )
     return value
 
 
@@ -208,7 +221,12 @@ def save_proposal():  # noqa: ANN201
     k = params.integer(data, "k", lo=0, hi=9, default=0) or 0
     result = get_engine().run(consortium, query)
     if k >= len(result.proposals):
-        raise BadRequest(f"k={k}: the query gave {len(result.proposals)} proposal(s)")
+        raise BadRequest(
+            f"k={k}: the query gave {len(result.proposals)} proposal(s)",
+            "no_such_proposal",
+            k=k,
+            count=len(result.proposals),
+        )
     view = save(
         get_engine().store,
         query,
@@ -287,7 +305,7 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
         )
         return ok({"proposal": view.to_json()})
     if action not in ("add", "swap"):
-        raise BadRequest(f"action={str(action)[:20]!r}: use add, remove or swap")
+        raise unknown_action(str(action))
     theme = curation.get_proposal(store, proposal_id).theme
     member = member_facts(
         get_matcher(),
@@ -324,9 +342,9 @@ def proposal_alternatives(proposal_id: int):  # noqa: ANN201
     if replacing:
         current = next((mb for mb in view.members if mb.id == replacing), None)
         if current is None:
-            raise BadRequest(f"{replacing!r} is not a member of proposal #{proposal_id}")
+            raise not_a_member(replacing, proposal_id)
         role = role or current.role
     if not role:
-        raise BadRequest("give member=ID or role=ROLE")
+        raise member_or_role_required()
     found = rank(get_matcher(), view, role, replacing=replacing, top=params.top(request.args))
     return ok({"role": role, "replacing": replacing, "alternatives": [a.to_json() for a in found]})

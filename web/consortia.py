@@ -11,8 +11,9 @@ from matcher.matching import MatchError
 from web import japanmap, params
 from web.auth import actor
 from web.engine import get_engine, get_matcher
-from web.errors import BadRequest
+from web.errors import BadRequest, member_or_role_required, not_a_member, unknown_action
 from web.i18n import prefecture_label
+from web.messages import localise
 from web.views import attempt
 
 bp = Blueprint("consortia", __name__, url_prefix="/consortia")
@@ -128,7 +129,7 @@ def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
     except UnknownCoordinator as error:
         return detail_page(proposal_id, str(error), 403)
     except (CurationError, MatchError, BadRequest) as error:
-        return detail_page(proposal_id, str(error), 400)
+        return detail_page(proposal_id, localise(error), 400)
     flash(_("保存しました。"), "ok")
     return redirect(url_for("consortia.show", proposal_id=proposal_id))
 
@@ -144,7 +145,12 @@ def save():  # noqa: ANN201
     k = params.integer(request.form, "k", lo=0, hi=9, default=0) or 0
     result = get_engine().run(consortium, query)
     if k >= len(result.proposals):
-        raise BadRequest(_("提案 %(k)s はもうありません。もう一度検索してください。", k=k + 1))
+        raise BadRequest(
+            f"k={k}: the query gave {len(result.proposals)} proposal(s); search again",
+            "no_such_proposal",
+            k=k + 1,
+            count=len(result.proposals),
+        )
     try:
         view = save_proposal(
             get_engine().store,
@@ -240,7 +246,7 @@ def edit_members(proposal_id: int):  # noqa: ANN201
             )
             return
         if action not in ("add", "swap"):
-            raise BadRequest(f"action={action[:20]!r}: use add, remove or swap")
+            raise unknown_action(action)
         new_id = params.org_id(request.form, "org", required=True)
         role = params.text(request.form, "role", limit=params.MAX_VALUE) or ""
         member = member_facts(get_matcher(), view.theme, new_id, role)
@@ -265,7 +271,6 @@ def edit_members(proposal_id: int):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/alternatives")
 def alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates to swap in for one member (or to add in a role)."""
-    from matcher.consortium import active_roles
     from matcher.curation import proposal_alternatives
 
     view = get_proposal_or_404(proposal_id)
@@ -274,10 +279,10 @@ def alternatives(proposal_id: int):  # noqa: ANN201
     if replacing:
         current = next((mb for mb in view.members if mb.id == replacing), None)
         if current is None:
-            raise BadRequest(_("%(id)s はこの座組みのメンバーではありません。", id=replacing))
+            raise not_a_member(replacing, proposal_id)
         role = role or current.role
     if not role:
-        raise BadRequest(f"give member=ID or role=ROLE ({', '.join(active_roles())})")
+        raise member_or_role_required()
     found = proposal_alternatives(
         get_matcher(), view, role, replacing=replacing, top=params.top(request.args)
     )

@@ -10,16 +10,48 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from matcher.matching import MatchError
+from web import messages
 from web.engine import IndexUnavailable
 
 
 class BadRequest(ValueError):
-    """Input the boundary rejects: the message quotes the value and says what is allowed."""
+    """Input the boundary rejects: the message quotes the value and says what is allowed.
 
-    def __init__(self, message: str, status: int = 400, **extra: Any) -> None:
+    Like ``MatchError`` it carries a ``code`` and the ``params`` its message quotes, from which
+    ``web.messages`` says it in the page's language.
+    """
+
+    def __init__(
+        self, message: str, code: str = "bad_request", /, status: int = 400, **params: Any
+    ) -> None:
         super().__init__(message)
+        self.code = code
         self.status = status
-        self.extra = extra
+        self.params = params
+
+
+def unknown_action(action: str) -> BadRequest:
+    return BadRequest(
+        f"action={action[:20]!r}: use add, remove or swap", "unknown_action", value=action[:20]
+    )
+
+
+def not_a_member(org_id: str, proposal_id: int) -> BadRequest:
+    return BadRequest(
+        f"{org_id!r} is not a member of proposal #{proposal_id}",
+        "not_a_member",
+        org=org_id,
+        proposal=proposal_id,
+    )
+
+
+def member_or_role_required() -> BadRequest:
+    from matcher.consortium import active_roles
+
+    roles = active_roles()
+    return BadRequest(
+        f"give member=ID or role=ROLE ({', '.join(roles)})", "member_or_role_required", roles=roles
+    )
 
 
 def wants_json() -> bool:
@@ -37,16 +69,12 @@ def _page(message: str, status: int, title: str | None = None) -> tuple[str, int
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
-    def bad_request(error: BadRequest):  # noqa: ANN202
-        if wants_json():
-            return error_response(str(error), error.status, **error.extra)
-        return _page(str(error), error.status)
-
     @app.errorhandler(MatchError)
-    def match_error(error: MatchError):  # noqa: ANN202
+    def bad_request(error: BadRequest | MatchError):  # noqa: ANN202
+        status = getattr(error, "status", 400)
         if wants_json():
-            return error_response(str(error), 400)
-        return _page(str(error), 400)
+            return error_response(messages.english(error), status)
+        return _page(messages.localise(error), status)
 
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(error: IndexUnavailable):  # noqa: ANN202

@@ -9,6 +9,7 @@ from matcher.importer import ImportRejected
 from web import params, uploads
 from web.engine import get_engine
 from web.errors import BadRequest
+from web.messages import localise
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -29,13 +30,13 @@ def create():  # noqa: ANN201
     context: dict = {"dry_run": dry_run, "filename": upload.filename if upload else None}
     try:
         if upload is None or not upload.filename:
-            raise BadRequest("ファイルを選んでください (choose a JSONL or CSV file)")
+            raise BadRequest("choose a JSONL or CSV file", "file_required")
         fmt = uploads.guess_format(
             upload.filename, upload.mimetype, request.form.get("format") or None
         )
         records, fmt, encoding = uploads.validate(upload.read(), fmt)
     except BadRequest as error:
-        return render_template("imports/index.html", error=str(error), **context), error.status
+        return render_template("imports/index.html", error=localise(error), **context), error.status
     except ImportRejected as rejected:
         return render_template("imports/index.html", problems=rejected.problems, **context), 422
     context.update(valid=len(records), format=fmt, encoding=encoding)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from matcher import prefectures
-from matcher.matching import MatchError
+from matcher.matching import resolve_places
 from matcher.models import KINDS
 from matcher.partners import partners
 from web import japanmap, params
@@ -25,11 +25,13 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
     kinds = params.many(args, "kind")
     bad = [k for k in kinds if k not in KINDS]
     if bad:
-        raise BadRequest(f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}")
-    try:
-        codes = {prefectures.resolve(v) for v in params.many(args, "prefecture")}
-    except ValueError as error:
-        raise MatchError(str(error)) from None
+        raise BadRequest(
+            f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}",
+            "unknown_kind",
+            value=bad[0],
+            kinds=KINDS,
+        )
+    codes = set(resolve_places(params.many(args, "prefecture")))
     found = [
         org
         for org in m.catalogue.by_ext_id.values()

@@ -31,12 +31,12 @@ def text(args: Args, name: str, *, limit: int = MAX_TEXT) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadRequest(f"{name} must be text, not {type(value).__name__}")
+        raise _not_text(name, value)
     value = value.strip()
     if "\x00" in value:
-        raise BadRequest(f"{name} contains a NUL character")
+        raise BadRequest(f"{name} contains a NUL character", "nul_character", field=name)
     if len(value) > limit:
-        raise BadRequest(f"{name} is {len(value):,} characters long; the limit is {limit:,}")
+        raise _too_long(name, value, limit)
     return value or None
 
 
@@ -45,16 +45,23 @@ def integer(args: Args, name: str, *, lo: int, hi: int, default: int | None = No
     if raw is None or raw == "":
         return default
     if isinstance(raw, bool):
-        raise BadRequest(f"{name}={raw!r} is not a whole number")
+        raise _not_integer(name, raw)
     if isinstance(raw, int):
         value = raw
     else:
         try:
             value = int(str(raw).replace(",", "").strip())
         except ValueError:
-            raise BadRequest(f"{name}={str(raw)[:40]!r} is not a whole number") from None
+            raise _not_integer(name, raw) from None
     if not lo <= value <= hi:
-        raise BadRequest(f"{name}={value} is out of range: use {lo} to {hi:,}")
+        raise BadRequest(
+            f"{name}={value} is out of range: use {lo} to {hi:,}",
+            "out_of_range",
+            field=name,
+            value=value,
+            lo=lo,
+            hi=hi,
+        )
     return value
 
 
@@ -69,34 +76,77 @@ def flag(args: Args, name: str) -> bool | None:
         return True
     if value in FALSE:
         return False
-    raise BadRequest(f"{name}={str(raw)[:40]!r} is not a yes/no value: use true or false")
+    raise BadRequest(
+        f"{name}={str(raw)[:40]!r} is not a yes/no value: use true or false",
+        "not_yes_no",
+        field=name,
+        value=str(raw)[:40],
+    )
 
 
 def many(args: Args, name: str) -> tuple[str, ...]:
     """A repeated parameter (``kind=a&kind=b``); a comma also separates values."""
+    return tuple(_repeated(args, name, MAX_VALUES, unique=True))
+
+
+def _not_text(name: str, value: object) -> BadRequest:
+    kind = type(value).__name__
+    return BadRequest(f"{name} must be text, not {kind}", "not_text", field=name, type=kind)
+
+
+def _too_long(name: str, value: str, limit: int) -> BadRequest:
+    return BadRequest(
+        f"{name} is {len(value):,} characters long; the limit is {limit:,}",
+        "too_long",
+        field=name,
+        length=len(value),
+        limit=limit,
+    )
+
+
+def _not_integer(name: str, raw: object) -> BadRequest:
+    value = str(raw)[:40]
+    return BadRequest(
+        f"{name}={value!r} is not a whole number", "not_integer", field=name, value=value
+    )
+
+
+def _repeated(args: Args, name: str, limit: int, *, unique: bool = False) -> list[str]:
+    """Every value of a repeated parameter (a comma also separates values), at most ``limit``."""
     if isinstance(args, MultiDict):
         raw = args.getlist(name)
     else:
         value = args.get(name, [])
         raw = value if isinstance(value, list) else [value]
-    values: list[str] = []
+    out: list[str] = []
     for item in raw:
         if not isinstance(item, str):
-            raise BadRequest(f"{name} must be text, not {type(item).__name__}")
-        values.extend(v.strip() for v in item.split(","))
-    values = [v for v in dict.fromkeys(values) if v]
-    if len(values) > MAX_VALUES:
-        raise BadRequest(f"{name} is given {len(values)} times; the limit is {MAX_VALUES}")
-    for v in values:
+            raise _not_text(name, item)
+        out.extend(v.strip() for v in item.split(",") if v.strip())
+    if unique:
+        out = list(dict.fromkeys(out))
+    if len(out) > limit:
+        raise BadRequest(
+            f"{name} is given {len(out)} times; the limit is {limit}",
+            "too_many_values",
+            field=name,
+            count=len(out),
+            limit=limit,
+        )
+    for v in out:
         if len(v) > MAX_VALUE:
-            raise BadRequest(f"{name} value is {len(v)} characters long; the limit is {MAX_VALUE}")
-    return tuple(values)
+            raise _too_long(name, v, MAX_VALUE)
+    return out
 
 
 def org_id(args: Args, name: str = "org", *, required: bool = False) -> str | None:
     value = text(args, name, limit=MAX_VALUE)
     if value is None and required:
-        raise BadRequest(f"{name} is required: the id of an organisation, e.g. mu-00001")
+        raise BadRequest(
+            f"{name} is required: the id of an organisation, e.g. mu-00001",
+            "org_required",
+            field=name,
+        )
     return value
 
 
@@ -146,7 +196,11 @@ def consortium_query(args: Args):  # noqa: ANN201
 
     theme = text(args, "theme")
     if theme is None:
-        raise BadRequest("theme is required: describe the consortium's theme, e.g. 除雪の省力化")
+        raise BadRequest(
+            "theme is required: describe the consortium's theme, e.g. 除雪の省力化",
+            "empty_text",
+            field="theme",
+        )
     roles: dict[str, int] = {}
     for role in many_repeated(args, "role"):
         roles[role] = roles.get(role, 0) + 1
@@ -164,19 +218,4 @@ def consortium_query(args: Args):  # noqa: ANN201
 
 def many_repeated(args: Args, name: str) -> list[str]:
     """Like ``many`` but keeping repeats (a role asked twice is two slots)."""
-    if isinstance(args, MultiDict):
-        raw = args.getlist(name)
-    else:
-        value = args.get(name, [])
-        raw = value if isinstance(value, list) else [value]
-    out = []
-    for item in raw:
-        if not isinstance(item, str):
-            raise BadRequest(f"{name} must be text, not {type(item).__name__}")
-        out.extend(v.strip() for v in item.split(",") if v.strip())
-    if len(out) > 12:
-        raise BadRequest(f"{name} is given {len(out)} times; the limit is 12")
-    for v in out:
-        if len(v) > MAX_VALUE:
-            raise BadRequest(f"{name} value is {len(v)} characters long; the limit is {MAX_VALUE}")
-    return out
+    return _repeated(args, name, 12)

@@ -23,7 +23,11 @@ def guess_format(filename: str | None, media_type: str | None, given: str | None
     """The format named by the caller, else the file's suffix, else its media type."""
     if given:
         if given not in FORMATS:
-            raise BadRequest(f"format={given[:20]!r} is not supported: use jsonl or csv")
+            raise BadRequest(
+                f"format={given[:20]!r} is not supported: use jsonl or csv",
+                "unsupported_format",
+                value=given[:20],
+            )
         return given
     suffix = Path(filename or "").suffix.lower().lstrip(".")
     if suffix in ("jsonl", "ndjson", "json"):
@@ -33,14 +37,15 @@ def guess_format(filename: str | None, media_type: str | None, given: str | None
     if media_type in MEDIA_TYPES:
         return MEDIA_TYPES[media_type]
     raise BadRequest(
-        "cannot tell the file's format: name it .jsonl or .csv, or pass format=jsonl|csv"
+        "cannot tell the file's format: name it .jsonl or .csv, or pass format=jsonl|csv",
+        "unknown_format",
     )
 
 
 def validate(data: bytes, fmt: str) -> tuple[list[OrgRecord], str, str]:
     """Validate the whole file: (records, format, encoding), or ImportRejected with problems."""
     if not data:
-        raise BadRequest("the upload is empty: choose a JSONL or CSV file")
+        raise BadRequest("the upload is empty: choose a JSONL or CSV file", "empty_upload")
     with tempfile.TemporaryDirectory(prefix="musubi-upload-") as tmp:
         path = Path(tmp) / f"upload.{fmt}"
         path.write_bytes(data)

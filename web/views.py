@@ -14,6 +14,7 @@ from matcher.matching import Matcher, MatchError
 from matcher.records import OrgRecord
 from web.engine import get_engine, get_matcher
 from web.errors import BadRequest
+from web.messages import localise
 
 T = TypeVar("T")
 
@@ -40,7 +41,7 @@ def attempt(run: Callable[[], T]) -> tuple[T | None, str | None]:
     try:
         return run(), None
     except (MatchError, BadRequest) as error:
-        return None, str(error)
+        return None, localise(error)
 
 
 def org_names(m: Matcher, ids: Any) -> dict[str, str]:
