@@ -28,6 +28,7 @@ __all__ = [
     "SearchHits",
     "VectorIndex",
     "VectorIndexError",
+    "limit_threads",
 ]
 
 INDEX_KINDS = ("auto", "flat", "ivf", "hnsw")
@@ -67,6 +68,15 @@ _DEAD = -1
 SMALL_FILTER = 4_096
 
 _REBUILD_HINT = "Run `musubi index --rebuild` to build a fresh index."
+
+
+def limit_threads(n: int) -> None:
+    """Let FAISS calls made from the calling thread use at most ``n`` cores.
+
+    OpenMP keeps this setting per thread, so a background builder can run on one core while
+    other threads keep FAISS's default.
+    """
+    faiss.omp_set_num_threads(n)
 
 
 class VectorIndexError(Exception):

@@ -6,13 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from matcher import prefectures
+from embeddings import normalise_text, text_hash
+from matcher import indexing, prefectures
 from matcher.catalog import Catalogue
+from matcher.importer import load_records, write_records
 from matcher.indexing import index_path, refresh_index
+from matcher.models import TextEntry
 from matcher.search import Filters, TextSearch, region_codes
-from matcher.settings import load_settings
-from matcher.store import open_store
+from matcher.settings import Settings, load_settings
+from matcher.store import Store, open_store
+from matcher.texts import iter_texts
 from support import SAMPLE, Musubi, write_jsonl
 
 
@@ -123,3 +128,43 @@ def test_refresh_before_any_import_builds_an_empty_index(settings) -> None:  # n
     settings = load_settings({"home": settings.home, "encoder": "hashing"}, environ={})
     summary = refresh_index(open_store(settings), settings)
     assert summary.total == 0 and index_path(settings).exists()
+
+
+def _sample_store(home: Path, sample_file: Path, **options: object) -> tuple[Store, Settings]:
+    """The sample imported into a SQLite store, for refresh_index with the hashing encoder."""
+    settings = load_settings({"home": str(home), "encoder": "hashing", **options}, environ={})
+    store = open_store(settings)
+    write_records(store, load_records(sample_file)[0])
+    return store, settings
+
+
+def test_vectors_stream_into_the_graph_chunk_by_chunk(
+    home: Path, sample_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexing, "ENCODE_CHUNK", 3)
+    store, settings = _sample_store(home, sample_file, ann_threshold=4)
+    first = refresh_index(store, settings)
+    assert first.index_type == "hnsw" and first.encoded + first.reused == 7
+    index = indexing.open_index(settings, indexing.encoder_for("hashing"))
+    assert len(index) == 7 and refresh_index(store, settings).unchanged == 7
+
+
+def test_hashes_of_normalised_texts_are_relabelled_not_reencoded(
+    home: Path, sample_file: Path
+) -> None:
+    store, settings = _sample_store(home, sample_file)
+    refresh_index(store, settings)
+    with store.session.begin() as session:  # as an index built before raw-content hashes
+        for text in iter_texts(store):
+            org, role, position = text.key
+            session.execute(
+                sa.update(TextEntry)
+                .where(TextEntry.org_id == org, TextEntry.role == role)
+                .where(TextEntry.position == position)
+                .values(indexed_hash=text_hash(normalise_text(text.content)).hex())
+            )
+    again = refresh_index(store, settings)
+    assert again.encoded == again.reused == 0 and again.unchanged == 7
+    with store.session() as session:
+        stored = set(session.scalars(sa.select(TextEntry.indexed_hash)))
+    assert stored == {indexing._content_hash(t.content) for t in iter_texts(store)}

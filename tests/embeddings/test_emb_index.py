@@ -1,6 +1,7 @@
 """Embeddings tests: the FAISS index store (search, filters, updates, persistence, refusals)."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import faiss
@@ -15,6 +16,7 @@ from embeddings import (
     VectorIndex,
     VectorIndexError,
 )
+from embeddings.index import limit_threads
 
 DIM = 32
 N = 3_000
@@ -247,3 +249,10 @@ def test_real_pipeline_with_the_test_encoder(hashing, tmp_path):
     assert set(hits.ids) == {11, 14}
     path = index.save(tmp_path / "i.faiss")
     VectorIndex.load(path, fingerprint=hashing.fingerprint, dim=hashing.dim)
+
+
+def test_limit_threads_holds_for_the_calling_thread_only() -> None:
+    before = faiss.omp_get_max_threads()
+    with ThreadPoolExecutor(1, initializer=limit_threads, initargs=(1,)) as worker:
+        assert worker.submit(faiss.omp_get_max_threads).result() == 1
+    assert faiss.omp_get_max_threads() == before
