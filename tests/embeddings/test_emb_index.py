@@ -256,3 +256,20 @@ def test_limit_threads_holds_for_the_calling_thread_only() -> None:
     with ThreadPoolExecutor(1, initializer=limit_threads, initargs=(1,)) as worker:
         assert worker.submit(faiss.omp_get_max_threads).result() == 1
     assert faiss.omp_get_max_threads() == before
+
+
+def test_small_batches_search_on_one_thread_and_leave_the_setting_as_it_was(index, data):
+    seen = []
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003
+        seen.append(faiss.omp_get_max_threads())
+        return search(*args, **kwargs)
+
+    search = index._index.search
+    index._index.search = spy
+    before = faiss.omp_get_max_threads()
+    small = index.search_many(data[:2], k=10)
+    large = index.search_many(data[: embeddings.index.PARALLEL_QUERIES], k=10)
+    assert seen == [1, before]
+    assert faiss.omp_get_max_threads() == before
+    np.testing.assert_array_equal(small[1].ids, large[1].ids)
