@@ -117,7 +117,12 @@ def refresh_index(
     changed = [i for i in range(len(texts)) if not in_index[i] or indexed[i] != hashes[i]]
     # Texts indexed before the hash covered raw content carry the normalised text's hash.
     relabel = [i for i in changed if in_index[i] and indexed[i] == _normalised_hash(texts[i])]
-    stale = sorted(set(changed) - set(relabel))
+    relabelled = set(relabel)
+    # Texts come grouped (all profiles, then needs, then offers); streamed in that order the
+    # graph grows one kind at a time and recall@10 drops (0.991 against 0.998 at 100k real
+    # vectors). A fixed shuffle gives streamed chunks the one-shot build's recall.
+    rng = np.random.default_rng(0)
+    stale = rng.permutation([i for i in changed if i not in relabelled]).tolist()
     removed = np.setdiff1d(present, ids)
 
     encoded = reused = 0
@@ -215,9 +220,14 @@ def _sync_text_ids(store: Store, texts: list[Text]) -> tuple[np.ndarray, list[st
 
 
 def _mark_indexed(store: Store, pairs: list[tuple[int, str]]) -> None:
+    # A Core executemany: the ORM's bulk update by primary key took 3× as long (0.5 s for 33k).
+    table = TextEntry.__table__
+    update = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values(indexed_hash=sa.bindparam("row_hash"))
+    )
     with store.session.begin() as session:
         for start in range(0, len(pairs), 5000):
-            session.execute(
-                sa.update(TextEntry),
-                [{"id": i, "indexed_hash": h} for i, h in pairs[start : start + 5000]],
-            )
+            rows = [{"row_id": i, "row_hash": h} for i, h in pairs[start : start + 5000]]
+            session.execute(update, rows)
