@@ -46,7 +46,7 @@ from matcher.matching import (
     resolve_places,
 )
 from matcher.models import KINDS
-from matcher.ranking import LinearScorer, Link
+from matcher.ranking import LinearScorer, Link, Notice, joined
 from matcher.search import Filters
 
 MAX_TOP = 10
@@ -250,11 +250,17 @@ class Proposal:
 
 @dataclass(frozen=True)
 class EmptyRole:
-    role: str
-    reason: str
+    """A role no candidate could fill, and why (``why.text`` in English for the CLI)."""
 
-    def to_json(self) -> dict[str, str]:
-        return {"role": self.role, "reason": self.reason}
+    role: str
+    why: Notice
+
+    @property
+    def reason(self) -> str:
+        return self.why.text
+
+    def to_json(self) -> dict[str, Any]:
+        return {"role": self.role, "reason": self.reason, **self.why.to_json()}
 
 
 @dataclass(frozen=True)
@@ -262,7 +268,11 @@ class ConsortiumResult:
     query: dict[str, Any]
     proposals: tuple[Proposal, ...]
     empty_roles: tuple[EmptyRole, ...] = ()
-    note: str | None = None
+    notices: tuple[Notice, ...] = ()  # why there are none or fewer than asked
+
+    @property
+    def note(self) -> str | None:
+        return joined(self.notices)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -271,8 +281,9 @@ class ConsortiumResult:
         }
         if self.empty_roles:
             out["empty_roles"] = [e.to_json() for e in self.empty_roles]
-        if self.note:
+        if self.notices:
             out["note"] = self.note
+            out["notices"] = [n.to_json() for n in self.notices]
         return out
 
 
@@ -692,8 +703,8 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
         chosen.append(frozenset(team))
     # The greedy search is a heuristic: a later, more constrained team can still score higher.
     proposals = tuple(sorted((_proposal(m, pool, team) for team in teams), key=lambda p: -p.score))
-    note = _note(q, proposals, empty, theme_terms, len(filled_slots), codes)
-    return ConsortiumResult(q.to_json(), proposals, empty, note)
+    notices = _notices(q, proposals, empty, theme_terms, len(filled_slots), codes)
+    return ConsortiumResult(q.to_json(), proposals, empty, notices)
 
 
 def _proposal(m: Matcher, pool: _Pool, team: list[int]) -> Proposal:
@@ -772,11 +783,16 @@ def _empty_reason(
     codes: tuple[int, ...],
     best: _Cand | None,
     theme_terms: tuple[str, ...],
-) -> str:
+) -> Notice:
     role = ROLES[key]
     where = _places_label(codes)
     if best is None:
-        return f"no indexed {' or '.join(_kinds_of(role))} in {where}"
+        kinds = _kinds_of(role)
+        return Notice(
+            f"no indexed {' or '.join(kinds)} in {where}",
+            "role_none_indexed",
+            {"role": key, "kind": kinds, "places": codes},
+        )
     threshold = float(m.settings.consortium_min_fit)
     why = (
         f"no {key} in {where} fits the theme: the closest, {best.member.name} ({best.member.id}), "
@@ -784,39 +800,73 @@ def _empty_reason(
     )
     if not theme_terms:
         why += "; the theme names no specific subject (add what, for whom, where)"
-    return why
+    return Notice(
+        why,
+        "role_unfit" if theme_terms else "role_unfit_vague_theme",
+        {
+            "role": key,
+            "places": codes,
+            "name": best.member.name,
+            "org": best.member.id,
+            "fit": f"{best.member.fit:.2f}",
+            "threshold": f"{threshold:g}",
+        },
+    )
 
 
-def _note(
+def _notices(
     q: ConsortiumQuery,
     proposals: tuple[Proposal, ...],
     empty: tuple[EmptyRole, ...],
     theme_terms: tuple[str, ...],
     filled: int,
     codes: tuple[int, ...],
-) -> str | None:
-    parts = []
+) -> tuple[Notice, ...]:
+    out = []
     if empty:
-        parts.append("roles left empty: " + ", ".join(e.role for e in empty))
+        roles = tuple(e.role for e in empty)
+        out.append(
+            Notice("roles left empty: " + ", ".join(roles), "roles_left_empty", {"role": roles})
+        )
     if not proposals:
         if filled < q.min_kinds:
-            parts.append(
-                f"no proposal: only {filled} role(s) could be filled and a consortium needs "
-                f"{q.min_kinds} kinds; describe the theme more concretely or widen the region"
+            out.append(
+                Notice(
+                    f"no proposal: only {filled} role(s) could be filled and a consortium needs "
+                    f"{q.min_kinds} kinds; describe the theme more concretely or widen the region",
+                    "too_few_roles_filled",
+                    {"count": filled, "min": q.min_kinds},
+                )
             )
         else:
-            parts.append(
-                f"no proposal meets the constraints (≥{q.min_prefectures} prefectures, "
-                f"≥{q.min_kinds} kinds) in {_places_label(codes)}; widen the region"
+            out.append(
+                Notice(
+                    f"no proposal meets the constraints (≥{q.min_prefectures} prefectures, "
+                    f"≥{q.min_kinds} kinds) in {_places_label(codes)}; widen the region",
+                    "no_proposal_in_places",
+                    {
+                        "places": codes,
+                        "min_prefectures": q.min_prefectures,
+                        "min_kinds": q.min_kinds,
+                    },
+                )
             )
     elif len(proposals) < q.top:
-        parts.append(
-            f"{len(proposals)} distinct proposal(s) of {q.top} asked: no further team differs "
-            "from these in at least half its members"
+        out.append(
+            Notice(
+                f"{len(proposals)} distinct proposal(s) of {q.top} asked: no further team differs "
+                "from these in at least half its members",
+                "fewer_proposals",
+                {"count": len(proposals), "top": q.top},
+            )
         )
     if not theme_terms and (empty or not proposals):
-        parts.append("the theme is vague: name the challenge (e.g. 独居高齢者の見守り)")
-    return "; ".join(parts) or None
+        out.append(
+            Notice(
+                "the theme is vague: name the challenge (e.g. 独居高齢者の見守り)", "vague_theme"
+            )
+        )
+    return tuple(out)
 
 
 # ---- curation helpers: alternatives for a role, one member's facts ---------------------

@@ -56,6 +56,7 @@ from matcher.models import (
     SavedProposal,
     utcnow,
 )
+from matcher.ranking import Notice
 from matcher.store import Store
 
 STATUSES = ("proposed", "shortlisted", "contacted", "agreed", "declined")
@@ -72,13 +73,24 @@ MAX_NOTE = 10_000
 
 
 class CurationError(ValueError):
-    """A curation request that cannot be carried out; nothing was written."""
+    """A curation request that cannot be carried out; nothing was written.
+
+    Like ``MatchError``, the message is English for the command line, ``code`` names the problem
+    and ``params`` holds the values the message quotes, for the web to say it in its language.
+    """
+
+    def __init__(self, message: str, code: str = "curation", /, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class ProposalNotFound(CurationError, LookupError):
     def __init__(self, proposal_id: int) -> None:
         super().__init__(
-            f"no saved proposal #{proposal_id}; `musubi consortium list` shows the saved ones"
+            f"no saved proposal #{proposal_id}; `musubi consortium list` shows the saved ones",
+            "proposal_not_found",
+            id=proposal_id,
         )
         self.proposal_id = proposal_id
 
@@ -92,7 +104,13 @@ class ConflictError(CurationError):
         super().__init__(
             f"proposal #{proposal_id} was changed by {by} at {at:%Y-%m-%d %H:%M:%S} UTC "
             f"(now version {current}, you read version {expected}); nothing was saved: "
-            f"reload it (`musubi consortium show {proposal_id}`) and redo your change"
+            f"reload it (`musubi consortium show {proposal_id}`) and redo your change",
+            "conflict",
+            proposal=proposal_id,
+            by=by,
+            at=f"{at:%Y-%m-%d %H:%M}",
+            current=current,
+            expected=expected,
         )
         self.proposal_id = proposal_id
         self.expected = expected
@@ -190,17 +208,35 @@ class ProposalView:
         return tuple(dict.fromkeys(m.prefecture for m in self.members))
 
     @property
-    def checks(self) -> tuple[str, ...]:
-        """Constraints the current members break (after edits), in words."""
+    def broken(self) -> tuple[Notice, ...]:
+        """Constraints the current members break (after edits), as notices."""
         out = []
         min_prefs = int(self.query.get("min_prefectures", 2))
         min_kinds = int(self.query.get("min_kinds", 3))
         if len(self.prefectures) < min_prefs:
-            out.append(f"spans {len(self.prefectures)} prefecture(s); at least {min_prefs} asked")
-        kinds = {m.kind for m in self.members}
-        if len(kinds) < min_kinds:
-            out.append(f"has {len(kinds)} kind(s) of member; at least {min_kinds} asked")
+            count = len(self.prefectures)
+            out.append(
+                Notice(
+                    f"spans {count} prefecture(s); at least {min_prefs} asked",
+                    "spans_too_few_prefectures",
+                    {"count": count, "min": min_prefs},
+                )
+            )
+        kinds = len({m.kind for m in self.members})
+        if kinds < min_kinds:
+            out.append(
+                Notice(
+                    f"has {kinds} kind(s) of member; at least {min_kinds} asked",
+                    "has_too_few_kinds",
+                    {"count": kinds, "min": min_kinds},
+                )
+            )
         return tuple(out)
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """Constraints the current members break (after edits), in words."""
+        return tuple(n.text for n in self.broken)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -215,6 +251,7 @@ class ProposalView:
             "explanation": self.explanation,
             "notes": [n.to_json() for n in self.notes],
             "checks": list(self.checks),
+            "check_notices": [n.to_json() for n in self.broken],
             "created_by": self.created_by,
             "created_at": _iso(self.created_at),
             "updated_by": self.updated_by,
@@ -248,10 +285,21 @@ def _iso(at: datetime) -> str:
     return at.isoformat(timespec="seconds") + "Z"
 
 
+def unknown_status(status: str) -> CurationError:
+    return CurationError(
+        f"unknown status {status!r}; use one of: {', '.join(STATUSES)}",
+        "unknown_status",
+        value=status,
+        statuses=STATUSES,
+    )
+
+
 def _reason(reason: str | None, what: str) -> str:
     text = (reason or "").strip()
     if not text:
-        raise CurationError(f"{what} needs a reason (--reason): say why, for the audit log")
+        raise CurationError(
+            f"{what} needs a reason (--reason): say why, for the audit log", "reason_required"
+        )
     return text
 
 
@@ -330,7 +378,7 @@ def get_proposal(store: Store, proposal_id: int) -> ProposalView:
 
 def list_proposals(store: Store, status: str | None = None) -> tuple[ProposalSummary, ...]:
     if status is not None and status not in STATUSES:
-        raise CurationError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+        raise unknown_status(status)
     counts = (
         sa.select(ProposalMember.proposal_id, sa.func.count().label("n"))
         .group_by(ProposalMember.proposal_id)
@@ -378,7 +426,7 @@ def save_proposal(
 ) -> ProposalView:
     """Store a proposal from ``consortium()`` with status "proposed", version 1."""
     if not proposal.members:
-        raise CurationError("a proposal without members cannot be saved")
+        raise CurationError("a proposal without members cannot be saved", "no_members")
     with store.session.begin() as session:
         _check_actor(session, actor)
         now = utcnow()
@@ -467,7 +515,10 @@ def _require_open(row: SavedProposal) -> None:
     if row.status not in OPEN:
         raise CurationError(
             f"proposal #{row.id} is {row.status}: reopen it (status → proposed, with a reason) "
-            "before changing its members"
+            "before changing its members",
+            "proposal_closed",
+            proposal=row.id,
+            status=row.status,
         )
 
 
@@ -477,7 +528,10 @@ def _find(row: SavedProposal, ext_id: str) -> ProposalMember:
             return m
     raise CurationError(
         f"{ext_id} is not a member of proposal #{row.id}; members: "
-        + ", ".join(m.org_ext_id for m in row.members)
+        + ", ".join(m.org_ext_id for m in row.members),
+        "not_a_member",
+        org=ext_id,
+        proposal=row.id,
     )
 
 
@@ -511,7 +565,10 @@ def remove_member(
         gone = _find(row, ext_id)
         if len(row.members) <= 1:
             raise CurationError(
-                f"{ext_id} is the last member of proposal #{row.id}; decline it instead"
+                f"{ext_id} is the last member of proposal #{row.id}; decline it instead",
+                "last_member",
+                org=ext_id,
+                proposal=row.id,
             )
         info = {"removed": {"id": gone.org_ext_id, "name": gone.name, "role": gone.role}}
         _renumber(session, row, [m for m in row.members if m.org_ext_id != ext_id])
@@ -528,7 +585,7 @@ def add_member(
     def change(session: so.Session, row: SavedProposal) -> dict:
         _require_open(row)
         if any(m.org_ext_id == member.id for m in row.members):
-            raise CurationError(f"{member.id} is already a member of proposal #{row.id}")
+            raise _already_member(member, row)
         _check_role(member)
         _renumber(session, row, [*row.members, member])
         return {"added": _brief(member)}
@@ -552,7 +609,7 @@ def swap_member(
         _require_open(row)
         old = _find(row, old_ext_id)
         if any(m.org_ext_id == member.id for m in row.members):
-            raise CurationError(f"{member.id} is already a member of proposal #{row.id}")
+            raise _already_member(member, row)
         _check_role(member)
         info = {
             "removed": {"id": old.org_ext_id, "name": old.name, "role": old.role},
@@ -568,7 +625,7 @@ def change_status(
     store: Store, proposal_id: int, status: str, *, version: int, actor: str, reason: str
 ) -> ProposalView:
     if status not in STATUSES:
-        raise CurationError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+        raise unknown_status(status)
     reason = _reason(reason, f"changing the status to {status}")
 
     def change(session: so.Session, row: SavedProposal) -> dict:
@@ -576,7 +633,12 @@ def change_status(
         if status not in allowed:
             raise InvalidTransition(
                 f"proposal #{row.id} is {row.status}: it can move to "
-                f"{' or '.join(allowed)}, not to {status}"
+                f"{' or '.join(allowed)}, not to {status}",
+                "invalid_transition",
+                proposal=row.id,
+                status=row.status,
+                allowed=allowed,
+                to=status,
             )
         before = row.status
         row.status = status
@@ -590,9 +652,15 @@ def add_note(
 ) -> ProposalView:
     text = (text or "").strip()
     if not text:
-        raise CurationError("the note is empty")
+        raise CurationError("the note is empty", "empty_note")
     if len(text) > MAX_NOTE:
-        raise CurationError(f"the note has {len(text):,} characters; at most {MAX_NOTE:,}")
+        raise CurationError(
+            f"the note has {len(text):,} characters; at most {MAX_NOTE:,}",
+            "too_long",
+            field="note",
+            length=len(text),
+            limit=MAX_NOTE,
+        )
 
     def change(session: so.Session, row: SavedProposal) -> dict:
         row.notes.append(ProposalNote(author=actor, created_at=utcnow(), text=text))
@@ -601,11 +669,29 @@ def add_note(
     return _write(store, proposal_id, version, actor, "note_added", None, change)
 
 
+def _already_member(member: Member, row: SavedProposal) -> CurationError:
+    return CurationError(
+        f"{member.id} is already a member of proposal #{row.id}",
+        "already_a_member",
+        org=member.id,
+        proposal=row.id,
+    )
+
+
 def _check_role(member: Member) -> None:
     role = ROLES.get(member.role)
     if role is None or member.kind not in role.kinds:
+        message = f"{member.id} is a {member.kind}; it cannot take the role {member.role}"
+        if role is None:
+            raise CurationError(message, "unknown_role", value=member.role, roles=tuple(ROLES))
         raise CurationError(
-            f"{member.id} is a {member.kind}; it cannot take the role {member.role}"
+            message,
+            "role_kind_mismatch",
+            name=member.name,
+            org=member.id,
+            kind=member.kind,
+            role=member.role,
+            kinds=role.kinds,
         )
 
 
@@ -651,7 +737,12 @@ def render(view: ProposalView, fmt: str, audit: tuple[AuditRecord, ...] = ()) ->
         return _markdown(view)
     if fmt == "html":
         return _html(view)
-    raise CurationError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    raise CurationError(
+        f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}",
+        "unknown_export_format",
+        value=fmt,
+        formats=FORMATS,
+    )
 
 
 def write_export(

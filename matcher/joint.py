@@ -66,7 +66,12 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
     )
     pool = [c.org for c in m.candidates(own, filters, limit=max(60, 5 * q.top))]
     if not pool:
-        return MatchResult(q.to_json(), (), note="no municipality in another prefecture has needs")
+        return MatchResult.empty(
+            q.to_json(),
+            "no municipality in another prefecture has needs",
+            "no_joint_partners",
+            prefecture=origin.prefecture,
+        )
     rows, links, vectors = [], [], []
     for org in pool:
         theirs = m.vectors(list(org.text_ids.get("need", ())))

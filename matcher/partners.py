@@ -84,10 +84,11 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     pool = [org for org in unique if eligible_partner(m, origin, org, q)][:limit]
     if not pool:
         where = "in other prefectures" if not q.same_prefecture else "anywhere"
-        return MatchResult(
+        return MatchResult.empty(
             q.to_json(),
-            (),
-            note=f"no organisation of another sector {where}; try --same-kind or --same-prefecture",
+            f"no organisation of another sector {where}; try --same-kind or --same-prefecture",
+            "no_partners" if q.same_prefecture else "no_partners_elsewhere",
+            prefecture=origin.prefecture,
         )
     sides = [_side(m, org) for org in pool]
     rows_of = [m.lexical.row_of[org.id] for org in pool]

@@ -108,7 +108,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
         }.values()
     )
     if not pool:
-        return MatchResult(q.to_json(), (), note=_empty_note(q, codes))
+        return _empty_result(q, codes)
 
     query_terms = terms.key_terms(text)
     offers = [(org, list(org.text_ids.get("offer", ()))) for org in pool]
@@ -355,12 +355,16 @@ def _excerpt(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _empty_note(q: ProcurementQuery, codes: tuple[int, ...]) -> str:
+def _empty_result(q: ProcurementQuery, codes: tuple[int, ...]) -> MatchResult:
     parts = [f"kinds {', '.join(q.kinds)}"]
     if codes:
         parts.append(f"{len(codes)} prefecture(s)")
-    return (
+    return MatchResult.empty(
+        q.to_json(),
         "no candidates: no indexed organisation matches "
         + " in ".join(parts)
-        + "; widen --prefecture/--region or --kind, or run `musubi index`"
+        + "; widen --prefecture/--region or --kind, or run `musubi index`",
+        "no_suppliers_in_places" if codes else "no_suppliers",
+        kind=tuple(q.kinds),
+        prefectures=codes,
     )

@@ -84,10 +84,35 @@ class ScoredMatch:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A remark on a result (why a list is empty or short) as data, like ``MatchError``: the
+    English ``text`` for the CLI and API, a stable ``code`` and the ``params`` it quotes, from
+    which the web words it in the page's language."""
+
+    text: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": self.params}
+
+
+def joined(notices: Sequence[Notice]) -> str | None:
+    """The notices' English texts as one note, or None when there are none."""
+    return "; ".join(n.text for n in notices) or None
+
+
+@dataclass(frozen=True)
 class MatchResult:
     query: dict[str, Any]
     results: tuple[ScoredMatch, ...]
     note: str | None = None  # why the list is empty or short, in words a user can act on
+    notices: tuple[Notice, ...] = ()  # the same, as codes and params (the note joins their texts)
+
+    @classmethod
+    def empty(cls, query: dict[str, Any], text: str, code: str, /, **params: Any) -> MatchResult:
+        """No results, and why: ``text`` for the CLI, ``code`` and ``params`` for the web."""
+        return cls(query, (), text, (Notice(text, code, params),))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -96,6 +121,8 @@ class MatchResult:
         }
         if self.note:
             out["note"] = self.note
+        if self.notices:
+            out["notices"] = [n.to_json() for n in self.notices]
         return out
 
 

@@ -97,6 +97,11 @@ def test_a_vague_theme_says_which_roles_stayed_empty(corpus: Musubi) -> None:
     empty = {e["role"]: e["reason"] for e in out["empty_roles"]}
     assert "municipality" in empty and "consortium_min_fit" in empty["municipality"]
     assert "no proposal" in out["note"]
+    codes = {e["role"]: e["code"] for e in out["empty_roles"]}
+    assert codes["municipality"] in ("role_unfit", "role_unfit_vague_theme")
+    params = next(e["params"] for e in out["empty_roles"] if e["role"] == "municipality")
+    assert params["role"] == "municipality" and params["org"] in empty["municipality"]
+    assert [n["code"] for n in out["notices"]][:2] == ["roles_left_empty", "too_few_roles_filled"]
     text = corpus("consortium", "--theme", "よろしくお願いします")
     assert text.exit_code == 0 and "空き: municipality" in text.stdout
 

@@ -126,6 +126,13 @@ def test_stale_version_conflicts_and_nothing_is_half_saved(store: Store, saved) 
             reason="b",
         )
     assert caught.value.current == 2 and caught.value.expected == 1
+    assert caught.value.code == "conflict"
+    assert {k: caught.value.params[k] for k in ("proposal", "by", "current", "expected")} == {
+        "proposal": pid,
+        "by": "tanaka",
+        "current": 2,
+        "expected": 1,
+    }
     after = curation.get_proposal(store, pid)
     assert after.version == 2 and [m.id for m in after.members] == ["mu-1", "st-1"]
     assert _audit(store, pid) == ["saved", "member_removed"]
@@ -168,6 +175,39 @@ def test_every_decision_needs_a_reason(store: Store, saved, reason) -> None:  # 
     with pytest.raises(curation.CurationError, match="needs a reason"):
         curation.remove_member(store, saved.id, "un-1", version=1, actor="tanaka", reason=reason)
     assert curation.get_proposal(store, saved.id).version == 1
+
+
+def test_errors_carry_a_code_and_the_values_they_quote(store: Store, saved) -> None:  # noqa: ANN001
+    """What the web says in the page's language; the English message stays the CLI's."""
+
+    def caught(call, *args, **kwargs) -> curation.CurationError:  # noqa: ANN001
+        with pytest.raises(curation.CurationError) as error:
+            call(store, saved.id, *args, version=1, actor="tanaka", **kwargs)
+        return error.value
+
+    moved = caught(curation.change_status, "agreed", reason="x")
+    assert (moved.code, moved.params) == (
+        "invalid_transition",
+        {
+            "proposal": saved.id,
+            "status": "proposed",
+            "allowed": ("shortlisted", "declined"),
+            "to": "agreed",
+        },
+    )
+    assert caught(curation.change_status, "done", reason="x").params["value"] == "done"
+    assert caught(curation.change_status, "agreed", reason=" ").code == "reason_required"
+    assert caught(curation.add_note, " ").code == "empty_note"
+    long = caught(curation.add_note, "x" * (curation.MAX_NOTE + 1))
+    assert (long.code, long.params["field"]) == ("too_long", "note")
+    mismatch = caught(curation.add_member, _member("co-1", "company", "university", 1), reason="x")
+    assert (mismatch.code, mismatch.params["role"]) == ("role_kind_mismatch", "university")
+    twice = caught(curation.add_member, _member("st-1", "startup", "industry", 40), reason="x")
+    assert (twice.code, twice.params) == ("already_a_member", {"org": "st-1", "proposal": saved.id})
+    assert caught(curation.remove_member, "zz-1", reason="x").code == "not_a_member"
+    with pytest.raises(curation.ProposalNotFound) as missing:
+        curation.get_proposal(store, 999)
+    assert (missing.value.code, missing.value.params) == ("proposal_not_found", {"id": 999})
 
 
 def test_missing_proposal_unknown_status_and_unknown_actor(store: Store, saved) -> None:  # noqa: ANN001

@@ -125,7 +125,7 @@ def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
     except ProposalNotFound:
         abort(404)
     except ConflictError as error:
-        return detail_page(proposal_id, str(error), 409)
+        return detail_page(proposal_id, localise(error), 409)
     except UnknownCoordinator as error:
         return detail_page(proposal_id, str(error), 403)
     except (CurationError, MatchError, BadRequest) as error:
@@ -139,7 +139,7 @@ def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
 def save():  # noqa: ANN201
     """Save proposal number ``k`` of a query (re-run here, so the form carries no member data)."""
     from matcher.consortium import consortium
-    from matcher.curation import CurationError, save_proposal
+    from matcher.curation import save_proposal
 
     query = params.consortium_query(request.form)
     k = params.integer(request.form, "k", lo=0, hi=9, default=0) or 0
@@ -151,16 +151,13 @@ def save():  # noqa: ANN201
             k=k + 1,
             count=len(result.proposals),
         )
-    try:
-        view = save_proposal(
-            get_engine().store,
-            query,
-            result.proposals[k],
-            actor=actor(),
-            reason=params.text(request.form, "reason"),
-        )
-    except CurationError as error:
-        raise BadRequest(str(error)) from None
+    view = save_proposal(
+        get_engine().store,
+        query,
+        result.proposals[k],
+        actor=actor(),
+        reason=params.text(request.form, "reason"),
+    )
     flash(_("座組みを保存しました。"), "ok")
     return redirect(url_for("consortia.show", proposal_id=view.id))
 

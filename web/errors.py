@@ -91,8 +91,8 @@ def init_app(app: Flask) -> None:
         if isinstance(error, ConflictError):
             status = 409
         if wants_json():
-            return error_response(str(error), status)
-        return _page(str(error), status)
+            return error_response(messages.english(error), status)
+        return _page(messages.localise(error), status)
 
     @app.errorhandler(UnknownCoordinator)
     def unknown_coordinator(error: UnknownCoordinator):  # noqa: ANN202

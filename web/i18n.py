@@ -126,6 +126,8 @@ def switch(code: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    from web.messages import notices, say
+
     app.extensions["musubi_i18n"] = CatalogueDomain(load_catalogues())
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
@@ -135,5 +137,7 @@ def init_app(app: Flask) -> None:
         feature_label=feature_label,
         prefecture_label=prefecture_label,
         region_label=region_label,
+        say=say,
+        notices=notices,
         LANGUAGES=LANGUAGES,
     )

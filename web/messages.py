@@ -1,13 +1,16 @@
-"""Error messages in the page's language: one table from an error's code to its Japanese msgid.
+"""Messages in the page's language: one table from a code to its Japanese msgid.
 
-``MatchError`` (matcher) and ``BadRequest`` (web) carry a stable ``code`` and the ``params``
-their English message quotes. Pages show the wording below, translated like every other msgid
-by the English catalogue; the API shows the English one. Field names are said as the forms label
-them, never as CLI flags. An error whose code is not here keeps its own English message.
+``MatchError`` and ``CurationError`` (matcher) and ``BadRequest`` (web) carry a stable ``code``
+and the ``params`` their English message quotes; so do the ``Notice``s that say why a result is
+empty or short (a consortium's empty roles, a saved proposal's broken constraints). Pages show
+the wording below, translated like every other msgid by the English catalogue; the API shows the
+English one. Field names are said as the forms label them, never as CLI flags. A code that is not
+here keeps its own English text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import force_locale, gettext
@@ -68,6 +71,77 @@ MESSAGES: dict[str, str] = {
     "org_not_indexed": (
         "%(name)s(%(org)s)はまだ索引にありません。取り込み後の索引の更新を待ってください。"
     ),
+    # matcher.curation: saved proposals on the board
+    "proposal_not_found": "保存された座組み #%(id)s は見つかりません。",
+    "conflict": (
+        "座組み #%(proposal)s は %(at)s(UTC)に %(by)s が変更しました"
+        "(いまの版は %(current)s、読み込んだ版は %(expected)s)。保存していません。"
+        "ページを読み込み直して、もう一度変更してください。"
+    ),
+    "reason_required": "「理由」を書いてください。変更はその理由とともに履歴に残ります。",
+    "unknown_status": "状態「%(value)s」はありません。%(statuses)s から選んでください。",
+    "invalid_transition": (
+        "座組み #%(proposal)s は「%(status)s」です。移せるのは %(allowed)s で、"
+        "「%(to)s」には移せません。"
+    ),
+    "proposal_closed": (
+        "座組み #%(proposal)s は「%(status)s」です。メンバーを変えるには、"
+        "理由を書いて状態を「提案」に戻してください。"
+    ),
+    "no_members": "メンバーのいない座組みは保存できません。",
+    "last_member": (
+        "%(org)s は座組み #%(proposal)s の最後のメンバーです。"
+        "外す代わりに「見送り」にしてください。"
+    ),
+    "already_a_member": "%(org)s はすでに座組み #%(proposal)s のメンバーです。",
+    "empty_note": "メモが空です。書いてから追加してください。",
+    "unknown_export_format": (
+        "書き出しの形式「%(value)s」はありません。%(formats)s から選んでください。"
+    ),
+    # Notices: why a result is empty or short, in the forms' words
+    "no_suppliers": (
+        "%(kind)sの組織が索引にありません。「種別」を増やすか、組織を取り込んでください。"
+    ),
+    "no_suppliers_in_places": (
+        "%(prefectures)s には、%(kind)sの組織が索引にありません。"
+        "「都道府県」「地域」を広げるか、「種別」を増やしてください。"
+    ),
+    "no_partners_elsewhere": (
+        "%(prefecture)s以外に、分野の異なる組織が見つかりません。"
+        "「同じ分野も含める」か「同じ都道府県も含める」を選んでください。"
+    ),
+    "no_partners": "分野の異なる組織が見つかりません。「同じ分野も含める」を選んでください。",
+    "no_joint_partners": "%(prefecture)s以外に、課題が登録された自治体はありません。",
+    "roles_left_empty": "埋まらなかった役割: %(role)s。",
+    "too_few_roles_filled": (
+        "座組みをつくれません。埋まった役割は %(count)s つだけで、%(min)s 種別が必要です。"
+        "テーマを具体的に書くか、「地域」を広げるか、「最低の種別数」を下げてください。"
+    ),
+    "no_proposal_in_places": (
+        "%(places)s では、%(min_prefectures)s 都道府県以上・%(min_kinds)s 種別以上の条件を満たす"
+        "座組みがありません。「地域」を広げるか、最低の数を下げてください。"
+    ),
+    "fewer_proposals": (
+        "互いに異なる座組みは %(count)s 件でした(%(top)s 件を求めました)。"
+        "ほかのチームは、どれもこれらとメンバーの半分以上が重なります。"
+    ),
+    "vague_theme": (
+        "テーマが漠然としています。解決したい課題を具体的に書いてください(例: 独居高齢者の見守り)。"
+    ),
+    "role_none_indexed": "%(places)s には、索引にある%(kind)sがありません。",
+    "role_unfit": (
+        "%(places)s に、テーマに合う%(role)sがありません。最も近い %(name)s(%(org)s)も"
+        "適合度 %(fit)s で、基準の %(threshold)s に届きません。"
+    ),
+    "role_unfit_vague_theme": (
+        "%(places)s に、テーマに合う%(role)sがありません。最も近い %(name)s(%(org)s)も"
+        "適合度 %(fit)s で、基準の %(threshold)s に届きません。"
+        "テーマに具体的な対象がありません(何を、誰のために、どこで)。"
+    ),
+    "spans_too_few_prefectures": (
+        "メンバーの所在地は %(count)s 都道府県で、求めた %(min)s 都道府県に足りません。"
+    ),
+    "has_too_few_kinds": "メンバーの種別は %(count)s つで、求めた %(min)s 種別に足りません。",
     # web.params: the query string and form fields
     "not_text": "「%(field)s」は文字列で指定してください。",
     "nul_character": "「%(field)s」に使えない文字(NUL)が含まれています。",
@@ -136,9 +210,13 @@ def _labelled(key: str, label: str) -> str:
 
 def _value(name: str, value: Any, names: bool = False) -> str:
     """One parameter as the page says it: labels for fields (``names``: the input's name), kinds,
-    roles and places."""
+    roles, statuses and places."""
     from matcher.consortium import ROLES
+    from matcher.curation import STATUS_LABELS
     from web.i18n import kind_label, lang, prefecture_label, region_label
+
+    if name == "places" and not value:
+        return gettext("全国")
 
     if isinstance(value, (tuple, list)):
         return ("、" if lang() == "ja" else ", ").join(_value(name, v) for v in value)
@@ -151,7 +229,10 @@ def _value(name: str, value: Any, names: bool = False) -> str:
     if name in ("role", "other", "roles"):
         label = gettext(ROLES[value].label) if value in ROLES else str(value)
         return _labelled(value, label) if name == "roles" else label
-    if name in ("prefecture", "prefectures"):
+    if name in ("status", "statuses", "to", "allowed"):
+        label = gettext(STATUS_LABELS[value]) if value in STATUS_LABELS else str(value)
+        return _labelled(value, label) if name == "statuses" else label
+    if name in ("prefecture", "prefectures", "places"):
         return prefecture_label(value)
     if name in ("region", "regions"):
         return _labelled(value, region_label(value))
@@ -160,18 +241,37 @@ def _value(name: str, value: Any, names: bool = False) -> str:
     return str(value)
 
 
-def localise(error: Exception, *, names: bool = False) -> str:
-    """``error``'s message in the page's language, or its own message if its code has none;
-    ``names`` says fields by the input's name (``top``) instead of the form's label (件数)."""
-    msgid = MESSAGES.get(getattr(error, "code", ""))
+def say(code: str, params: Mapping[str, Any], fallback: str, *, names: bool = False) -> str:
+    """The wording of ``code`` with ``params`` in the page's language, or ``fallback`` when the
+    code has none; ``names`` says fields by the input's name (``top``) instead of the form's
+    label (件数)."""
+    msgid = MESSAGES.get(code)
     if msgid is None:
-        return str(error)
-    params = getattr(error, "params", {})
+        return fallback
     try:
         return gettext(msgid) % {k: _value(k, v, names) for k, v in params.items()}
     except (KeyError, TypeError, ValueError):
-        # A parameter the wording expects is missing: the English message still says it all.
-        return str(error)
+        # A parameter the wording expects is missing: the English text still says it all.
+        return fallback
+
+
+def localise(error: Exception, *, names: bool = False) -> str:
+    """``error``'s message in the page's language, or its own message if its code has none."""
+    return say(getattr(error, "code", ""), getattr(error, "params", {}), str(error), names=names)
+
+
+def notices(result: Mapping[str, Any]) -> str:
+    """A result's ``notices`` (``{"code", "params"}`` each, as ``to_json`` gives them) in the
+    page's language, one sentence after another; its English ``note`` if any code has no
+    wording here."""
+    from web.i18n import lang
+
+    english_note = result.get("note") or ""
+    items = result.get("notices") or ()
+    said = [say(n["code"], n["params"], "") for n in items]
+    if not said or not all(said):
+        return english_note
+    return ("" if lang() == "ja" else " ").join(said)
 
 
 def english(error: Exception) -> str:

@@ -301,6 +301,18 @@ def document() -> dict[str, Any]:
                         "ok": {"type": "boolean", "enum": [True]},
                         "query": {"type": "object"},
                         "note": {"type": "string"},
+                        "notices": {
+                            "type": "array",
+                            "description": "The note as codes and the values they quote",
+                            "items": {
+                                "type": "object",
+                                "required": ["code", "params"],
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "params": {"type": "object"},
+                                },
+                            },
+                        },
                         "results": {
                             "type": "array",
                             "items": {

@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from conftest import csrf_token
 from test_web_api import assert_error
 from test_web_i18n import WEB
+from test_web_notices import CURATION_CODES, NOTICE_CODES
 
 from matcher.matching import MatchError
 from web.errors import BadRequest
@@ -44,6 +45,22 @@ SAMPLE = {
     "limit": 2000,
     "k": 3,
     "proposal": 7,
+    "id": 7,
+    "by": "tanaka",
+    "at": "2026-01-02 03:04",
+    "current": 3,
+    "expected": 2,
+    "status": "declined",
+    "statuses": ("proposed", "declined"),
+    "allowed": ("shortlisted", "declined"),
+    "to": "agreed",
+    "formats": ("json", "csv"),
+    "places": (2, 3),
+    "min_prefectures": 2,
+    "min_kinds": 3,
+    "top": 3,
+    "fit": "0.12",
+    "threshold": "0.15",
 }
 
 
@@ -279,7 +296,8 @@ ELSEWHERE = {
 
 
 def test_every_code_is_tried_or_said_why_not() -> None:
-    assert {case[1] for case in PAGES} | ELSEWHERE == set(MESSAGES)
+    tried = {case[1] for case in PAGES} | NOTICE_CODES | CURATION_CODES
+    assert tried | ELSEWHERE == set(MESSAGES)
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
