@@ -150,9 +150,16 @@ def refresh_index(
                 )
                 encoded += result.n_encoded
                 reused += result.n_reused
-                adds.append(builder.submit(index.add, ids[rows], result.vectors))
-            for add in adds:
-                add.result()
+                batch = (ids[rows], result.vectors)
+                adds.append((builder.submit(index.add, *batch), batch))
+            # Encoding is over: the adds not yet started run here on every core, once the
+            # worker's are done (chunks hold distinct ids, so their order does not matter).
+            left = [batch for add, batch in adds if add.cancel()]
+            for add, _ in adds:
+                if not add.cancelled():
+                    add.result()
+            for batch in left:
+                index.add(*batch)
         index.save(index_path(settings))
     _mark_indexed(store, [(int(ids[i]), hashes[i]) for i in stale + relabel])
     return IndexSummary(
