@@ -6,6 +6,8 @@ of the default encoder's dimension. Prints one row per configuration.
     python benchmarks/bench_index.py --sizes 10000,100000 [--dim 940] [--kinds ivf,hnsw]
     python benchmarks/bench_index.py --sizes 1000000 --kinds hnsw --storages pca-sq8 \
         --real /tmp/real_200000.npy     # real hybrid vectors, perturbed copies up to n
+    python benchmarks/bench_index.py --sizes 100000 --kinds hnsw --storages flat \
+        --real /tmp/real_200000.npy --m 16 --ef-construction 40 --chunk 2048
 
 Recall@10 is tie-aware: a returned id counts when its exact score reaches the 10th exact score
 (the seed corpus repeats texts, so many neighbours tie exactly).
@@ -145,6 +147,9 @@ def run(
     spread: float,
     real: str | None = None,
     efs: list[int] | None = None,
+    hnsw_m: int = 32,
+    ef_construction: int = 80,
+    chunk: int = 100_000,
 ) -> None:
     if real:
         data, queries = real_vectors(real, n, n_queries)
@@ -175,10 +180,17 @@ def run(
         for storage in storages if kind != "flat" else ["flat"]:
             before = rss_bytes()
             started = time.perf_counter()
-            index = VectorIndex(dim, fingerprint="bench", kind=kind, storage=storage)
-            chunk = n if storage == "pca-sq8" else 100_000  # one PCA/SQ8 training on all
-            for start in range(0, n, chunk):
-                index.add(ids[start : start + chunk], data[start : start + chunk])
+            index = VectorIndex(
+                dim,
+                fingerprint="bench",
+                kind=kind,
+                storage=storage,
+                hnsw_m=hnsw_m,
+                ef_construction=ef_construction,
+            )
+            step = n if storage == "pca-sq8" else chunk  # one PCA/SQ8 training on all
+            for start in range(0, n, step):
+                index.add(ids[start : start + step], data[start : start + step])
             if kind == "ivf" and n > 100_000:
                 index.rebuild()  # one training on the whole set, as `musubi index --rebuild`
             build = time.perf_counter() - started
@@ -188,6 +200,8 @@ def run(
             name = f"{kind}{'' if storage == 'flat' else '-' + storage}"
             if kind == "ivf":
                 name += f" nlist={index._index.nlist}"
+            if kind == "hnsw":
+                name += f" M{hnsw_m} efC{ef_construction}"
             hnsw_efs = efs or [32, 64, 128, 256]
             params = {"flat": [None], "ivf": [8, 16, 32, 64], "hnsw": hnsw_efs}[kind]
             for value in params:
@@ -226,6 +240,11 @@ def main() -> None:
         "--real", default=None, help=".npy of encoded texts (last --queries rows are queries)"
     )
     parser.add_argument("--efs", default="32,64,128,256", help="HNSW efSearch values")
+    parser.add_argument("--m", type=int, default=32, help="HNSW M (graph degree)")
+    parser.add_argument("--ef-construction", type=int, default=80, help="HNSW efConstruction")
+    parser.add_argument(
+        "--chunk", type=int, default=100_000, help="vectors per add (refresh_index adds 2,048)"
+    )
     parser.add_argument("--threads", type=int, default=0, help="FAISS threads (0: default)")
     args = parser.parse_args()
     if args.threads:
@@ -245,6 +264,9 @@ def main() -> None:
             args.spread,
             args.real,
             [int(v) for v in args.efs.split(",")],
+            args.m,
+            args.ef_construction,
+            args.chunk,
         )
 
 
