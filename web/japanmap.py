@@ -129,9 +129,14 @@ def place_labels(
     marked = [d for d in dots if d.text]
     taken = [*reserved, *(Box(d.x - d.r, d.y - d.r, 2 * d.r, 2 * d.r) for d in marked)]
     for dot in sorted(marked, key=lambda d: (d.role != "origin", -d.count, d.code)):
-        options = list(_candidates(dot, text_width(dot.text) + 2 * HALO, LABEL_H))
+        # Candidates are made lazily: the first or second ring nearly always has room, and
+        # all 288 positions for every label cost as much as the search itself.
+        options = _candidates(dot, text_width(dot.text) + 2 * HALO, LABEL_H)
+        beside = next(options)
+        found = beside if _free(beside[0], taken, width, height) else None
+        found = found or next(((b, f) for b, f in options if _free(b, taken, width, height)), None)
         # Nowhere free (it does not happen with 47 prefectures): beside the dot, as before.
-        box, far = next(((b, f) for b, f in options if _free(b, taken, width, height)), options[0])
+        box, far = found or beside
         dot.box = box
         taken.append(box)
         if far:
