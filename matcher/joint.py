@@ -7,7 +7,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from matcher import terms
-from matcher.matching import Matcher, MatchError, check_top, place_facts, proximity
+from matcher.matching import (
+    Matcher,
+    MatchError,
+    check_need,
+    check_top,
+    place_facts,
+    proximity,
+)
 from matcher.ranking import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
 from matcher.search import Filters
 
@@ -48,15 +55,8 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
             org=q.org,
             name=origin.name,
         )
-    if q.need is not None and not 0 <= q.need < len(origin.needs):
-        raise MatchError(
-            f"--need {q.need} is out of range: {q.org} has needs 0–{len(origin.needs) - 1}",
-            "need_out_of_range",
-            need=q.need,
-            org=q.org,
-            name=origin.name,
-            needs=tuple(f"{i} {n.title}" for i, n in enumerate(origin.needs)),
-        )
+    if q.need is not None:
+        check_need(origin, q.need)
     positions = [q.need] if q.need is not None else list(range(len(origin.needs)))
     need_ids = [origin.text_ids["need"][k] for k in positions]
     own = m.vectors(need_ids)

@@ -94,6 +94,21 @@ class Matcher:
         return [self.catalogue.orgs[i] for i in ids]
 
 
+def check_need(origin: OrgFacts, k: int) -> int:
+    """``k``, when it is the index of one of ``origin``'s needs; MatchError listing them if not."""
+    if not 0 <= k < len(origin.needs):
+        raise MatchError(
+            f"--need {k} is out of range: {origin.ext_id} has needs 0–{len(origin.needs) - 1} "
+            f"(`musubi show {origin.ext_id}` lists them)",
+            "need_out_of_range",
+            need=k,
+            org=origin.ext_id,
+            name=origin.name,
+            needs=tuple(f"{i} {n.title}" for i, n in enumerate(origin.needs)),
+        )
+    return k
+
+
 def check_text(text: str | None, what: str = "--text") -> str:
     if text is None or not normalise_text(text):
         raise MatchError(

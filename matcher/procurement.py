@@ -13,6 +13,7 @@ from matcher.catalog import OrgFacts
 from matcher.matching import (
     Matcher,
     MatchError,
+    check_need,
     check_text,
     check_top,
     place_facts,
@@ -232,17 +233,7 @@ def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, i
             org=q.org,
             name=origin.name,
         )
-    k = 0 if q.need is None else q.need
-    if not 0 <= k < len(origin.needs):
-        raise MatchError(
-            f"--need {k} is out of range: {q.org} has needs 0–{len(origin.needs) - 1} "
-            f"(`musubi show {q.org}` lists them)",
-            "need_out_of_range",
-            need=k,
-            org=q.org,
-            name=origin.name,
-            needs=tuple(f"{i} {n.title}" for i, n in enumerate(origin.needs)),
-        )
+    k = check_need(origin, 0 if q.need is None else q.need)
     need = origin.needs[k]
     budget = q.budget_jpy if q.budget_jpy is not None else need.budget_jpy
     trial = q.trial_order if q.trial_order is not None else need.trial_order
