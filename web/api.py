@@ -18,13 +18,7 @@ from web import openapi as spec
 from web import params, uploads
 from web.auth import actor, token_required
 from web.engine import get_engine, get_matcher
-from web.errors import (
-    BadRequest,
-    error_response,
-    member_or_role_required,
-    not_a_member,
-    unknown_action,
-)
+from web.errors import BadRequest, error_response, unknown_action
 from web.orgs import PAGE, find_orgs
 from web.views import get_org_or_404, get_record_or_404
 
@@ -337,14 +331,6 @@ def proposal_alternatives(proposal_id: int):  # noqa: ANN201
     from matcher.curation import proposal_alternatives as rank
 
     view = get_proposal(get_engine().store, proposal_id)
-    replacing = params.org_id(request.args, "member")
-    role = params.text(request.args, "role", limit=params.MAX_VALUE)
-    if replacing:
-        current = next((mb for mb in view.members if mb.id == replacing), None)
-        if current is None:
-            raise not_a_member(replacing, proposal_id)
-        role = role or current.role
-    if not role:
-        raise member_or_role_required()
-    found = rank(get_matcher(), view, role, replacing=replacing, top=params.top(request.args))
+    role, replacing, top = params.alternatives_request(request.args, view)
+    found = rank(get_matcher(), view, role, replacing=replacing, top=top)
     return ok({"role": role, "replacing": replacing, "alternatives": [a.to_json() for a in found]})

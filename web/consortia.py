@@ -11,7 +11,7 @@ from matcher.matching import MatchError
 from web import japanmap, params
 from web.auth import actor
 from web.engine import get_engine, get_matcher
-from web.errors import BadRequest, member_or_role_required, not_a_member, unknown_action
+from web.errors import BadRequest, unknown_action
 from web.i18n import prefecture_label
 from web.messages import localise
 from web.views import attempt
@@ -271,18 +271,8 @@ def alternatives(proposal_id: int):  # noqa: ANN201
     from matcher.curation import proposal_alternatives
 
     view = get_proposal_or_404(proposal_id)
-    replacing = params.org_id(request.args, "member")
-    role = params.text(request.args, "role", limit=params.MAX_VALUE)
-    if replacing:
-        current = next((mb for mb in view.members if mb.id == replacing), None)
-        if current is None:
-            raise not_a_member(replacing, proposal_id)
-        role = role or current.role
-    if not role:
-        raise member_or_role_required()
-    found = proposal_alternatives(
-        get_matcher(), view, role, replacing=replacing, top=params.top(request.args)
-    )
+    role, replacing, top = params.alternatives_request(request.args, view)
+    found = proposal_alternatives(get_matcher(), view, role, replacing=replacing, top=top)
     return render_template(
         "consortia/alternatives.html",
         view=view,

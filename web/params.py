@@ -11,11 +11,12 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from matcher.curation import ProposalView
 from matcher.joint import JointQuery
 from matcher.matching import MAX_TOP
 from matcher.partners import PartnersQuery
 from matcher.procurement import ProcurementQuery
-from web.errors import BadRequest
+from web.errors import BadRequest, member_or_role_required, not_a_member
 
 MAX_TEXT = 2000  # characters of a challenge or theme: a long paragraph, not a document
 MAX_VALUE = 100  # characters of any other single value (ids, names)
@@ -214,6 +215,21 @@ def consortium_query(args: Args):  # noqa: ANN201
         min_kinds=integer(args, "min_kinds", lo=1, hi=10, default=3),  # type: ignore[arg-type]
         top=integer(args, "top", lo=1, hi=10, default=3),  # type: ignore[arg-type]
     )
+
+
+def alternatives_request(args: Args, view: ProposalView) -> tuple[str, str | None, int]:
+    """(role, member being replaced, top) for a saved proposal's alternatives: ``member`` (one
+    of ``view``'s members; its role is the default) and/or ``role``, and ``top``."""
+    replacing = org_id(args, "member")
+    role = text(args, "role", limit=MAX_VALUE)
+    if replacing:
+        current = next((mb for mb in view.members if mb.id == replacing), None)
+        if current is None:
+            raise not_a_member(replacing, view.id)
+        role = role or current.role
+    if not role:
+        raise member_or_role_required()
+    return role, replacing, top(args)
 
 
 def many_repeated(args: Args, name: str) -> list[str]:
