@@ -48,6 +48,11 @@ def wants(org: OrgFacts) -> str:
     return document(org, ("need",) if org.needs else ("profile",))
 
 
+def gives(org: OrgFacts) -> str:
+    """What an organisation offers: its offers, or its profile when it states none."""
+    return document(org, ("offer",) if org.offers else ("profile",))
+
+
 class LexicalIndex:
     """BM25 matrices, one per view, with rows aligned to ``org_ids``."""
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from matcher import prefectures, terms
 from matcher.catalog import OrgFacts
-from matcher.lexical import wants
+from matcher.lexical import gives, wants
 from matcher.matching import SECTORS, Candidate, Matcher, check_top, place_facts
 from matcher.models import KINDS
 from matcher.ranking import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
@@ -77,7 +77,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                     found[c.org.id] = c
     ranked = [c.org for c in sorted(found.values(), key=lambda c: -c.best.score)]
     # Lexical candidates too: partners who name the same things in other sentences.
-    a_wants, a_gives = wants(origin), _giving(origin)
+    a_wants, a_gives = wants(origin), gives(origin)
     for view, text in (("supply", a_wants), ("demand", a_gives), ("all", a_wants + a_gives)):
         ranked += m.lexical_candidates(view, text, partner_filters(origin, q, ()), limit // 2)
     unique = {org.id: org for org in ranked}.values()
@@ -102,6 +102,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     dense_b = _scaled(np.array([gb[0] for _, gb in gains]))
     profiles = _scaled(np.vstack([b.profile for b in sides]) @ a.profile)
     a_seeks = _seeks(origin)
+    b_seeks = [_seeks(b.org) for b in sides]
     rows, links = [], []
     for i, (b, ((_, link_a, cover_a), (_, link_b, cover_b))) in enumerate(
         zip(sides, gains, strict=True)
@@ -119,7 +120,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                 "profile_fit": float(profiles[i]),
                 "term_coverage": (cover_a + cover_b) / 2,
                 "novelty": 0.0 if known else 1.0,
-                "sought": (_wish(a_seeks, b.org.kind) + _wish(_seeks(b.org), origin.kind)) / 2,
+                "sought": (_wish(a_seeks, b.org.kind) + _wish(b_seeks[i], origin.kind)) / 2,
             }
         )
         links.append((link_a, link_b))
@@ -151,7 +152,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                 "origin_sector": SECTORS[origin.kind],
                 "origin_prefecture": prefectures.name(origin.prefecture),
                 "origin_seeks": sorted(a_seeks),
-                "candidate_seeks": sorted(_seeks(b)),
+                "candidate_seeks": sorted(b_seeks[i]),
             },
             flags=() if rows[i]["novelty"] else ("collaborated_before",),
         )
@@ -168,10 +169,6 @@ def _seeks(org: OrgFacts) -> frozenset[str]:
 
 def _wish(seeks: frozenset[str], kind: str) -> float:
     return 0.5 if not seeks else float(kind in seeks)
-
-
-def _giving(org: OrgFacts) -> str:
-    return " ".join(org.text("offer", k) for k in range(len(org.offers))) or org.text("profile", 0)
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:
