@@ -94,11 +94,11 @@ def _serial_when_small(n_queries: int) -> Iterator[None]:
         yield
         return
     before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
+    limit_threads(1)
     try:
         yield
     finally:
-        faiss.omp_set_num_threads(before)
+        limit_threads(before)
 
 
 class VectorIndexError(Exception):

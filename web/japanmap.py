@@ -11,6 +11,7 @@ SVG; nothing here writes markup.
 
 from __future__ import annotations
 
+import itertools
 import math
 import unicodedata
 from collections import Counter
@@ -133,10 +134,11 @@ def place_labels(
         # all 288 positions for every label cost as much as the search itself.
         options = _candidates(dot, text_width(dot.text) + 2 * HALO, LABEL_H)
         beside = next(options)
-        found = beside if _free(beside[0], taken, width, height) else None
-        found = found or next(((b, f) for b, f in options if _free(b, taken, width, height)), None)
         # Nowhere free (it does not happen with 47 prefectures): beside the dot, as before.
-        box, far = found or beside
+        box, far = next(
+            (o for o in itertools.chain([beside], options) if _free(o[0], taken, width, height)),
+            beside,
+        )
         dot.box = box
         taken.append(box)
         if far:
