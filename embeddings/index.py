@@ -7,7 +7,9 @@ import json
 import math
 import os
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -171,6 +173,23 @@ def _atomic_write(path: Path, write: Any) -> None:
         raise
 
 
+KNOWN_FILTERS = 16
+
+
+class _Allowed:
+    """A filter's admitted ids among those stored, and its FAISS selector, made when needed."""
+
+    def __init__(self, stored: np.ndarray, ids: np.ndarray) -> None:
+        self.stored = stored  # the index's id array it was checked against: adds replace it
+        self.ids = ids
+        self._selector: faiss.IDSelector | None = None
+
+    def selector(self) -> faiss.IDSelector:
+        if self._selector is None:
+            self._selector = faiss.IDSelectorBatch(self.ids)  # never _DEAD: tombstones excluded
+        return self._selector
+
+
 class VectorIndex:
     """Inner-product search over unit vectors with caller-supplied int64 ids.
 
@@ -237,6 +256,8 @@ class VectorIndex:
         self.built_at: float | None = None
         self._trained_on = 0
         self._ids = np.zeros(0, dtype=np.int64)  # sorted, unique: membership and counts
+        self._filters: OrderedDict[bytes, _Allowed] = OrderedDict()
+        self._filters_lock = threading.Lock()
         self._dead = 0  # HNSW tombstones still in the graph
         self._built_storage = "flat"
         # IVF and SQ8 need training vectors, so every index starts flat and takes its kind
@@ -501,6 +522,31 @@ class VectorIndex:
         order = np.argsort(-scores, axis=1, kind="stable")
         return np.take_along_axis(scores, order, 1), np.take_along_axis(found, order, 1)
 
+    def _allowed(self, allowed_ids: Iterable[int] | np.ndarray) -> _Allowed:
+        """The stored ids among ``allowed_ids``, remembered for the last few filters.
+
+        Matching asks the same few filters again and again, and checking, sorting and hashing
+        10^4–10^5 ids into a selector costs as much as the search itself.
+        """
+        allowed = _as_ids(allowed_ids)
+        key = allowed.tobytes()
+        with self._filters_lock:
+            known = self._filters.get(key)
+            if known is not None and known.stored is self._ids:
+                self._filters.move_to_end(key)
+                return known
+        if len(allowed) > 1 and not (allowed[1:] > allowed[:-1]).all():
+            allowed = np.unique(allowed)
+        position = np.searchsorted(self._ids, allowed)
+        stored = position < len(self._ids)
+        stored[stored] = self._ids[position[stored]] == allowed[stored]
+        found = _Allowed(self._ids, allowed[stored])
+        with self._filters_lock:
+            self._filters[key] = found
+            while len(self._filters) > KNOWN_FILTERS:
+                self._filters.popitem(last=False)
+        return found
+
     def search_many(
         self,
         queries: np.ndarray,
@@ -520,15 +566,15 @@ class VectorIndex:
         available = len(self)
         subset = self._ids
         if allowed_ids is not None:
-            allowed = _as_ids(allowed_ids)
-            allowed = subset = np.unique(allowed[np.isin(allowed, self._ids)])
-            available = len(allowed)
+            allowed = self._allowed(allowed_ids)
+            subset = allowed.ids
+            available = len(subset)
             if available == 0:
                 empty = SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
                 return [empty for _ in queries]
             if self.index_type != "flat" and (available <= SMALL_FILTER or available <= k):
-                return self._exact_subset(queries, allowed, k)
-            selector = faiss.IDSelectorBatch(allowed)  # never holds _DEAD: tombstones excluded
+                return self._exact_subset(queries, subset, k)
+            selector = allowed.selector()
         elif self._dead:
             dead = faiss.IDSelectorRange(_DEAD, _DEAD + 1)
             selector = faiss.IDSelectorNot(dead)  # `dead` stays referenced until we return

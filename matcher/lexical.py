@@ -71,24 +71,24 @@ class LexicalIndex:
         self.matrices = {"all": bm25_weights(all_tf)}
         for view in ("supply", "demand"):
             self.matrices[view] = bm25_weights(self.vectorizer.transform(docs[view]))
+        # By column too: a query sums the columns of its few dozen bigrams, 20× faster than
+        # multiplying every row by the query.
+        self.columns = {view: matrix.tocsc() for view, matrix in self.matrices.items()}
         # Each organisation's wants as a query, analysed once: partner ranking asks for
         # dozens of them per query.
         self.wanted = self.vectorizer.transform([wants(o) for o in self.orgs]).tocsr()
         self.wanted.data[:] = 1.0
 
     def query(self, text: str) -> np.ndarray:
-        """The query's bigrams as a dense 0/1 vector over the vocabulary (BM25 counts each once)."""
-        q = self.vectorizer.transform([normalise_text(text)])
-        out = np.zeros(q.shape[1], dtype=np.float32)
-        out[q.indices] = 1.0
-        return out
+        """The vocabulary columns of the query's bigrams, each once (BM25 counts each once)."""
+        return np.unique(self.vectorizer.transform([normalise_text(text)]).indices)
 
     @lru_cache(maxsize=256)  # noqa: B019 - one per process; a query is scored by several stages
     def scores(self, view: str, text: str) -> np.ndarray:
         """BM25 of ``text`` against every organisation's ``view`` document, shape (n_orgs,)."""
         if not self.orgs:
             return np.zeros(0, dtype=np.float32)
-        scores = self.matrices[view] @ self.query(text)
+        scores = np.asarray(self.columns[view][:, self.query(text)].sum(axis=1)).ravel()
         scores.setflags(write=False)  # shared by the cache: callers take copies
         return scores
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -54,8 +55,9 @@ class TextSearch:
         self.encoder: Encoder = encoder_for(settings.encoder)
         self.index: VectorIndex = open_index(settings, self.encoder)
 
+    @lru_cache(maxsize=64)  # noqa: B019 - one per matcher; each mode asks the same few filters
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
-        """The ids a filter admits (None when it admits everything)."""
+        """The ids a filter admits (None when it admits everything), read-only."""
         c = self.catalogue
         mask = np.ones(len(c.text_ids), dtype=bool)
         if filters.roles:
@@ -66,7 +68,11 @@ class TextSearch:
             mask &= np.isin(c.text_prefecture, filters.prefectures)
         if filters.exclude_orgs:
             mask &= ~np.isin(c.text_org, filters.exclude_orgs)
-        return None if mask.all() else c.text_ids[mask]
+        if mask.all():
+            return None
+        ids = c.text_ids[mask]
+        ids.setflags(write=False)
+        return ids
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode(list(texts), role="query")
