@@ -63,7 +63,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     """Organisations of another sector and prefecture where both sides gain."""
     check_top(q.top)
     origin = m.org(q.org)
-    a = _side(m, origin)
+    a = _sides(m, [origin])[0]
     limit = max(80, 8 * q.top)
     found: dict[int, Candidate] = {}
     for vectors, roles in (
@@ -72,7 +72,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
         (a.profile[None, :], ("profile",)),
     ):
         if len(vectors):
-            for c in m.candidates(vectors, partner_filters(origin, q, roles), limit=limit):
+            for c in m.candidates(vectors, partner_filters(origin, q, roles), limit=limit, pool=limit):
                 if c.org.id not in found or c.best.score > found[c.org.id].best.score:
                     found[c.org.id] = c
     ranked = [c.org for c in sorted(found.values(), key=lambda c: -c.best.score)]
@@ -90,27 +90,26 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
             "no_partners" if q.same_prefecture else "no_partners_elsewhere",
             prefecture=origin.prefecture,
         )
-    sides = [_side(m, org) for org in pool]
+    sides = _sides(m, pool)
     rows_of = [m.lexical.row_of[org.id] for org in pool]
     # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
     # the needs against the other's profile + offers); each scaled within the pool.
     lexical_a = _scaled(m.lexical.scores("supply", a_wants)[rows_of])
     lexical_b = _scaled(m.lexical.wants_against("supply", [org.id for org in pool], origin.id))
     whole = _scaled(m.lexical.scores("all", a_wants + a_gives)[rows_of])
-    gains = [(_gain(a, b, gains="origin"), _gain(b, a, gains="candidate")) for b in sides]
-    dense_a = _scaled(np.array([ga[0] for ga, _ in gains]))
-    dense_b = _scaled(np.array([gb[0] for _, gb in gains]))
+    pairs = [(_best_pair(a, b), _best_pair(b, a)) for b in sides]
+    dense_a = _scaled(np.array([pa.value for pa, _ in pairs]))
+    dense_b = _scaled(np.array([pb.value for _, pb in pairs]))
     profiles = _scaled(np.vstack([b.profile for b in sides]) @ a.profile)
     a_seeks = _seeks(origin)
     b_seeks = [_seeks(b.org) for b in sides]
-    rows, links = [], []
-    for i, (b, ((_, link_a, cover_a), (_, link_b, cover_b))) in enumerate(
-        zip(sides, gains, strict=True)
-    ):
+    rows = []
+    for i, (b, (pair_a, _)) in enumerate(zip(sides, pairs, strict=True)):
         gain_a = (dense_a[i] + lexical_a[i]) / 2
         gain_b = (dense_b[i] + lexical_b[i]) / 2
         reciprocal = 2 * gain_a * gain_b / (gain_a + gain_b) if gain_a + gain_b > 0 else 0.0
         known = b.org.ext_id in origin.collaborations or origin.ext_id in b.org.collaborations
+        need, offer = pair_a.texts(a, b)
         rows.append(
             {
                 "reciprocal_fit": float(reciprocal),
@@ -118,12 +117,13 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                 "gain_candidate": float(gain_b),
                 "bm25": float(whole[i]),
                 "profile_fit": float(profiles[i]),
-                "term_coverage": (cover_a + cover_b) / 2,
+                # The asking side's terms only: the partner's side is read by BM25 of its wants
+                # above, and analysing every candidate's needs would double a query's time.
+                "term_coverage": terms.coverage(terms.key_terms(need), offer, {}),
                 "novelty": 0.0 if known else 1.0,
                 "sought": (_wish(a_seeks, b.org.kind) + _wish(b_seeks[i], origin.kind)) / 2,
             }
         )
-        links.append((link_a, link_b))
     scorer = LinearScorer(FEATURES)
     X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
     scores = scorer.decision_function(X)
@@ -138,13 +138,15 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     results = []
     for i in order[: q.top]:
         b = sides[i].org
-        shared = tuple(dict.fromkeys(t for lk in links[i] for t in lk.shared_terms))
+        pair_a, pair_b = pairs[i]
+        links = (pair_a.link(a, sides[i], "origin"), pair_b.link(sides[i], a, "candidate"))
+        shared = tuple(dict.fromkeys(t for lk in links for t in lk.shared_terms))
         explanation = Explanation(
             features=dict(rows[i]),
             contributions={
                 f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
             },
-            links=links[i],
+            links=links,
             shared_terms=shared,
             facts={
                 **place_facts(origin.prefecture, b.prefecture),
@@ -177,16 +179,57 @@ def _scaled(values: np.ndarray) -> np.ndarray:
     return (values - values.min()) / span if span > 0 else np.zeros(len(values))
 
 
-def _side(m: Matcher, org: OrgFacts) -> _Side:
-    ids = org.text_ids
-    vectors = m.vectors([*ids.get("need", ()), *ids.get("offer", ()), ids["profile"][0]])
-    n_needs, n_offers = len(ids.get("need", ())), len(ids.get("offer", ()))
-    return _Side(org, vectors[:n_needs], vectors[n_needs : n_needs + n_offers], vectors[-1])
+def _sides(m: Matcher, orgs: list[OrgFacts]) -> list[_Side]:
+    """Each organisation's texts as a _Side, their vectors read in one call."""
+    groups = [(len(o.text_ids.get("need", ())), len(o.text_ids.get("offer", ())), o) for o in orgs]
+    vectors = m.vectors(
+        [
+            i
+            for _, _, o in groups
+            for i in (*o.text_ids.get("need", ()), *o.text_ids.get("offer", ()))
+            + (o.text_ids["profile"][0],)
+        ]
+    )
+    out, start = [], 0
+    for n_needs, n_offers, org in groups:
+        v = vectors[start : start + n_needs + n_offers + 1]
+        start += len(v)
+        out.append(_Side(org, v[:n_needs], v[n_needs : n_needs + n_offers], v[-1]))
+    return out
 
 
-def _gain(taker: _Side, giver: _Side, gains: str) -> tuple[float, Link, float]:
-    """How well ``giver``'s offers meet ``taker``'s needs: best pair cosine, that pair, and
-    the share of the need's key terms found in the offer."""
+@dataclass(frozen=True)
+class _Pair:
+    """The best need↔offer pair between a taker and a giver (profiles stand in for neither)."""
+
+    need_role: str
+    need: int
+    offer_role: str
+    offer: int
+    value: float  # cosine, discounted when a profile stands in
+
+    def texts(self, taker: _Side, giver: _Side) -> tuple[str, str]:
+        return (
+            taker.org.text(self.need_role, self.need),
+            giver.org.text(self.offer_role, self.offer),
+        )
+
+    def link(self, taker: _Side, giver: _Side, gains: str) -> Link:
+        need_text, offer_text = self.texts(taker, giver)
+        return Link(
+            "need→offer",
+            gains,
+            taker.org.ext_id,
+            taker.org.title(self.need_role, self.need),
+            giver.org.ext_id,
+            giver.org.title(self.offer_role, self.offer),
+            self.value,
+            terms.shared(terms.key_terms(need_text), offer_text),
+        )
+
+
+def _best_pair(taker: _Side, giver: _Side) -> _Pair:
+    """How well ``giver``'s offers meet ``taker``'s needs: their best pair by cosine."""
     needs, need_role = (
         (taker.needs, "need") if len(taker.needs) else (taker.profile[None], "profile")
     )
@@ -198,21 +241,7 @@ def _gain(taker: _Side, giver: _Side, gains: str) -> tuple[float, Link, float]:
     value = max(float(sims[i, j]), 0.0)
     if need_role == "profile" or offer_role == "profile":
         value *= PROFILE_DISCOUNT
-    need_text = taker.org.text(need_role, int(i))
-    offer_text = giver.org.text(offer_role, int(j))
-    need_terms = terms.key_terms(need_text)
-    shared = terms.shared(need_terms, offer_text)
-    link = Link(
-        "need→offer",
-        gains,
-        taker.org.ext_id,
-        taker.org.title(need_role, int(i)),
-        giver.org.ext_id,
-        giver.org.title(offer_role, int(j)),
-        value,
-        shared,
-    )
-    return value, link, terms.coverage(need_terms, offer_text, {})
+    return _Pair(need_role, int(i), offer_role, int(j), value)
 
 
 def partner_filters(origin: OrgFacts, q: PartnersQuery, roles: tuple[str, ...]) -> Filters:

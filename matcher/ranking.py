@@ -195,6 +195,11 @@ def mmr(
         return []
     scale = float(scores.max() - scores.min()) or 1.0
     relevance = (scores - scores.min()) / scale
+    # Group labels as a membership matrix: labels shared with a pick are one product away.
+    labels = {label: j for j, label in enumerate(dict.fromkeys(g for row in groups for g in row))}
+    members = np.zeros((n, len(labels)))
+    for i, row in enumerate(groups):
+        members[i, [labels[g] for g in row]] = 1.0
     chosen: list[int] = []
     redundancy = np.zeros(n)
     remaining = np.ones(n, dtype=bool)
@@ -205,8 +210,6 @@ def mmr(
         chosen.append(best)
         remaining[best] = False
         similarity = vectors @ vectors[best] if len(vectors) else np.zeros(n)
-        shared = np.array(
-            [group_penalty * len(set(groups[i]) & set(groups[best])) for i in range(n)]
-        )
+        shared = group_penalty * (members @ members[best])
         redundancy = np.maximum(redundancy, np.maximum(similarity, shared))
     return chosen

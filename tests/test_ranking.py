@@ -1,0 +1,42 @@
+"""The ranking module's building blocks: the linear scorer and MMR diversification."""
+
+import numpy as np
+
+from matcher.ranking import LinearScorer, mmr
+
+
+def test_mmr_without_redundancy_keeps_score_order():
+    scores = np.array([0.2, 0.9, 0.5, 0.7])
+    vectors = np.eye(4)  # orthogonal: nothing is redundant
+    groups = [("a",), ("b",), ("c",), ("d",)]
+    assert mmr(scores, vectors, groups, k=4) == [1, 3, 2, 0]
+
+
+def test_mmr_moves_a_near_duplicate_down():
+    scores = np.array([1.0, 0.95, 0.6])
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # 0 and 1 say the same thing
+    assert mmr(scores, vectors, [(), (), ()], k=3, lambda_=0.5) == [0, 2, 1]
+
+
+def test_mmr_penalises_each_shared_group_label():
+    scores = np.array([1.0, 0.9, 0.85, 0.8])
+    vectors = np.eye(4)
+    groups = [
+        ("pref:13", "family:北星"),
+        ("pref:13", "family:北星"),  # shares two labels with the leader
+        ("pref:13", "family:南風"),  # shares one
+        ("pref:01", "family:東雲"),  # shares none
+    ]
+    order = mmr(scores, vectors, groups, k=4, lambda_=0.5, group_penalty=0.35)
+    assert order == [0, 3, 2, 1]
+
+
+def test_mmr_returns_at_most_k_and_nothing_for_no_candidates():
+    assert mmr(np.array([0.3, 0.1]), np.eye(2), [(), ()], k=5) == [0, 1]
+    assert mmr(np.zeros(0), np.zeros((0, 2)), [], k=3) == []
+
+
+def test_linear_scorer_contributions_add_up_to_the_score():
+    scorer = LinearScorer({"fit": 1.0, "record": 0.5})
+    X = np.array([[0.8, 1.0], [0.2, 0.0]])  # noqa: N806
+    assert np.allclose(scorer.contributions(X).sum(axis=1), scorer.decision_function(X))
