@@ -72,34 +72,28 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
             "no_joint_partners",
             prefecture=origin.prefecture,
         )
-    rows, links, vectors = [], [], []
-    for org in pool:
-        theirs = m.vectors(list(org.text_ids.get("need", ())))
+    their_ids = [org.text_ids.get("need", ()) for org in pool]
+    all_theirs = m.vectors([i for ids in their_ids for i in ids])
+    rows, pairs, vectors, start = [], [], [], 0
+    for org, ids in zip(pool, their_ids, strict=True):
+        theirs = all_theirs[start : start + len(ids)]
+        start += len(ids)
         sims = own @ theirs.T
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
-        mine, other = origin.needs[positions[i]], org.needs[j]
-        my_text, their_text = origin.text("need", positions[i]), org.text("need", int(j))
-        my_terms = terms.key_terms(my_text)
-        shared = terms.shared(my_terms, their_text)
+        pairs.append((positions[i], int(j), float(sims[i, j])))
         rows.append(
             {
                 "need_fit": max(float(sims[i, j]), 0.0),
-                "term_coverage": terms.coverage(my_terms, their_text, {}),
+                "term_coverage": terms.coverage(
+                    terms.key_terms(origin.text("need", positions[i])),
+                    org.text("need", int(j)),
+                    {},
+                ),
                 "proximity": proximity(origin.prefecture, org.prefecture),
-                "budget_fit": _budget_fit(mine.budget_jpy, other.budget_jpy),
+                "budget_fit": _budget_fit(
+                    origin.needs[positions[i]].budget_jpy, org.needs[j].budget_jpy
+                ),
             }
-        )
-        links.append(
-            Link(
-                "need↔need",
-                "origin",
-                origin.ext_id,
-                mine.title,
-                org.ext_id,
-                other.title,
-                float(sims[i, j]),
-                shared,
-            )
         )
         vectors.append(theirs[j])
     scorer = LinearScorer(FEATURES)
@@ -111,14 +105,25 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
     results = []
     for i in order:
         org = pool[i]
-        other_need = org.needs[[n.title for n in org.needs].index(links[i].target)]
+        mine, other, similarity = pairs[i]  # need positions of the best pair, and its cosine
+        other_need = org.needs[other]
+        link = Link(
+            "need↔need",
+            "origin",
+            origin.ext_id,
+            origin.needs[mine].title,
+            org.ext_id,
+            other_need.title,
+            similarity,
+            terms.shared(terms.key_terms(origin.text("need", mine)), org.text("need", other)),
+        )
         explanation = Explanation(
             features=dict(rows[i]),
             contributions={
                 f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
             },
-            links=(links[i],),
-            shared_terms=links[i].shared_terms,
+            links=(link,),
+            shared_terms=link.shared_terms,
             facts={
                 **place_facts(origin.prefecture, org.prefecture),
                 "their_budget_jpy": other_need.budget_jpy,

@@ -72,7 +72,9 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
         (a.profile[None, :], ("profile",)),
     ):
         if len(vectors):
-            for c in m.candidates(vectors, partner_filters(origin, q, roles), limit=limit, pool=limit):
+            # Several query vectors per family, so `limit` texts each already give a wide pool.
+            filters = partner_filters(origin, q, roles)
+            for c in m.candidates(vectors, filters, limit=limit, pool=limit):
                 if c.org.id not in found or c.best.score > found[c.org.id].best.score:
                     found[c.org.id] = c
     ranked = [c.org for c in sorted(found.values(), key=lambda c: -c.best.score)]
