@@ -15,7 +15,7 @@ from matcher.importer import write_records
 from matcher.indexing import refresh_index
 from matcher.joint import JointQuery, joint
 from matcher.matching import Matcher
-from matcher.partners import PartnersQuery, partners
+from matcher.partners import PartnersQuery, partner_filters, partners
 from matcher.procurement import ProcurementQuery, procurement
 from matcher.records import validate
 from matcher.search import Filters
@@ -92,21 +92,57 @@ def report(m: Matcher, repeats: int) -> None:
         allowed = m.search.allowed_ids(filters)
         m.search.index.search_many(vector, m.settings.candidate_pool, allowed_ids=allowed)
 
+    def partners_retrieval(i: int) -> None:
+        """The FAISS searches partners makes: the org's needs, offers and profile, each family
+        with its own filter."""
+        origin = m.org(universities[i % len(universities)])
+        q, ids = PartnersQuery(origin.ext_id), origin.text_ids
+        for text_ids, roles in (
+            (ids.get("need", ()), ("offer", "profile")),
+            (ids.get("offer", ()), ("need", "profile")),
+            (ids["profile"], ("profile",)),
+        ):
+            if text_ids:
+                allowed = m.search.allowed_ids(partner_filters(origin, q, roles, by_place=False))
+                m.search.index.search_many(m.vectors(list(text_ids)), 80, allowed_ids=allowed)
+
+    def joint_retrieval(i: int) -> None:
+        """The FAISS search joint makes: the municipality's needs against other needs."""
+        origin = m.org(municipalities[i % len(municipalities)])
+        filters = Filters(roles=("need",), kinds=("municipality",))
+        vectors = m.vectors(list(origin.text_ids["need"]))
+        m.search.index.search_many(
+            vectors, m.settings.candidate_pool, allowed_ids=m.search.allowed_ids(filters)
+        )
+
+    # Each mode against the floor and against the raw FAISS searches it makes itself:
+    # procurement encodes one text and searches once; partners searches with each of the
+    # organisation's stored texts; joint with each of its needs.
     rows = {
-        "floor: encode + FAISS": timed(floor, repeats),
-        "procurement e2e": timed(lambda i: procurement(m, ProcurementQuery(text=text(i))), repeats),
-        "partners e2e": timed(
-            lambda i: partners(m, PartnersQuery(universities[i % len(universities)])), repeats
+        "floor: encode + FAISS": (timed(floor, repeats), None),
+        "procurement e2e": (
+            timed(lambda i: procurement(m, ProcurementQuery(text=text(i))), repeats),
+            "floor: encode + FAISS",
         ),
-        "joint e2e": timed(
-            lambda i: joint(m, JointQuery(municipalities[i % len(municipalities)])), repeats
+        "partners: FAISS only": (timed(partners_retrieval, repeats), None),
+        "partners e2e": (
+            timed(
+                lambda i: partners(m, PartnersQuery(universities[i % len(universities)])), repeats
+            ),
+            "partners: FAISS only",
+        ),
+        "joint: FAISS only": (timed(joint_retrieval, repeats), None),
+        "joint e2e": (
+            timed(lambda i: joint(m, JointQuery(municipalities[i % len(municipalities)])), repeats),
+            "joint: FAISS only",
         ),
     }
-    base = statistics.median(rows["floor: encode + FAISS"])
-    print(f"  {'':<24} {'p50 ms':>8} {'p95 ms':>8} {'p50 / floor':>12}")
-    for name, values in rows.items():
+    base = statistics.median(rows["floor: encode + FAISS"][0])
+    print(f"  {'':<24} {'p50 ms':>8} {'p95 ms':>8} {'p50 / floor':>12} {'p50 / own FAISS':>16}")
+    for name, (values, own) in rows.items():
         p50, p95 = percentile(values, 50), percentile(values, 95)
-        print(f"  {name:<24} {p50:>8.2f} {p95:>8.2f} {p50 / base:>11.2f}×")
+        mine = f"{p50 / statistics.median(rows[own][0]):>15.2f}×" if own else ""
+        print(f"  {name:<24} {p50:>8.2f} {p95:>8.2f} {p50 / base:>11.2f}× {mine:>16}")
 
 
 if __name__ == "__main__":

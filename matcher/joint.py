@@ -60,11 +60,11 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
     positions = [q.need] if q.need is not None else list(range(len(origin.needs)))
     need_ids = [origin.text_ids["need"][k] for k in positions]
     own = m.vectors(need_ids)
-    others = tuple(c for c in range(1, 48) if c != origin.prefecture)
-    filters = Filters(
-        roles=("need",), kinds=("municipality",), prefectures=others, exclude_orgs=(origin.id,)
-    )
-    pool = [c.org for c in m.candidates(own, filters, limit=max(60, 5 * q.top))]
+    # Other prefectures are kept after the search, not in its filter: the index remembers a
+    # few filters, and one per prefecture would rarely be among them.
+    filters = Filters(roles=("need",), kinds=("municipality",))
+    found = m.candidates(own, filters, limit=max(60, 5 * q.top) + len(own))
+    pool = [c.org for c in found if c.org.prefecture != origin.prefecture][: max(60, 5 * q.top)]
     if not pool:
         return MatchResult.empty(
             q.to_json(),

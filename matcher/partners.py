@@ -73,7 +73,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     ):
         if len(vectors):
             # Several query vectors per family, so `limit` texts each already give a wide pool.
-            filters = partner_filters(origin, q, roles)
+            filters = partner_filters(origin, q, roles, by_place=False)
             for c in m.candidates(vectors, filters, limit=limit, pool=limit):
                 if c.org.id not in found or c.best.score > found[c.org.id].best.score:
                     found[c.org.id] = c
@@ -246,14 +246,20 @@ def _best_pair(taker: _Side, giver: _Side) -> _Pair:
     return _Pair(need_role, int(i), offer_role, int(j), value)
 
 
-def partner_filters(origin: OrgFacts, q: PartnersQuery, roles: tuple[str, ...]) -> Filters:
+def partner_filters(
+    origin: OrgFacts, q: PartnersQuery, roles: tuple[str, ...], *, by_place: bool = True
+) -> Filters:
     """Search filters for partners: other prefectures and, unless relaxed, other sectors.
 
     Industry may meet industry (a drone maker and a fish farm): eligible_partner then asks
-    that their profiles be far apart.
+    that their profiles be far apart. ``by_place=False`` leaves the prefecture (and the origin
+    itself) to eligible_partner: the index remembers a few filters, and one per prefecture
+    would rarely be among them (at 100k organisations a fresh filter costs more than the search).
     """
     sector = SECTORS[origin.kind]
     kinds = tuple(k for k in KINDS if q.same_kind or SECTORS[k] != sector or sector == "industry")
+    if not by_place:
+        return Filters(roles=roles, kinds=kinds)
     others = tuple(c for c in range(1, 48) if q.same_prefecture or c != origin.prefecture)
     return Filters(roles=roles, kinds=kinds, prefectures=others, exclude_orgs=(origin.id,))
 
