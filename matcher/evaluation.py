@@ -156,7 +156,7 @@ class Baselines:
         m = self.m
         text = check_text(query.theme, "theme")
         codes = places_for(m, query)
-        vector = m.query_vector(text)
+        vector = m.search.encode_queries([text])[0]
         teams: dict[str, list[str]] = {"bm25": [], "dense": []}
         for key in roles_for(m, query):
             kinds = tuple(k for k in ROLES[key].kinds if k in KINDS)
@@ -194,7 +194,7 @@ class Baselines:
             )
             return {
                 "bm25": self.bm25("procurement", text, eligible),
-                "dense": self.dense(m.query_vector(text), filters, eligible),
+                "dense": self.dense(m.search.encode_queries([text])[0], filters, eligible),
             }
         origin = m.org(query.org)
         if isinstance(query, PartnersQuery):

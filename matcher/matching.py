@@ -10,12 +10,14 @@ import numpy as np
 from embeddings import normalise_text
 from matcher import prefectures
 from matcher.catalog import Catalogue, OrgFacts
+from matcher.glossary import gloss
 from matcher.lexical import LexicalIndex
 from matcher.search import Filters, TextHit, TextSearch
 from matcher.settings import Settings
 from matcher.store import Store
 
 MAX_TOP = 100
+GLOSS_WEIGHT = 0.5
 SECTORS = {
     "municipality": "government",
     "company": "industry",
@@ -71,7 +73,15 @@ class Matcher:
         return self.search.index.vectors(text_ids)
 
     def query_vector(self, text: str) -> np.ndarray:
-        return self.search.encode_queries([text])[0]
+        """The query's unit vector; an English text is read together with its Japanese gloss."""
+        reading = gloss(text)
+        if not reading:
+            return self.search.encode_queries([text])[0]
+        # The gloss at half the text's weight: a bag of words without the sentence around them
+        # (on the labelled set, nDCG@10 0.876 at half against 0.866 at equal weight).
+        own, glossed = self.search.encode_queries([text, reading])
+        both = own + GLOSS_WEIGHT * glossed
+        return both / np.linalg.norm(both)
 
     def candidates(
         self, vectors: np.ndarray, filters: Filters, limit: int, pool: int | None = None

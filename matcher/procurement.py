@@ -10,6 +10,7 @@ import numpy as np
 from embeddings import japanese_share
 from matcher import terms
 from matcher.catalog import OrgFacts
+from matcher.glossary import gloss
 from matcher.matching import (
     Matcher,
     MatchError,
@@ -94,15 +95,18 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     )
     vector = m.query_vector(text)
     limit = max(60, 5 * q.top)
-    # Character bigrams and Japanese key terms say nothing about an English challenge.
-    lexical_share = japanese_share(text)
+    # Character bigrams and Japanese key terms say nothing about English words: they read the
+    # Japanese gloss of an English challenge beside its text (which may mix in Japanese).
+    reading = gloss(text)
+    lexical = f"{text} {reading}" if reading else text
+    lexical_share = japanese_share(lexical)
     # Hybrid retrieval: the nearest texts in the dense index, and the best BM25 documents.
     pool = list(
         {
             org.id: org
             for org in [c.org for c in m.candidates(vector, filters, limit=limit)]
             + (
-                m.lexical_candidates("supply", text, filters, limit=limit // 2)
+                m.lexical_candidates("supply", lexical, filters, limit=limit // 2)
                 if lexical_share
                 else []
             )
@@ -111,12 +115,12 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     if not pool:
         return _empty_result(q, codes)
 
-    query_terms = terms.key_terms(text)
+    query_terms = terms.key_terms(lexical)
     offers = [(org, list(org.text_ids.get("offer", ()))) for org in pool]
     all_offer_ids = [i for _, ids in offers for i in ids]
     offer_vectors = m.vectors(all_offer_ids) if all_offer_ids else np.zeros((0, len(vector)))
     profile_vectors = m.vectors([org.text_ids["profile"][0] for org in pool])
-    bm25 = m.lexical.scores("supply", text)[[m.lexical.row_of[org.id] for org in pool]]
+    bm25 = m.lexical.scores("supply", lexical)[[m.lexical.row_of[org.id] for org in pool]]
     offer_sims = offer_vectors @ vector
     profile_sims = profile_vectors @ vector
 
@@ -211,7 +215,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
                 org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
             )
         )
-    return MatchResult(q.to_json(), tuple(results))
+    return MatchResult(q.to_json() | ({"reading": reading} if reading else {}), tuple(results))
 
 
 def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, int | None, bool]:

@@ -308,3 +308,13 @@ def test_real_default_model_end_to_end(tmp_path: Path, sample_file: Path) -> Non
     best = out["results"][0]
     assert best["id"] == "st-001"
     assert "見守り" in best["explanation"]["shared_terms"]
+
+
+def test_an_english_challenge_is_read_through_the_glossary(corpus: Musubi) -> None:
+    text = "We cannot find enough workers to clear snow from the roads after heavy snow"
+    out = json_of(corpus, "match", "procurement", "--text", text, "--top", "5")
+    assert "除雪" in out["query"]["reading"].split()
+    best = out["results"][0]["explanation"]
+    assert "除雪" in best["links"][0]["target"] or "除雪" in best["shared_terms"]
+    japanese = json_of(corpus, "match", "procurement", "--text", "除雪の担い手が足りない")
+    assert "reading" not in japanese["query"]

@@ -282,3 +282,18 @@ def test_api_says_curation_errors_in_the_webs_english(writable_app, token) -> No
 def test_curation_error_carries_its_code_and_params() -> None:
     error = CurationError("the CLI's words", "empty_note")
     assert (str(error), error.code, error.params) == ("the CLI's words", "empty_note", {})
+
+
+@pytest.mark.parametrize(
+    ("lang", "wanted"),
+    [("ja", "英語の課題は用語集で日本語に読み替えても探しました"), ("en", "through the glossary")],
+)
+def test_an_english_challenge_shows_its_japanese_reading(client, lang, wanted) -> None:  # noqa: ANN001
+    response = client.get(f"/?text=snow removal on mountain roads&lang={lang}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    reading = re.search(r'<p class="note reading">(.*?)</p>', page, re.S).group(1)
+    assert wanted in html.unescape(reading)
+    assert "除雪" in reading
+    api = client.get("/api/match/procurement?text=snow removal on mountain roads").get_json()
+    assert "除雪" in api["query"]["reading"]
