@@ -85,13 +85,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     unique = {org.id: org for org in ranked}.values()
     pool = [org for org in unique if eligible_partner(m, origin, org, q)][:limit]
     if not pool:
-        where = "in other prefectures" if not q.same_prefecture else "anywhere"
-        return MatchResult.empty(
-            q.to_json(),
-            f"no organisation of another sector {where}; try --same-kind or --same-prefecture",
-            "no_partners" if q.same_prefecture else "no_partners_elsewhere",
-            prefecture=origin.prefecture,
-        )
+        return _no_partners(q, origin)
     sides = _sides(m, pool)
     rows_of = [m.lexical.row_of[org.id] for org in pool]
     # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
@@ -164,6 +158,26 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
             ScoredMatch(b.ext_id, b.name, b.kind, b.prefecture, float(scores[i]), explanation)
         )
     return MatchResult(q.to_json(), tuple(results))
+
+
+def _no_partners(q: PartnersQuery, origin: OrgFacts) -> MatchResult:
+    """An empty result whose note suggests only the relaxations not yet asked for."""
+    if q.same_prefecture and q.same_kind:
+        note, code = (
+            "no other organisation is indexed; import more and run `musubi index`",
+            ("no_partners_indexed"),
+        )
+    elif q.same_kind:
+        note, code = (
+            "no organisation in other prefectures; try --same-prefecture",
+            ("no_partners_outside"),
+        )
+    elif q.same_prefecture:
+        note, code = "no organisation of another sector anywhere; try --same-kind", "no_partners"
+    else:
+        note = "no organisation of another sector in other prefectures; try --same-kind or "
+        note, code = note + "--same-prefecture", "no_partners_elsewhere"
+    return MatchResult.empty(q.to_json(), note, code, prefecture=origin.prefecture)
 
 
 def _seeks(org: OrgFacts) -> frozenset[str]:

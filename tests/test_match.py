@@ -318,3 +318,26 @@ def test_an_english_challenge_is_read_through_the_glossary(corpus: Musubi) -> No
     assert "除雪" in best["links"][0]["target"] or "除雪" in best["shared_terms"]
     japanese = json_of(corpus, "match", "procurement", "--text", "除雪の担い手が足りない")
     assert "reading" not in japanese["query"]
+
+
+def test_no_partners_note_suggests_only_what_is_not_yet_relaxed(tmp_path: Path) -> None:
+    musubi = Musubi(tmp_path / "home", encoder="hashing")
+    record = {**SAMPLE[0], "collaborations": []}
+    write_jsonl(tmp_path / "one.jsonl", [record])
+    musubi("import", str(tmp_path / "one.jsonl"))
+    musubi("index")
+    notes = {}
+    for flags in (
+        (),
+        ("--same-kind",),
+        ("--same-prefecture",),
+        ("--same-kind", "--same-prefecture"),
+    ):
+        out = json_of(musubi, "match", "partners", "--org", record["id"], *flags)
+        assert out["results"] == []
+        notes[flags] = (out["notices"][0]["code"], out["note"])
+    assert notes[()][0] == "no_partners_elsewhere"
+    assert notes[("--same-kind",)][0] == "no_partners_outside"
+    assert "--same-kind" not in notes[("--same-kind",)][1]
+    assert notes[("--same-prefecture",)][0] == "no_partners"
+    assert notes[("--same-kind", "--same-prefecture")][0] == "no_partners_indexed"

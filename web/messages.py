@@ -111,6 +111,12 @@ MESSAGES: dict[str, str] = {
         "「同じ分野も含める」か「同じ都道府県も含める」を選んでください。"
     ),
     "no_partners": "分野の異なる組織が見つかりません。「同じ分野も含める」を選んでください。",
+    "no_partners_outside": (
+        "%(prefecture)s以外に組織が見つかりません。「同じ都道府県も含める」を選んでください。"
+    ),
+    "no_partners_indexed": (
+        "ほかの組織が索引にありません。組織を取り込み、索引を作り直してください。"
+    ),
     "no_joint_partners": "%(prefecture)s以外に、課題が登録された自治体はありません。",
     "roles_left_empty": "埋まらなかった役割: %(role)s。",
     "too_few_roles_filled": (

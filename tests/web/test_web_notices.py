@@ -24,6 +24,8 @@ NOTICE_CODES = {
     "no_suppliers_in_places",
     "no_partners",
     "no_partners_elsewhere",
+    "no_partners_outside",
+    "no_partners_indexed",
     "no_joint_partners",
     "roles_left_empty",
     "too_few_roles_filled",
