@@ -63,8 +63,9 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
     # Other prefectures are kept after the search, not in its filter: the index remembers a
     # few filters, and one per prefecture would rarely be among them.
     filters = Filters(roles=("need",), kinds=("municipality",))
-    found = m.candidates(own, filters, limit=max(60, 5 * q.top) + len(own))
-    pool = [c.org for c in found if c.org.prefecture != origin.prefecture][: max(60, 5 * q.top)]
+    limit = max(60, 5 * q.top)
+    found = m.candidates(own, filters, limit=limit + len(own))
+    pool = [c.org for c in found if c.org.prefecture != origin.prefecture][:limit]
     if not pool:
         return MatchResult.empty(
             q.to_json(),
@@ -72,12 +73,9 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
             "no_joint_partners",
             prefecture=origin.prefecture,
         )
-    their_ids = [org.text_ids.get("need", ()) for org in pool]
-    all_theirs = m.vectors([i for ids in their_ids for i in ids])
-    rows, pairs, vectors, start = [], [], [], 0
-    for org, ids in zip(pool, their_ids, strict=True):
-        theirs = all_theirs[start : start + len(ids)]
-        start += len(ids)
+    rows, pairs, vectors = [], [], []
+    their_needs = m.vector_groups([org.text_ids.get("need", ()) for org in pool])
+    for org, theirs in zip(pool, their_needs, strict=True):
         sims = own @ theirs.T
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
         pairs.append((positions[i], int(j), float(sims[i, j])))

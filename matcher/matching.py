@@ -72,6 +72,14 @@ class Matcher:
         """Stored unit vectors of ``text_ids``, array of shape (len(text_ids), dim)."""
         return self.search.index.vectors(text_ids)
 
+    def vector_groups(self, groups: list[tuple[int, ...]]) -> list[np.ndarray]:
+        """Stored unit vectors of each group of text ids (one group per organisation, say),
+        read in one call: one array of shape (len(group), dim) per group."""
+        if not groups:
+            return []
+        flat = self.vectors([i for group in groups for i in group])
+        return np.split(flat, np.cumsum([len(group) for group in groups])[:-1])
+
     def query_vector(self, text: str) -> np.ndarray:
         """The query's unit vector; an English text is read together with its Japanese gloss."""
         reading = gloss(text)

@@ -196,22 +196,18 @@ def _scaled(values: np.ndarray) -> np.ndarray:
 
 
 def _sides(m: Matcher, orgs: list[OrgFacts]) -> list[_Side]:
-    """Each organisation's texts as a _Side, their vectors read in one call."""
-    groups = [(len(o.text_ids.get("need", ())), len(o.text_ids.get("offer", ())), o) for o in orgs]
-    vectors = m.vectors(
+    """Each organisation's needs, offers and profile as a _Side, their vectors read at once."""
+    texts = [(o.text_ids.get("need", ()), o.text_ids.get("offer", ())) for o in orgs]
+    groups = m.vector_groups(
         [
-            i
-            for _, _, o in groups
-            for i in (*o.text_ids.get("need", ()), *o.text_ids.get("offer", ()))
-            + (o.text_ids["profile"][0],)
+            (*needs, *offers, o.text_ids["profile"][0])
+            for o, (needs, offers) in zip(orgs, texts, strict=True)
         ]
     )
-    out, start = [], 0
-    for n_needs, n_offers, org in groups:
-        v = vectors[start : start + n_needs + n_offers + 1]
-        start += len(v)
-        out.append(_Side(org, v[:n_needs], v[n_needs : n_needs + n_offers], v[-1]))
-    return out
+    return [
+        _Side(o, v[: len(needs)], v[len(needs) : len(needs) + len(offers)], v[-1])
+        for o, (needs, offers), v in zip(orgs, texts, groups, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -116,28 +116,27 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
         return _empty_result(q, codes)
 
     query_terms = terms.key_terms(lexical)
-    offers = [(org, list(org.text_ids.get("offer", ()))) for org in pool]
-    all_offer_ids = [i for _, ids in offers for i in ids]
-    offer_vectors = m.vectors(all_offer_ids) if all_offer_ids else np.zeros((0, len(vector)))
+    offer_groups = m.vector_groups([org.text_ids.get("offer", ()) for org in pool])
     profile_vectors = m.vectors([org.text_ids["profile"][0] for org in pool])
     bm25 = m.lexical.scores("supply", lexical)[[m.lexical.row_of[org.id] for org in pool]]
-    offer_sims = offer_vectors @ vector
     profile_sims = profile_vectors @ vector
 
-    rows, best_offers, docs, start = [], [], [], 0
-    for org, ids in offers:
-        sims = offer_sims[start : start + len(ids)]
-        start += len(ids)
-        best = int(np.argmax(sims)) if len(ids) else None
+    # Each candidate's best offer: its position, cosine, vector and text (the profile's vector
+    # and text when it has no offers).
+    rows, best_offers, best_vectors, docs = [], [], [], []
+    for org, offer_vectors, profile in zip(pool, offer_groups, profile_vectors, strict=True):
+        sims = offer_vectors @ vector
+        best = int(np.argmax(sims)) if len(sims) else None
         best_offers.append((best, float(sims[best]) if best is not None else 0.0))
+        best_vectors.append(profile if best is None else offer_vectors[best])
         docs.append(org.text("offer", best) if best is not None else org.text("profile", 0))
     idf = _pool_idf(query_terms, docs)
-    for (org, _), (_, offer_sim), profile_sim, doc, lexical in zip(
-        offers, best_offers, profile_sims, docs, bm25, strict=True
+    for org, (_, offer_sim), profile_sim, doc, bm25_score in zip(
+        pool, best_offers, profile_sims, docs, bm25, strict=True
     ):
         rows.append(
             {
-                "bm25": float(lexical),
+                "bm25": float(bm25_score),
                 "offer_fit": max(offer_sim, 0.0),
                 "profile_fit": max(float(profile_sim), 0.0),
                 "term_coverage": terms.coverage(query_terms, doc + " " + " ".join(org.tags), idf),
@@ -158,9 +157,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     if q.prefer and origin:
         weights["proximity"] = 0.15 if q.prefer == "near" else -0.15
     scorer = LinearScorer(weights)
-    unit = np.array(
-        [_unit(v) for v in _best_vectors(best_offers, offer_vectors, offers, profile_vectors)]
-    )
+    unit = np.array([_unit(v) for v in best_vectors])
     # Pseudo-relevance feedback: suppliers whose best offer resembles the first-stage leaders'
     # also fit, even when the challenge was put in other words (Rocchio, on offer vectors).
     first = scorer.decision_function(_matrix(rows, scorer))
@@ -312,20 +309,6 @@ def _joint_partners(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> 
 def _pool_idf(query_terms: tuple[str, ...], docs: list[str]) -> dict[str, float]:
     n = len(docs)
     return {t: math.log((n + 1) / (sum(t in d for d in docs) + 0.5)) for t in query_terms}
-
-
-def _best_vectors(
-    best_offers: list[tuple[int | None, float]],
-    offer_vectors: np.ndarray,
-    offers: list[tuple[OrgFacts, list[int]]],
-    profile_vectors: np.ndarray,
-) -> list[np.ndarray]:
-    """Each candidate's best-offer vector (its profile's when it has no offers)."""
-    out, start = [], 0
-    for (best, _), (_, ids), profile in zip(best_offers, offers, profile_vectors, strict=True):
-        out.append(profile if best is None else offer_vectors[start + best])
-        start += len(ids)
-    return out
 
 
 def _matrix(rows: list[dict[str, float]], scorer: LinearScorer) -> np.ndarray:
