@@ -160,23 +160,31 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     return MatchResult(q.to_json(), tuple(results))
 
 
+# An empty pool, by the relaxations asked for (same_prefecture, same_kind): the notice code
+# and the note, which suggests only the relaxations not yet asked for.
+_NO_PARTNERS = {
+    (False, False): (
+        "no_partners_elsewhere",
+        "no organisation of another sector in other prefectures; "
+        "try --same-kind or --same-prefecture",
+    ),
+    (False, True): (
+        "no_partners_outside",
+        "no organisation in other prefectures; try --same-prefecture",
+    ),
+    (True, False): (
+        "no_partners",
+        "no organisation of another sector anywhere; try --same-kind",
+    ),
+    (True, True): (
+        "no_partners_indexed",
+        "no other organisation is indexed; import more and run `musubi index`",
+    ),
+}
+
+
 def _no_partners(q: PartnersQuery, origin: OrgFacts) -> MatchResult:
-    """An empty result whose note suggests only the relaxations not yet asked for."""
-    if q.same_prefecture and q.same_kind:
-        note, code = (
-            "no other organisation is indexed; import more and run `musubi index`",
-            ("no_partners_indexed"),
-        )
-    elif q.same_kind:
-        note, code = (
-            "no organisation in other prefectures; try --same-prefecture",
-            ("no_partners_outside"),
-        )
-    elif q.same_prefecture:
-        note, code = "no organisation of another sector anywhere; try --same-kind", "no_partners"
-    else:
-        note = "no organisation of another sector in other prefectures; try --same-kind or "
-        note, code = note + "--same-prefecture", "no_partners_elsewhere"
+    code, note = _NO_PARTNERS[q.same_prefecture, q.same_kind]
     return MatchResult.empty(q.to_json(), note, code, prefecture=origin.prefecture)
 
 
