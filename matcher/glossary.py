@@ -220,7 +220,6 @@ warn | 警報 注意喚起 通知
 alert | 警報 アラート 通知
 notify | 通知
 notification | 通知
-residents | 住民
 resident | 住民
 citizen | 市民 住民
 neighbourhood | 地域 近所
@@ -233,7 +232,6 @@ dawn | 早朝 明け方
 night | 夜間
 early morning | 早朝
 bear | 熊 クマ
-bears | 熊 クマ
 deer | 鹿 シカ
 boar | イノシシ
 wild boar | イノシシ
@@ -316,7 +314,6 @@ ageing infrastructure | インフラ老朽化
 deterioration | 劣化 老朽化
 aging facilities | 老朽化施設
 public facility | 公共施設
-public facilities | 公共施設
 city hall | 庁舎 市役所
 town hall | 庁舎 役場
 government building | 庁舎
@@ -383,14 +380,12 @@ pilot | 実証 試行
 demonstration | 実証
 tourism | 観光
 tourist | 観光客
-tourists | 観光客
 visitor | 観光客 来訪者
 foreign visitors | 訪日外国人 インバウンド
 inbound | インバウンド 訪日外国人
 foreigner | 外国人
 foreign residents | 外国人住民 在住外国人
 foreign tourist | 訪日外国人 インバウンド 外国人観光客
-foreign tourists | 訪日外国人 インバウンド 外国人観光客
 multilingual | 多言語
 interpreter | 通訳
 interpretation | 通訳
@@ -400,7 +395,6 @@ conversation | 会話
 communicate | コミュニケーション 伝達
 communication | コミュニケーション 伝達
 restaurant | 飲食店
-restaurants | 飲食店
 menu | メニュー
 food | 食 食品
 meal | 食事
@@ -441,9 +435,7 @@ dx | DX デジタル
 digital transformation | DX デジタル化
 online | オンライン 電子
 application | 申請
-applications | 申請
 procedure | 手続き
-procedures | 手続き
 paperwork | 書類 事務
 document | 書類 文書
 front desk | 窓口
@@ -455,7 +447,6 @@ government | 行政 自治体
 municipality | 自治体 市町村
 municipal | 自治体 市町村
 local government | 自治体 地方自治体
-officials | 職員
 official | 職員
 efficiency | 効率化
 efficient | 効率 効率化
@@ -469,7 +460,6 @@ register | 台帳 登録
 ledger | 台帳
 database | データベース 台帳
 record | 記録 台帳
-records | 記録 台帳
 update | 更新
 chatbot | チャットボット
 smartphone | スマートフォン スマホ
@@ -519,10 +509,7 @@ cemetery | 墓地
 funeral | 葬儀
 """.strip().splitlines()
 
-_GLOSSARY: dict[str, str] = {}
-for _line in _ENTRIES:
-    _english, _japanese = (part.strip() for part in _line.split("|"))
-    _GLOSSARY[_english] = _japanese
+_GLOSSARY = dict(tuple(part.strip() for part in line.split("|")) for line in _ENTRIES)
 _LONGEST = max(len(key.split()) for key in _GLOSSARY)
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _POSSESSIVE = re.compile(r"'s\b")
@@ -546,6 +533,16 @@ def _forms(word: str) -> list[str]:
     return forms
 
 
+def _lookup(words: list[str]) -> str | None:
+    """The Japanese terms of these words as one glossary entry, the last word in any form."""
+    *head, last = words
+    for form in _forms(last):
+        japanese = _GLOSSARY.get(" ".join([*head, form]))
+        if japanese:
+            return japanese
+    return None
+
+
 @lru_cache(maxsize=4_096)
 def gloss(text: str) -> str:
     """Japanese terms for the English words of ``text``, space-separated; "" for Japanese text.
@@ -559,15 +556,7 @@ def gloss(text: str) -> str:
     i = 0
     while i < len(words):
         for n in range(min(_LONGEST, len(words) - i), 0, -1):
-            head, last = words[i : i + n - 1], words[i + n - 1]
-            japanese = next(
-                (
-                    _GLOSSARY[key]
-                    for form in _forms(last)
-                    if (key := " ".join([*head, form])) in _GLOSSARY
-                ),
-                None,
-            )
+            japanese = _lookup(words[i : i + n])
             if japanese:
                 found.extend(t for t in japanese.split() if t not in found)
                 i += n
