@@ -100,8 +100,9 @@ class LexicalIndex:
         row = self.matrices[view][self.row_of[org_id]]
         return np.asarray((queries @ row.T).todense()).ravel()
 
+    @lru_cache(maxsize=64)  # noqa: B019 - one per matcher; each mode asks the same few filters
     def mask(self, filters: Filters) -> np.ndarray:
-        """Which organisations a search filter admits (roles do not apply here)."""
+        """Which organisations a search filter admits (roles do not apply here), read-only."""
         keep = np.ones(len(self.orgs), dtype=bool)
         if filters.kinds:
             keep &= np.isin(self.org_kinds, filters.kinds)
@@ -109,6 +110,7 @@ class LexicalIndex:
             keep &= np.isin(self.org_prefectures, filters.prefectures)
         if filters.exclude_orgs:
             keep &= ~np.isin(self.org_ids, filters.exclude_orgs)
+        keep.setflags(write=False)
         return keep
 
     def top(self, view: str, text: str, k: int, keep: np.ndarray | None = None) -> list[int]:

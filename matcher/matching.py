@@ -96,13 +96,8 @@ class Matcher:
     ) -> list[Candidate]:
         """Up to ``limit`` organisations whose texts are nearest to any of ``vectors``."""
         pool = pool or max(self.settings.candidate_pool, limit * 3)
-        best: dict[int, TextHit] = {}
-        for hits in self.search.search_vectors(np.atleast_2d(vectors), pool, filters):
-            for hit in hits:
-                if hit.org_id not in best or hit.score > best[hit.org_id].score:
-                    best[hit.org_id] = hit
-        ranked = sorted(best.values(), key=lambda h: -h.score)[:limit]
-        return [Candidate(self.catalogue.orgs[h.org_id], h) for h in ranked]
+        hits = self.search.best_per_org(vectors, pool, filters, limit)
+        return [Candidate(self.catalogue.orgs[h.org_id], h) for h in hits]
 
     def lexical_candidates(
         self, view: str, text: str, filters: Filters, limit: int

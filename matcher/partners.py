@@ -11,7 +11,15 @@ from matcher.catalog import OrgFacts
 from matcher.lexical import gives, wants
 from matcher.matching import SECTORS, Candidate, Matcher, check_top, place_facts
 from matcher.models import KINDS
-from matcher.ranking import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
+from matcher.ranking import (
+    Explanation,
+    LinearScorer,
+    Link,
+    MatchResult,
+    ScoredMatch,
+    min_max,
+    mmr,
+)
 from matcher.search import Filters
 from matcher.sought import sought_kinds
 
@@ -90,13 +98,13 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     rows_of = [m.lexical.row_of[org.id] for org in pool]
     # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
     # the needs against the other's profile + offers); each scaled within the pool.
-    lexical_a = _scaled(m.lexical.scores("supply", a_wants)[rows_of])
-    lexical_b = _scaled(m.lexical.wants_against("supply", [org.id for org in pool], origin.id))
-    whole = _scaled(m.lexical.scores("all", a_wants + a_gives)[rows_of])
+    lexical_a = min_max(m.lexical.scores("supply", a_wants)[rows_of])
+    lexical_b = min_max(m.lexical.wants_against("supply", [org.id for org in pool], origin.id))
+    whole = min_max(m.lexical.scores("all", a_wants + a_gives)[rows_of])
     pairs = [(_best_pair(a, b), _best_pair(b, a)) for b in sides]
-    dense_a = _scaled(np.array([pa.value for pa, _ in pairs]))
-    dense_b = _scaled(np.array([pb.value for _, pb in pairs]))
-    profiles = _scaled(np.vstack([b.profile for b in sides]) @ a.profile)
+    dense_a = min_max(np.array([pa.value for pa, _ in pairs]))
+    dense_b = min_max(np.array([pb.value for _, pb in pairs]))
+    profiles = min_max(np.vstack([b.profile for b in sides]) @ a.profile)
     a_seeks = _seeks(origin)
     b_seeks = [_seeks(b.org) for b in sides]
     rows = []
@@ -195,12 +203,6 @@ def _seeks(org: OrgFacts) -> frozenset[str]:
 
 def _wish(seeks: frozenset[str], kind: str) -> float:
     return 0.5 if not seeks else float(kind in seeks)
-
-
-def _scaled(values: np.ndarray) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    span = values.max() - values.min() if len(values) else 0.0
-    return (values - values.min()) / span if span > 0 else np.zeros(len(values))
 
 
 def _sides(m: Matcher, orgs: list[OrgFacts]) -> list[_Side]:

@@ -30,6 +30,7 @@ from matcher.ranking import (
     RouteHint,
     ScoredMatch,
     family,
+    min_max,
     mmr,
 )
 from matcher.search import Filters
@@ -93,7 +94,6 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
         prefectures=codes,
         exclude_orgs=(origin.id,) if origin else (),
     )
-    vector = m.query_vector(text)
     limit = max(60, 5 * q.top)
     # Character bigrams and Japanese key terms say nothing about English words: they read the
     # Japanese gloss of an English challenge beside its text (which may mix in Japanese).
@@ -101,91 +101,68 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     lexical = f"{text} {reading}" if reading else text
     lexical_share = japanese_share(lexical)
     # Hybrid retrieval: the nearest texts in the dense index, and the best BM25 documents.
-    pool = list(
-        {
-            org.id: org
-            for org in [c.org for c in m.candidates(vector, filters, limit=limit)]
-            + (
-                m.lexical_candidates("supply", lexical, filters, limit=limit // 2)
-                if lexical_share
-                else []
-            )
-        }.values()
-    )
+    vector = m.query_vector(text)
+    nearest = [c.org for c in m.candidates(vector, filters, limit=limit)]
+    by_words = m.lexical_candidates("supply", lexical, filters, limit // 2) if lexical_share else []
+    pool = list({org.id: org for org in nearest + by_words}.values())
     if not pool:
         return _empty_result(q, codes)
 
     query_terms = terms.key_terms(lexical)
-    offer_groups = m.vector_groups([org.text_ids.get("offer", ()) for org in pool])
-    profile_vectors = m.vectors([org.text_ids["profile"][0] for org in pool])
-    bm25 = m.lexical.scores("supply", lexical)[[m.lexical.row_of[org.id] for org in pool]]
-    profile_sims = profile_vectors @ vector
-
-    # Each candidate's best offer: its position, cosine, vector and text (the profile's vector
-    # and text when it has no offers).
-    rows, best_offers, best_vectors, docs = [], [], [], []
-    for org, offer_vectors, profile in zip(pool, offer_groups, profile_vectors, strict=True):
-        sims = offer_vectors @ vector
-        best = int(np.argmax(sims)) if len(sims) else None
-        best_offers.append((best, float(sims[best]) if best is not None else 0.0))
-        best_vectors.append(profile if best is None else offer_vectors[best])
-        docs.append(org.text("offer", best) if best is not None else org.text("profile", 0))
-    idf = _pool_idf(query_terms, docs)
-    for org, (_, offer_sim), profile_sim, doc, bm25_score in zip(
-        pool, best_offers, profile_sims, docs, bm25, strict=True
-    ):
-        rows.append(
-            {
-                "bm25": float(bm25_score),
-                "offer_fit": max(offer_sim, 0.0),
-                "profile_fit": max(float(profile_sim), 0.0),
-                "term_coverage": terms.coverage(query_terms, doc + " " + " ".join(org.tags), idf),
-                "track_record": min(1.0, math.log1p(org.public_sector_record) / math.log1p(20)),
-                "certified": 1.0 if any("J-Startup" in c for c in org.certifications) else 0.0,
-                "size_fit": size_fit(budget, trial, org),
-                "proximity": proximity(origin.prefecture, org.prefecture) if origin else 0.0,
-                "consensus": 1.0,
-            }
-        )
-    # Cosines and BM25 live on different scales that vary by query; within the pool, min-max
-    # scaling makes a weight mean the same thing for every challenge.
-    for name in POOL_SCALED:
-        _scale(rows, name)
+    best, offer_fit, best_vectors, profile_vectors = _best_offers(m, pool, vector)
+    docs = [
+        org.text("offer", b) if b >= 0 else org.text("profile", 0)
+        for org, b in zip(pool, best, strict=True)
+    ]
+    tagged = [f"{doc} {' '.join(org.tags)}" for org, doc in zip(pool, docs, strict=True)]
+    rows = [m.lexical.row_of[org.id] for org in pool]
+    features = {
+        "bm25": min_max(m.lexical.scores("supply", lexical)[rows]),
+        "offer_fit": min_max(np.maximum(offer_fit, 0.0)),
+        "profile_fit": min_max(np.maximum(profile_vectors @ vector, 0.0)),
+        "term_coverage": _coverage(query_terms, tagged),
+        "track_record": np.minimum(
+            1.0, np.log1p([org.public_sector_record for org in pool]) / math.log1p(20)
+        ),
+        "certified": np.array(
+            [any("J-Startup" in c for c in org.certifications) for org in pool], dtype=float
+        ),
+        "size_fit": np.array([size_fit(budget, trial, org) for org in pool]),
+        "proximity": (
+            np.array([proximity(origin.prefecture, org.prefecture) for org in pool])
+            if origin
+            else np.zeros(len(pool))
+        ),
+        "consensus": np.ones(len(pool)),
+    }
     weights = dict(FEATURES)
     weights["bm25"] *= lexical_share
     weights["term_coverage"] *= lexical_share
     if q.prefer and origin:
         weights["proximity"] = 0.15 if q.prefer == "near" else -0.15
     scorer = LinearScorer(weights)
-    unit = np.array([_unit(v) for v in best_vectors])
     # Pseudo-relevance feedback: suppliers whose best offer resembles the first-stage leaders'
     # also fit, even when the challenge was put in other words (Rocchio, on offer vectors).
-    first = scorer.decision_function(_matrix(rows, scorer))
-    leaders = unit[np.argsort(-first)[:PRF_DEPTH]]
-    consensus = unit @ _unit(leaders.mean(axis=0))
-    for row, value in zip(rows, consensus, strict=True):
-        row["consensus"] = float(value)
-    _scale(rows, "consensus")
-    X = _matrix(rows, scorer)  # noqa: N806
+    first = scorer.decision_function(_matrix(features, scorer))
+    leaders = best_vectors[np.argsort(-first)[:PRF_DEPTH]]
+    features["consensus"] = min_max(best_vectors @ _unit(leaders.mean(axis=0)))
+    X = _matrix(features, scorer)  # noqa: N806
     scores = scorer.decision_function(X)
     contributions = scorer.contributions(X)
 
     groups = [(f"pref:{org.prefecture}", f"family:{family(org.name)}") for org in pool]
-    order = mmr(scores, unit, groups, q.top, lambda_=0.9)
+    order = mmr(scores, best_vectors, groups, q.top, lambda_=0.9)
 
     joint = _joint_partners(m, vector, origin)
     results = []
     for i in order:
         org = pool[i]
-        best, sim = best_offers[i]
-        offer_title = org.title("offer", best) if best is not None else org.name
+        offer_title = org.title("offer", int(best[i])) if best[i] >= 0 else org.name
         shared = terms.shared(query_terms, docs[i])
         need_title = origin.needs[q.need or 0].title if origin else _excerpt(text)
         explanation = Explanation(
-            features={f: float(rows[i][f]) for f in scorer.feature_names},
-            contributions={
-                f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
-            },
+            features=dict(zip(scorer.feature_names, X[i].tolist(), strict=True)),
+            contributions=dict(zip(scorer.feature_names, contributions[i].tolist(), strict=True)),
             links=(
                 Link(
                     "need→offer",
@@ -194,7 +171,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
                     need_title,
                     org.ext_id,
                     offer_title,
-                    sim,
+                    float(offer_fit[i]),
                     shared,
                 ),
             ),
@@ -306,21 +283,50 @@ def _joint_partners(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> 
     )
 
 
-def _pool_idf(query_terms: tuple[str, ...], docs: list[str]) -> dict[str, float]:
-    n = len(docs)
-    return {t: math.log((n + 1) / (sum(t in d for d in docs) + 0.5)) for t in query_terms}
+def _best_offers(
+    m: Matcher, pool: list[OrgFacts], vector: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each candidate's best offer for the challenge: its position (-1 when the candidate has no
+    offers), its cosine (0 then) and its unit vector (the profile's then); and each candidate's
+    profile vector. Arrays, the vectors read in one call."""
+    offers = [org.text_ids.get("offer", ()) for org in pool]
+    lengths = np.array([len(ids) for ids in offers])
+    profile_ids = [org.text_ids["profile"][0] for org in pool]
+    stored = m.vectors([i for ids in offers for i in ids] + profile_ids)
+    flat, profiles = stored[: lengths.sum()], stored[lengths.sum() :]
+    sims = flat @ vector
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    # Sorted by candidate, then by falling cosine: each candidate's best offer comes first.
+    order = np.lexsort((-sims, np.repeat(np.arange(len(pool)), lengths)))
+    has = lengths > 0
+    top = order[starts[has]]
+    best = np.full(len(pool), -1)
+    best[has] = top - starts[has]
+    offer_fit = np.zeros(len(pool))
+    offer_fit[has] = sims[top]
+    vectors = profiles.copy()
+    vectors[has] = flat[top]
+    # Stored vectors may be compressed: renormalise so that cosines stay cosines.
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return best, offer_fit, vectors / np.where(norms > 0, norms, 1.0), profiles
 
 
-def _matrix(rows: list[dict[str, float]], scorer: LinearScorer) -> np.ndarray:
-    """Feature rows as an array of shape (n_candidates, n_features), in the scorer's order."""
-    return np.array([[r[f] for f in scorer.feature_names] for r in rows])
+def _coverage(query_terms: tuple[str, ...], docs: list[str]) -> np.ndarray:
+    """Share of the challenge's key-term weight found in each doc (0–1); a term weighs its
+    rarity within the pool, so a term every candidate shares counts little."""
+    if not query_terms:
+        return np.zeros(len(docs))
+    present = np.array(
+        [[t in d for t in query_terms] for d in map(terms.normalised, docs)], dtype=float
+    ).reshape(len(docs), len(query_terms))
+    idf = np.log((len(docs) + 1) / (present.sum(axis=0) + 0.5))
+    total = idf.sum()
+    return present @ idf / total if total else np.zeros(len(docs))
 
 
-def _scale(rows: list[dict[str, float]], name: str) -> None:
-    values = np.array([r[name] for r in rows])
-    low, span = values.min(), values.max() - values.min()
-    for row, value in zip(rows, values, strict=True):
-        row[name] = float((value - low) / span) if span > 0 else 0.0
+def _matrix(features: dict[str, np.ndarray], scorer: LinearScorer) -> np.ndarray:
+    """Feature columns as an array of shape (n_candidates, n_features), in the scorer's order."""
+    return np.column_stack([features[f] for f in scorer.feature_names])
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -163,6 +164,17 @@ class LinearScorer:
         return self.contributions(X).sum(axis=1)
 
 
+def min_max(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """``values`` scaled to 0–1 within themselves (all 0 when they are all equal).
+
+    Cosines and BM25 live on different scales that vary by query; scaled within the pool,
+    a weight means the same thing for every query.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    span = values.max() - values.min() if len(values) else 0.0
+    return (values - values.min()) / span if span > 0 else np.zeros(len(values))
+
+
 _LEGAL_FORMS = re.compile(
     r"(株式会社|有限会社|合同会社|一般社団法人|公益財団法人|一般財団法人|国立研究開発法人|"
     r"地方独立行政法人|\(株\)|㈱)"
@@ -170,6 +182,7 @@ _LEGAL_FORMS = re.compile(
 _BRANCH = re.compile(r"\s*(\S+(支社|支店|営業所|事業所|研究所|センター|キャンパス))$")
 
 
+@lru_cache(maxsize=65_536)
 def family(name: str) -> str:
     """Supplier family: the name without legal form or branch (北星精機 札幌支社 → 北星精機)."""
     stem = _LEGAL_FORMS.sub("", name).strip()
@@ -195,21 +208,18 @@ def mmr(
         return []
     scale = float(scores.max() - scores.min()) or 1.0
     relevance = (scores - scores.min()) / scale
-    # Group labels as a membership matrix: labels shared with a pick are one product away.
-    labels = {label: j for j, label in enumerate(dict.fromkeys(g for row in groups for g in row))}
+    # How redundant each item is with each other, computed once: a pick then costs one row.
+    labels, which = np.unique([g for row in groups for g in row], return_inverse=True)
     members = np.zeros((n, len(labels)))
-    for i, row in enumerate(groups):
-        members[i, [labels[g] for g in row]] = 1.0
+    members[np.repeat(np.arange(n), [len(row) for row in groups]), which] = 1.0
+    similar = vectors @ vectors.T if len(vectors) else np.zeros((n, n))
+    overlap = np.maximum(similar, group_penalty * (members @ members.T))
     chosen: list[int] = []
     redundancy = np.zeros(n)
-    remaining = np.ones(n, dtype=bool)
     for _ in range(min(k, n)):
         value = lambda_ * relevance - (1 - lambda_) * redundancy
-        value[~remaining] = -np.inf
+        value[chosen] = -np.inf
         best = int(np.argmax(value))
         chosen.append(best)
-        remaining[best] = False
-        similarity = vectors @ vectors[best] if len(vectors) else np.zeros(n)
-        shared = group_penalty * (members @ members[best])
-        redundancy = np.maximum(redundancy, np.maximum(similarity, shared))
+        redundancy = np.maximum(redundancy, overlap[best])
     return chosen

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from embeddings import Encoder, VectorIndex
+from embeddings import Encoder, SearchHits, VectorIndex
 from matcher import prefectures
 from matcher.catalog import Catalogue
 from matcher.indexing import encoder_for, open_index
@@ -86,19 +86,37 @@ class TextSearch:
     def search_vectors(
         self, vectors: np.ndarray, k: int, filters: Filters = Filters()
     ) -> list[list[TextHit]]:
-        allowed = self.allowed_ids(filters)
-        if allowed is not None and len(allowed) == 0:
-            return [[] for _ in vectors]
-        results = self.index.search_many(vectors, k, allowed_ids=allowed)
-        return [self._hits(found.ids, found.scores) for found in results]
+        results = self._search(vectors, k, filters)
+        return [self._hits(self.catalogue.rows_of(f.ids), f.scores) for f in results]
+
+    def best_per_org(
+        self, vectors: np.ndarray, k: int, filters: Filters, limit: int
+    ) -> list[TextHit]:
+        """Up to ``limit`` organisations' best hits among the ``k`` nearest texts of each of
+        ``vectors``, best first: one hit per organisation, its highest-scoring text."""
+        results = self._search(vectors, k, filters)
+        if not results:
+            return []
+        rows = self.catalogue.rows_of(np.concatenate([f.ids for f in results]))
+        scores = np.concatenate([f.scores for f in results])
+        known = rows >= 0  # an id the catalogue does not know (the store changed) is dropped
+        rows, scores = rows[known], scores[known]
+        order = np.argsort(-scores, kind="stable")
+        # The first occurrence of each organisation in score order is its best text.
+        _, first = np.unique(self.catalogue.text_org[rows[order]], return_index=True)
+        best = order[np.sort(first)[:limit]]
+        return self._hits(rows[best], scores[best])
+
+    def _search(self, vectors: np.ndarray, k: int, filters: Filters) -> list[SearchHits]:
+        return self.index.search_many(
+            np.atleast_2d(vectors), k, allowed_ids=self.allowed_ids(filters)
+        )
 
     def search(self, query: str, k: int, filters: Filters = Filters()) -> list[TextHit]:
         return self.search_many([query], k, filters)[0]
 
-    def _hits(self, ids: np.ndarray, scores: np.ndarray) -> list[TextHit]:
+    def _hits(self, rows: np.ndarray, scores: np.ndarray) -> list[TextHit]:
         c = self.catalogue
-        rows = c.rows_of(ids)
-        # An id the catalogue does not know (the store changed since indexing) is dropped.
         return [
             TextHit(
                 int(c.text_ids[row]),

@@ -10,7 +10,7 @@ from embeddings.japanese import SudachiTokenizer
 
 _TOKENIZER = SudachiTokenizer("C")
 # Candidate texts recur from query to query; normalising them once is most of the saving.
-_normalised = lru_cache(maxsize=131_072)(normalise_text)
+normalised = lru_cache(maxsize=131_072)(normalise_text)
 # Nouns, with the prefixes and suffixes Sudachi splits off them (各自治体, 高齢者向け).
 _NOUNISH = {"名詞", "接頭辞", "接尾辞"}
 _SKIP_DETAIL = {"数詞", "助数詞可能", "副詞可能"}
@@ -70,7 +70,7 @@ def _nominal_verb(token) -> bool:  # noqa: ANN001
 
 def shared(query_terms: Sequence[str], text: str) -> tuple[str, ...]:
     """The query terms that occur in ``text``, longest first, dropping parts of longer ones."""
-    text = _normalised(text)
+    text = normalised(text)
     found = sorted((t for t in query_terms if t in text), key=len, reverse=True)
     kept: list[str] = []
     for term in found:
@@ -83,7 +83,7 @@ def coverage(query_terms: Sequence[str], text: str, idf: dict[str, float]) -> fl
     """Share of the query's term weight found in ``text`` (0–1)."""
     if not query_terms:
         return 0.0
-    text = _normalised(text)
+    text = normalised(text)
     total = sum(idf.get(t, 1.0) for t in query_terms)
     found = sum(idf.get(t, 1.0) for t in query_terms if t in text)
     return found / total if total else 0.0

@@ -117,6 +117,17 @@ def test_search_ranks_the_matching_text_first(searcher: TextSearch) -> None:
     assert (best.org_id, best.role, best.position) == (2, "offer", 0)
 
 
+def test_best_per_org_keeps_each_organisations_best_text(searcher: TextSearch) -> None:
+    query = searcher.encode_queries(["電力センサーによる高齢者見守り"])
+    every = searcher.search_vectors(query, 50)[0]
+    best = searcher.best_per_org(query, 50, Filters(), limit=10)
+    assert [h.org_id for h in best] == list(dict.fromkeys(h.org_id for h in every))
+    assert best == [next(h for h in every if h.org_id == b.org_id) for b in best]
+    assert searcher.best_per_org(query, 50, Filters(), limit=1) == best[:1]
+    nowhere = Filters(prefectures=(prefectures.resolve("沖縄"),))
+    assert searcher.best_per_org(query, 50, nowhere, limit=10) == []
+
+
 def test_bad_filters_name_the_choices() -> None:
     with pytest.raises(ValueError, match="unknown kind 'bank'"):
         Filters(kinds=("bank",))

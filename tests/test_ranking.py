@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from matcher.ranking import LinearScorer, mmr
+from matcher.ranking import LinearScorer, min_max, mmr
 
 
 def test_mmr_without_redundancy_keeps_score_order():
@@ -40,3 +40,9 @@ def test_linear_scorer_contributions_add_up_to_the_score():
     scorer = LinearScorer({"fit": 1.0, "record": 0.5})
     X = np.array([[0.8, 1.0], [0.2, 0.0]])  # noqa: N806
     assert np.allclose(scorer.contributions(X).sum(axis=1), scorer.decision_function(X))
+
+
+def test_min_max_scales_within_the_values():
+    assert min_max([2.0, 4.0, 3.0]).tolist() == [0.0, 1.0, 0.5]
+    assert min_max([0.7, 0.7]).tolist() == [0.0, 0.0]  # nothing to tell apart
+    assert min_max([]).tolist() == []
