@@ -61,6 +61,13 @@ TRAIN_SAMPLE = 100_000
 #: then the index is rebuilt from the live vectors (HNSW cannot delete in place).
 TOMBSTONE_SHARE = 0.2
 
+#: How far an HNSW probe widens (efSearch × this) when a filter leaves it short of k hits,
+#: before every admitted vector is compared instead. A filter that excludes the query's whole
+#: neighbourhood (a need searching offers: needs lie near needs) starves any probe; past 16×
+#: a probe costs more than the comparison (at 328k vectors: ~2 ms at 16×, ~10 ms at 64×,
+#: ~10 ms to compare all, against ~200 ms to copy the admitted vectors out and compare those).
+MAX_WIDEN = 16
+
 #: FAISS id of a tombstone: never a caller id (ids are database keys, >= 0).
 _DEAD = -1
 
@@ -606,7 +613,7 @@ class VectorIndex:
             retry = []
             for row, query in enumerate(pending):
                 keep = found[row] >= 0
-                if keep.sum() < k_eff and self.index_type != "flat" and widen < 1024:
+                if keep.sum() < k_eff and self.index_type != "flat":
                     retry.append(query)
                     continue
                 hits[query] = SearchHits(found[row][keep].copy(), scores[row][keep].copy())
@@ -614,14 +621,53 @@ class VectorIndex:
             widen *= 4
             if len(pending) and (
                 (self.index_type == "ivf" and self.nprobe * widen >= 4 * self._index.nlist)
-                or (self.index_type == "hnsw" and widen >= 1024)
+                or (self.index_type == "hnsw" and widen > MAX_WIDEN)
             ):
-                # The widest probe still came up short: finish those queries exactly.
-                for query, result in zip(
-                    pending, self._exact_subset(queries[pending], subset, k_eff), strict=True
-                ):
+                # The widest probe still came up short: finish those queries exhaustively.
+                rest = self._exhaustive(queries[pending], subset, selector, k_eff)
+                for query, result in zip(pending, rest, strict=True):
                     hits[query] = result
                 break
+
+    def _exhaustive(
+        self, queries: np.ndarray, subset: np.ndarray, selector: faiss.IDSelector | None, k: int
+    ) -> list[SearchHits]:
+        """Hits from every admitted vector, for queries no probe could fill.
+
+        An HNSW graph's own storage is compared in FAISS under the filter, with nothing copied
+        out. For "pca-sq8" that storage is the PCA copy: its best ``refine_factor · k`` are
+        re-scored from the 8-bit vectors, as a probe's hits are. IVF copies the subset out.
+        """
+        if self.index_type != "hnsw":
+            return self._exact_subset(queries, subset, k)
+        params = None
+        if selector is not None:
+            params = faiss.SearchParameters(
+                sel=faiss.IDSelectorTranslated(self._index.id_map, selector)
+            )
+        inner = faiss.downcast_index(self._index.index)
+        if self._refined:
+            pre = faiss.downcast_index(inner.base_index)
+            reduced = queries
+            for i in range(pre.chain.size()):
+                reduced = faiss.downcast_VectorTransform(pre.chain.at(i)).apply(reduced)
+            storage = faiss.downcast_index(faiss.downcast_index(pre.index).storage)
+            _, internal = storage.search(reduced, k * self.refine_factor, params=params)
+            scores, found = self._rescore(queries, self._external(internal))
+            scores, found = scores[:, :k], found[:, :k]
+        else:
+            storage = faiss.downcast_index(inner.storage)
+            scores, internal = storage.search(queries, k, params=params)
+            found = self._external(internal)
+        return [
+            SearchHits(row[row >= 0].copy(), row_scores[row >= 0].astype(np.float32))
+            for row, row_scores in zip(found, scores, strict=True)
+        ]
+
+    def _external(self, internal: np.ndarray) -> np.ndarray:
+        """Caller ids of FAISS's internal positions (-1 stays -1)."""
+        id_map = faiss.rev_swig_ptr(self._index.id_map.data(), self._index.id_map.size())
+        return np.where(internal >= 0, id_map[np.maximum(internal, 0)], -1)
 
     def search(
         self, query: np.ndarray, k: int, allowed_ids: Iterable[int] | np.ndarray | None = None

@@ -117,3 +117,35 @@ def test_grows_and_retrains(data):
     index.add(IDS[500:], data[500:])  # 6× the training set: PCA and SQ8 retrained
     assert index.metadata()["trained_on"] == N and len(index) == N
     assert index.search(data[2999], k=1).ids[0] == IDS[2999]
+
+
+@pytest.mark.parametrize("storage", ["flat", "pca-sq8"])
+def test_a_filter_that_starves_the_graph_probe_is_answered_in_full(storage, monkeypatch):
+    """Needs lie near needs: a need searching offers finds its whole neighbourhood filtered out.
+    The probe widens, then every admitted vector is compared, in the graph's own storage."""
+    rng = np.random.default_rng(3)
+    centre = np.eye(DIM, dtype=np.float32)[0]
+    near = centre + 0.05 * rng.standard_normal((N, DIM)).astype(np.float32)  # filtered out
+    far = rng.standard_normal((N, DIM)).astype(np.float32)  # admitted, none of them close
+    vectors = np.vstack([near, far])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(2 * N, dtype=np.int64) * 7 + 1
+    index = VectorIndex(
+        DIM, fingerprint="t", kind="hnsw", storage=storage, reduce_dim=16, ef_search=4
+    )
+    index.add(ids, vectors)
+    monkeypatch.setattr(embeddings.index, "SMALL_FILTER", 10)  # no copying the subset out
+    scanned = []
+    exhaustive = VectorIndex._exhaustive
+    monkeypatch.setattr(
+        VectorIndex, "_exhaustive", lambda self, *a: scanned.append(1) or exhaustive(self, *a)
+    )
+    hits = index.search(centre, 20, allowed_ids=ids[N:])
+    assert scanned, "the probe was not starved: the test no longer tests the fallback"
+    cosines = dict(zip(ids[N:].tolist(), (vectors[N:] @ centre).tolist(), strict=True))
+    truth = sorted(cosines, key=cosines.get, reverse=True)[:20]
+    if storage == "flat":
+        assert hits.ids.tolist() == truth
+    else:  # 8-bit scores may swap near-ties at the edge of the list
+        assert len(set(hits.ids.tolist()) & set(truth)) >= 18
+    np.testing.assert_allclose(hits.scores, [cosines[i] for i in hits.ids.tolist()], atol=5e-3)
