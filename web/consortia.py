@@ -13,7 +13,7 @@ from web.auth import actor
 from web.engine import get_engine, get_matcher
 from web.errors import BadRequest, unknown_action
 from web.i18n import prefecture_label
-from web.messages import localise
+from web.messages import localise, say
 from web.views import attempt
 
 bp = Blueprint("consortia", __name__, url_prefix="/consortia")
@@ -288,7 +288,9 @@ def export(proposal_id: int, fmt: str):  # noqa: ANN201
     from matcher.curation import audit_log, render
 
     if fmt not in EXPORTS:
-        abort(404, f"unknown export format {fmt[:10]!r}: use json, csv, md, or the brief page")
+        formats = ", ".join(EXPORTS)
+        english = f"unknown export format {fmt[:10]!r}: use {formats}, or the brief page"
+        abort(404, say("unknown_export_format", {"value": fmt[:10], "formats": formats}, english))
     view = get_proposal_or_404(proposal_id)
     text = render(view, fmt, audit_log(get_engine().store, proposal_id) if fmt == "json" else ())
     if fmt == "csv":

@@ -98,7 +98,7 @@ def init_app(app: Flask) -> None:
     def unknown_coordinator(error: UnknownCoordinator):  # noqa: ANN202
         if wants_json():
             return error_response(str(error), 403)
-        return _page(str(error), 403)
+        return _page(messages.say("unknown_coordinator", {"name": error.name}, str(error)), 403)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # noqa: ANN202

@@ -98,6 +98,9 @@ MESSAGES: dict[str, str] = {
     "unknown_export_format": (
         "書き出しの形式「%(value)s」はありません。%(formats)s から選んでください。"
     ),
+    "unknown_coordinator": (
+        "コーディネーター「%(name)s」は登録されていません。管理者に登録を依頼してください。"
+    ),
     # Notices: why a result is empty or short, in the forms' words
     "no_suppliers": (
         "%(kind)sの組織が索引にありません。「種別」を増やすか、組織を取り込んでください。"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from html import unescape
 
 import pytest
 from conftest import AuthActions, csrf_token
@@ -168,6 +169,8 @@ def test_coordinator_builds_saves_and_curates(writable_app) -> None:  # noqa: AN
     exported = json.loads(client.get(f"/consortia/{pid}/export.json").get_data(as_text=True))
     assert exported["status"] == "shortlisted" and len(exported["audit"]) == 3
     assert client.get(f"/consortia/{pid}/brief").status_code == 200
-    assert client.get(f"/consortia/{pid}/export.exe").status_code == 404
+    for lang, said in (("ja", "形式「exe」はありません"), ("en", "no export format 'exe'")):
+        missing = client.get(f"/consortia/{pid}/export.exe", query_string={"lang": lang})
+        assert missing.status_code == 404 and said in unescape(missing.get_data(as_text=True))
     board = client.get("/consortia/board").get_data(as_text=True)
     assert theme in board

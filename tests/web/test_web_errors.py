@@ -271,8 +271,10 @@ PAGES = [
 
 # Tried by the tests below (curation, import), or out of reach of a person on this corpus: every
 # organisation has a profile in the index, every prefecture has organisations, a municipality
-# without needs is not seeded, and the API alone takes JSON bodies and raw uploads.
+# without needs is not seeded, the API alone takes JSON bodies and raw uploads, and only a
+# coordinator removed from the store while signed in is an unknown coordinator.
 ELSEWHERE = {
+    "unknown_coordinator",
     "no_such_proposal",
     "not_a_member",
     "member_or_role_required",
