@@ -20,7 +20,7 @@ from web.auth import actor, token_required
 from web.engine import get_engine, get_matcher
 from web.errors import BadRequest, error_response, unknown_action
 from web.orgs import PAGE, find_orgs
-from web.views import get_org_or_404, get_record_or_404
+from web.views import get_org_or_404, get_record_or_404, rerun_proposal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -207,24 +207,14 @@ def saved_proposals():  # noqa: ANN201
 @token_required
 def save_proposal():  # noqa: ANN201
     """Save proposal ``k`` (default 0) of a consortium query given as JSON."""
-    from matcher.consortium import consortium
     from matcher.curation import save_proposal as save
 
     data = json_body()
-    query = params.consortium_query(data)
-    k = params.integer(data, "k", lo=0, hi=9, default=0) or 0
-    result = get_engine().run(consortium, query)
-    if k >= len(result.proposals):
-        raise BadRequest(
-            f"k={k}: the query gave {len(result.proposals)} proposal(s)",
-            "no_such_proposal",
-            k=k,
-            count=len(result.proposals),
-        )
+    query, proposal = rerun_proposal(data, first=0)
     view = save(
         get_engine().store,
         query,
-        result.proposals[k],
+        proposal,
         actor=actor(),
         reason=params.text(data, "reason"),
     )

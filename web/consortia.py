@@ -14,7 +14,7 @@ from web.engine import get_engine, get_matcher
 from web.errors import BadRequest, unknown_action
 from web.i18n import prefecture_label
 from web.messages import localise, say
-from web.views import attempt
+from web.views import attempt, rerun_proposal
 
 bp = Blueprint("consortia", __name__, url_prefix="/consortia")
 
@@ -138,23 +138,13 @@ def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
 @login_required
 def save():  # noqa: ANN201
     """Save proposal number ``k`` of a query (re-run here, so the form carries no member data)."""
-    from matcher.consortium import consortium
     from matcher.curation import save_proposal
 
-    query = params.consortium_query(request.form)
-    k = params.integer(request.form, "k", lo=0, hi=9, default=0) or 0
-    result = get_engine().run(consortium, query)
-    if k >= len(result.proposals):
-        raise BadRequest(
-            f"k={k}: the query gave {len(result.proposals)} proposal(s); search again",
-            "no_such_proposal",
-            k=k + 1,
-            count=len(result.proposals),
-        )
+    query, proposal = rerun_proposal(request.form, first=1)
     view = save_proposal(
         get_engine().store,
         query,
-        result.proposals[k],
+        proposal,
         actor=actor(),
         reason=params.text(request.form, "reason"),
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import abort
 from flask_babel import gettext as _
@@ -12,9 +12,13 @@ from matcher import directory
 from matcher.catalog import OrgFacts
 from matcher.matching import Matcher, MatchError
 from matcher.records import OrgRecord
+from web import params
 from web.engine import get_engine, get_matcher
 from web.errors import BadRequest
 from web.messages import localise
+
+if TYPE_CHECKING:
+    from matcher.consortium import ConsortiumQuery, Proposal
 
 T = TypeVar("T")
 
@@ -58,3 +62,22 @@ def score_scale(items: list[dict]) -> float:
     """The widest positive contribution sum in a list, so bars are comparable across cards."""
     sums = [sum(v for v in r["explanation"]["contributions"].values() if v > 0) for r in items]
     return max(sums, default=1.0) or 1.0
+
+
+def rerun_proposal(data: Mapping[str, Any], first: int) -> tuple[ConsortiumQuery, Proposal]:
+    """The consortium query in ``data`` and its proposal ``k``, re-run here so that a form or a
+    body carries no member data. When the query now gives fewer proposals, a BadRequest says
+    ``k`` as the caller numbers them: from ``first`` (the API from 0, pages from 1)."""
+    from matcher.consortium import consortium
+
+    query = params.consortium_query(data)
+    k = params.integer(data, "k", lo=0, hi=9, default=0) or 0
+    result = get_engine().run(consortium, query)
+    if k >= len(result.proposals):
+        raise BadRequest(
+            f"k={k}: the query gave {len(result.proposals)} proposal(s); search again",
+            "no_such_proposal",
+            k=k + first,
+            count=len(result.proposals),
+        )
+    return query, result.proposals[k]

@@ -125,6 +125,9 @@ def test_coordinator_builds_saves_and_curates(writable_app) -> None:  # noqa: AN
         "/consortia/save", data={"csrf_token": token, "theme": theme, "k": "0", "reason": "候補"}
     )
     assert saved.status_code == 302
+    gone = client.post("/consortia/save", data={"csrf_token": token, "theme": theme, "k": "9"})
+    # Pages number proposals from 1: the tenth (k=9) is 提案 10.
+    assert gone.status_code == 400 and "提案 10 はもうありません" in gone.get_data(as_text=True)
     detail_url = saved.headers["Location"]
     pid = int(detail_url.rstrip("/").split("/")[-1])
     view = client.get(f"/api/consortia/{pid}").get_json()["proposal"]
