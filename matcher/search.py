@@ -77,17 +77,11 @@ class TextSearch:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode(list(texts), role="query")
 
-    def search_many(
-        self, queries: Sequence[str], k: int, filters: Filters = Filters()
-    ) -> list[list[TextHit]]:
-        """The ``k`` nearest admitted texts for each query text, best first."""
-        return self.search_vectors(self.encode_queries(queries), k, filters)
-
-    def search_vectors(
-        self, vectors: np.ndarray, k: int, filters: Filters = Filters()
-    ) -> list[list[TextHit]]:
-        results = self._search(vectors, k, filters)
-        return [self._hits(self.catalogue.rows_of(f.ids), f.scores) for f in results]
+    def search(self, query: str, k: int, filters: Filters = Filters()) -> list[TextHit]:
+        """The ``k`` nearest admitted texts to ``query``, best first, one hit per text (the
+        match modes read ``best_per_org``: one per organisation)."""
+        found = self._search(self.encode_queries([query]), k, filters)[0]
+        return self._hits(self.catalogue.rows_of(found.ids), found.scores)
 
     def best_per_org(
         self, vectors: np.ndarray, k: int, filters: Filters, limit: int
@@ -99,7 +93,7 @@ class TextSearch:
             return []
         rows = self.catalogue.rows_of(np.concatenate([f.ids for f in results]))
         scores = np.concatenate([f.scores for f in results])
-        known = rows >= 0  # an id the catalogue does not know (the store changed) is dropped
+        known = rows >= 0
         rows, scores = rows[known], scores[known]
         order = np.argsort(-scores, kind="stable")
         # The first occurrence of each organisation in score order is its best text.
@@ -112,11 +106,9 @@ class TextSearch:
             np.atleast_2d(vectors), k, allowed_ids=self.allowed_ids(filters)
         )
 
-    def search(self, query: str, k: int, filters: Filters = Filters()) -> list[TextHit]:
-        return self.search_many([query], k, filters)[0]
-
     def _hits(self, rows: np.ndarray, scores: np.ndarray) -> list[TextHit]:
         c = self.catalogue
+        # A row of -1 is an id the catalogue does not know (the store changed since indexing).
         return [
             TextHit(
                 int(c.text_ids[row]),

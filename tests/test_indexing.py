@@ -118,8 +118,9 @@ def test_search_ranks_the_matching_text_first(searcher: TextSearch) -> None:
 
 
 def test_best_per_org_keeps_each_organisations_best_text(searcher: TextSearch) -> None:
-    query = searcher.encode_queries(["電力センサーによる高齢者見守り"])
-    every = searcher.search_vectors(query, 50)[0]
+    text = "電力センサーによる高齢者見守り"
+    query = searcher.encode_queries([text])
+    every = searcher.search(text, 50)
     best = searcher.best_per_org(query, 50, Filters(), limit=10)
     assert [h.org_id for h in best] == list(dict.fromkeys(h.org_id for h in every))
     assert best == [next(h for h in every if h.org_id == b.org_id) for b in best]
