@@ -520,7 +520,7 @@ def _member(
             ),
         ]
     )
-    coverage = terms.coverage(theme_terms, doc, {})
+    coverage = terms.coverage(theme_terms, doc)
     semantic = (best[2] - background) / (FIT_SPAN * (1.0 - background))
     fit = min(1.0, max(semantic, 0.0)) * (FIT_LEXICAL_FLOOR + (1 - FIT_LEXICAL_FLOOR) * coverage)
     member = Member(

@@ -85,7 +85,6 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
                 "term_coverage": terms.coverage(
                     terms.key_terms(origin.text("need", positions[i])),
                     org.text("need", int(j)),
-                    {},
                 ),
                 "proximity": proximity(origin.prefecture, org.prefecture),
                 "budget_fit": _budget_fit(

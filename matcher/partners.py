@@ -123,7 +123,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                 "profile_fit": float(profiles[i]),
                 # The asking side's terms only: the partner's side is read by BM25 of its wants
                 # above, and analysing every candidate's needs would double a query's time.
-                "term_coverage": terms.coverage(terms.key_terms(need), offer, {}),
+                "term_coverage": terms.coverage(terms.key_terms(need), offer),
                 "novelty": 0.0 if known else 1.0,
                 "sought": (_wish(a_seeks, b.org.kind) + _wish(b_seeks[i], origin.kind)) / 2,
             }

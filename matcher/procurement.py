@@ -46,7 +46,6 @@ FEATURES = {
     "proximity": 0.0,  # set by prefer="near" (positive) or "far" (negative)
     "consensus": 1.0,  # cosine of the best offer with the first-stage leaders' (feedback)
 }
-POOL_SCALED = ("bm25", "offer_fit", "profile_fit")
 PRF_DEPTH = 5
 TRIAL_ORDER_MAX_JPY = 10_000_000
 NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")

@@ -79,11 +79,9 @@ def shared(query_terms: Sequence[str], text: str) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def coverage(query_terms: Sequence[str], text: str, idf: dict[str, float]) -> float:
-    """Share of the query's term weight found in ``text`` (0–1)."""
+def coverage(query_terms: Sequence[str], text: str) -> float:
+    """Share of the query's terms found in ``text`` (0–1)."""
     if not query_terms:
         return 0.0
     text = normalised(text)
-    total = sum(idf.get(t, 1.0) for t in query_terms)
-    found = sum(idf.get(t, 1.0) for t in query_terms if t in text)
-    return found / total if total else 0.0
+    return sum(t in text for t in query_terms) / len(query_terms)
