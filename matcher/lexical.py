@@ -12,7 +12,6 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
 from embeddings import normalise_text
 from matcher.catalog import Catalogue, OrgFacts
@@ -28,6 +27,112 @@ def document(org: OrgFacts, roles: tuple[str, ...]) -> str:
         count = 1 if role == "profile" else len(org.needs if role == "need" else org.offers)
         parts += [org.text(role, k) for k in range(count)]
     return normalise_text(" ".join(parts))
+
+
+class Bigrams:
+    """Character-bigram counts of normalised documents, as scikit-learn's
+    ``CountVectorizer(analyzer="char", ngram_range=(2, 2))`` counts them (lower-cased, columns
+    in the order of the sorted bigrams), vectorised over the whole corpus at once.
+
+    CountVectorizer loops in Python over every bigram: 10^5 organisations' documents took it
+    about 40 s each time a process loaded the catalogue. Here a set of documents is one array
+    of code points, and a bigram is a pair of dense character ids looked up in a table.
+    """
+
+    #: The lookup table has an entry per pair of characters seen; above this many pairs (more
+    #: than ~8,000 distinct characters) columns are found by binary search instead.
+    MAX_TABLE = 1 << 26
+
+    def __init__(self, chars: np.ndarray, keys: np.ndarray) -> None:
+        """A vocabulary: the characters seen (sorted code points) and the bigrams, as sorted
+        keys ``first × len(chars) + second`` of the two characters' positions in ``chars``."""
+        n = len(chars)
+        self.chars, self.keys = chars, keys
+        self._char_id = np.full(0x110000, -1, dtype=np.int32)
+        self._char_id[chars] = np.arange(n, dtype=np.int32)
+        self._table: np.ndarray | None = None
+        if n * n <= self.MAX_TABLE:
+            self._table = np.full(n * n, -1, dtype=np.int32)
+            self._table[keys] = np.arange(len(keys), dtype=np.int32)
+        first, second = np.divmod(keys, max(n, 1))
+        self.vocabulary = {
+            chr(a) + chr(b): i
+            for i, (a, b) in enumerate(
+                zip(chars[first].tolist(), chars[second].tolist(), strict=True)
+            )
+        }
+
+    @classmethod
+    def fit(cls, docs: list[str]) -> tuple[Bigrams, sparse.csr_matrix]:
+        """The vocabulary of ``docs`` (every bigram in them) and their counts."""
+        codes, lengths = _code_points(docs)
+        chars = np.flatnonzero(np.bincount(codes)) if len(codes) else np.zeros(0, np.int64)
+        learning = cls(chars, np.zeros(0, dtype=np.int64))  # knows the characters only
+        pairs = learning._pairs(codes, lengths)
+        keys = pairs[0]
+        if learning._table is not None:
+            seen = np.zeros(len(chars) ** 2, dtype=bool)
+            seen[keys] = True
+            keys = np.flatnonzero(seen)
+        else:
+            keys = np.unique(keys)
+        # Ids are in code-point order, so the keys sort as the bigram strings do.
+        bigrams = cls(chars, keys)
+        return bigrams, bigrams._counts(*pairs, len(docs))
+
+    def counts(self, docs: list[str]) -> sparse.csr_matrix:
+        """Bigram counts of ``docs``, shape (len(docs), len(vocabulary)); unknown bigrams drop."""
+        return self._counts(*self._pairs(*_code_points(docs)), len(docs))
+
+    def columns(self, text: str) -> np.ndarray:
+        """The vocabulary columns of the bigrams of one normalised text, each once, sorted."""
+        text = text.lower()
+        found = {self.vocabulary.get(text[i : i + 2], -1) for i in range(len(text) - 1)}
+        found.discard(-1)
+        return np.array(sorted(found), dtype=np.int64)
+
+    def _pairs(
+        self, codes: np.ndarray, lengths: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Keys of the bigrams within documents whose characters are known, which of the
+        stream's pairs those are, and where each document starts in the stream (and ends)."""
+        ids = self._char_id[codes]
+        starts = np.concatenate(([0], np.cumsum(lengths)))
+        known = np.ones(max(len(codes) - 1, 0), dtype=bool)
+        ends = starts[1:-1] - 1  # the pair of a document's last and the next one's first char
+        known[ends[(ends >= 0) & (ends < len(known))]] = False
+        known &= (ids[:-1] >= 0) & (ids[1:] >= 0)
+        # int32 while the product fits: half the memory traffic over 10^7 bigrams.
+        wide = np.int32 if len(self.chars) ** 2 < 2**31 else np.int64
+        keys = ids[:-1][known].astype(wide, copy=False) * len(self.chars) + ids[1:][known]
+        return keys, known, starts
+
+    def _counts(
+        self, keys: np.ndarray, known: np.ndarray, starts: np.ndarray, n_docs: int
+    ) -> sparse.csr_matrix:
+        if self._table is not None:
+            columns = self._table[keys]
+        else:
+            columns = np.searchsorted(self.keys, keys)
+            found = columns < len(self.keys)
+            found[found] = self.keys[columns[found]] == keys[found]
+            columns = np.where(found, columns, -1).astype(np.int32)
+        positions = np.flatnonzero(known)[columns >= 0]
+        columns = columns[columns >= 0]
+        counts = sparse.csr_matrix(
+            (np.ones(len(columns), dtype=np.float32), columns, np.searchsorted(positions, starts)),
+            shape=(n_docs, len(self.keys)),
+        )
+        # Multiplying by the identity sums each row's repeated bigrams in one pass, where
+        # sum_duplicates would sort every row.
+        return counts @ sparse.identity(len(self.keys), dtype=np.float32, format="csr")
+
+
+def _code_points(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The lower-cased documents as one array of code points, and each document's length."""
+    lowered = [doc.lower() for doc in docs]
+    codes = np.frombuffer("".join(lowered).encode("utf-32-le"), dtype=np.uint32)
+    return codes, np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
 
 
 def bm25_weights(tf: sparse.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sparse.csr_matrix:
@@ -62,26 +167,26 @@ class LexicalIndex:
         self.row_of = {o.id: i for i, o in enumerate(self.orgs)}
         self.org_kinds = np.array([o.kind for o in self.orgs])
         self.org_prefectures = np.array([o.prefecture for o in self.orgs], dtype=np.int8)
-        self.vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 2), dtype=np.float32)
         docs = {view: [document(o, roles) for o in self.orgs] for view, roles in VIEWS.items()}
         if not self.orgs:
             self.matrices = {}
             return
-        all_tf = self.vectorizer.fit_transform(docs["all"])
-        self.matrices = {"all": bm25_weights(all_tf)}
-        for view in ("supply", "demand"):
-            self.matrices[view] = bm25_weights(self.vectorizer.transform(docs[view]))
+        self.bigrams, counts = Bigrams.fit(docs["all"])
+        self.matrices = {
+            view: bm25_weights(counts if view == "all" else self.bigrams.counts(d))
+            for view, d in docs.items()
+        }
         # By column too: a query sums the columns of its few dozen bigrams, 20× faster than
         # multiplying every row by the query.
         self.columns = {view: matrix.tocsc() for view, matrix in self.matrices.items()}
         # Each organisation's wants as a query, analysed once: partner ranking asks for
         # dozens of them per query.
-        self.wanted = self.vectorizer.transform([wants(o) for o in self.orgs]).tocsr()
+        self.wanted = self.bigrams.counts([wants(o) for o in self.orgs])
         self.wanted.data[:] = 1.0
 
     def query(self, text: str) -> np.ndarray:
         """The vocabulary columns of the query's bigrams, each once (BM25 counts each once)."""
-        return np.unique(self.vectorizer.transform([normalise_text(text)]).indices)
+        return self.bigrams.columns(normalise_text(text))
 
     @lru_cache(maxsize=256)  # noqa: B019 - one per process; a query is scored by several stages
     def scores(self, view: str, text: str) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from matcher.lexical import LexicalIndex, wants
+from matcher.lexical import Bigrams, LexicalIndex, wants
 from matcher.matching import Matcher
 from matcher.search import Filters
 from matcher.settings import load_settings
@@ -44,3 +44,45 @@ def test_wants_against_is_bm25_of_each_organisations_wants(lexical: LexicalIndex
     expected = [lexical.scores("supply", wants(o))[lexical.row_of[origin.id]] for o in others]
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     assert lexical.wants_against("supply", [], origin.id).shape == (0,)
+
+
+DOCS = [
+    "除雪ロボットで道路の雪を片付ける",
+    "",
+    "a",
+    "AI見守りサービス for Elderly",
+    "見守り 見守り 見守り",
+    "x",
+    "",
+]
+
+
+def reference(fit: list[str], docs: list[str]) -> tuple[list[str], np.ndarray]:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 2), dtype=np.float32).fit(fit)
+    return list(vectorizer.get_feature_names_out()), vectorizer.transform(docs).toarray()
+
+
+@pytest.mark.parametrize("table", [True, False], ids=["table", "binary-search"])
+def test_bigram_counts_are_countvectorizers(table: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not table:
+        monkeypatch.setattr(Bigrams, "MAX_TABLE", 0)
+    bigrams, fitted = Bigrams.fit(DOCS)
+    names, expected = reference(DOCS, DOCS)
+    assert sorted(bigrams.vocabulary, key=bigrams.vocabulary.get) == names
+    np.testing.assert_array_equal(fitted.toarray(), expected)
+    # Unseen characters and unseen bigrams of known characters drop; empty documents stay rows.
+    others = ["", "雪だるまの見守り", "ロボ", "", "zz見守", "除"]
+    np.testing.assert_array_equal(bigrams.counts(others).toarray(), reference(DOCS, others)[1])
+    assert bigrams.counts([]).shape == (0, len(names))
+    columns = bigrams.columns("見守りロボット")
+    wanted = {"見守", "守り", "りロ", "ロボ", "ボッ", "ット"}
+    assert [names[c] for c in columns] == sorted(wanted & set(names))
+
+
+def test_bigrams_of_nothing() -> None:
+    bigrams, fitted = Bigrams.fit(["", "a"])
+    assert fitted.shape == (2, 0) and bigrams.vocabulary == {}
+    assert bigrams.counts(["ab"]).shape == (1, 0)
+    assert len(bigrams.columns("ab")) == 0
