@@ -167,18 +167,22 @@ class LexicalIndex:
         self.row_of = {o.id: i for i, o in enumerate(self.orgs)}
         self.org_kinds = np.array([o.kind for o in self.orgs])
         self.org_prefectures = np.array([o.prefecture for o in self.orgs], dtype=np.int8)
-        docs = {view: [document(o, roles) for o in self.orgs] for view, roles in VIEWS.items()}
+        self.columns: dict[str, sparse.csc_matrix] = {}
         if not self.orgs:
-            self.matrices = {}
             return
-        self.bigrams, counts = Bigrams.fit(docs["all"])
-        self.matrices = {
-            view: bm25_weights(counts if view == "all" else self.bigrams.counts(d))
-            for view, d in docs.items()
-        }
-        # By column too: a query sums the columns of its few dozen bigrams, 20× faster than
-        # multiplying every row by the query.
-        self.columns = {view: matrix.tocsc() for view, matrix in self.matrices.items()}
+        self.bigrams, fitted = Bigrams.fit([document(o, VIEWS["all"]) for o in self.orgs])
+        for view, roles in VIEWS.items():
+            counts = (
+                fitted
+                if view == "all"
+                else self.bigrams.counts([document(o, roles) for o in self.orgs])
+            )
+            weights = bm25_weights(counts)
+            # By column: a query sums the columns of its few dozen bigrams, 20× faster than
+            # multiplying every row by the query.
+            self.columns[view] = weights.tocsc()
+            if view == "supply":
+                self.supply = weights  # by row too, for ``wants_against``
         # Each organisation's wants as a query, analysed once: partner ranking asks for
         # dozens of them per query.
         self.wanted = self.bigrams.counts([wants(o) for o in self.orgs])
@@ -197,12 +201,12 @@ class LexicalIndex:
         scores.setflags(write=False)  # shared by the cache: callers take copies
         return scores
 
-    def wants_against(self, view: str, org_ids: list[int], org_id: int) -> np.ndarray:
-        """BM25 of the wants of each of ``org_ids`` against one organisation's ``view`` document."""
+    def wants_against(self, org_ids: list[int], org_id: int) -> np.ndarray:
+        """BM25 of the wants of each of ``org_ids`` against one organisation's supply document."""
         if not org_ids:
             return np.zeros(0, dtype=np.float32)
         queries = self.wanted[[self.row_of[i] for i in org_ids]]
-        row = self.matrices[view][self.row_of[org_id]]
+        row = self.supply[self.row_of[org_id]]
         return np.asarray((queries @ row.T).todense()).ravel()
 
     @lru_cache(maxsize=64)  # noqa: B019 - one per matcher; each mode asks the same few filters

@@ -99,7 +99,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
     # the needs against the other's profile + offers); each scaled within the pool.
     lexical_a = min_max(m.lexical.scores("supply", a_wants)[rows_of])
-    lexical_b = min_max(m.lexical.wants_against("supply", [org.id for org in pool], origin.id))
+    lexical_b = min_max(m.lexical.wants_against([org.id for org in pool], origin.id))
     whole = min_max(m.lexical.scores("all", a_wants + a_gives)[rows_of])
     pairs = [(_best_pair(a, b), _best_pair(b, a)) for b in sides]
     dense_a = min_max(np.array([pa.value for pa, _ in pairs]))

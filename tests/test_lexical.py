@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from matcher.lexical import Bigrams, LexicalIndex, wants
+from matcher.lexical import VIEWS, Bigrams, LexicalIndex, bm25_weights, document, wants
 from matcher.matching import Matcher
 from matcher.search import Filters
 from matcher.settings import load_settings
@@ -40,10 +40,10 @@ def test_bigrams_find_the_supplier_and_filters_apply(lexical: LexicalIndex) -> N
 def test_wants_against_is_bm25_of_each_organisations_wants(lexical: LexicalIndex) -> None:
     origin = next(o for o in lexical.orgs if o.ext_id == "un-001")
     others = [o for o in lexical.orgs if o.id != origin.id]
-    got = lexical.wants_against("supply", [o.id for o in others], origin.id)
+    got = lexical.wants_against([o.id for o in others], origin.id)
     expected = [lexical.scores("supply", wants(o))[lexical.row_of[origin.id]] for o in others]
     np.testing.assert_allclose(got, expected, rtol=1e-5)
-    assert lexical.wants_against("supply", [], origin.id).shape == (0,)
+    assert lexical.wants_against([], origin.id).shape == (0,)
 
 
 DOCS = [
@@ -86,3 +86,15 @@ def test_bigrams_of_nothing() -> None:
     assert fitted.shape == (2, 0) and bigrams.vocabulary == {}
     assert bigrams.counts(["ab"]).shape == (1, 0)
     assert len(bigrams.columns("ab")) == 0
+
+
+def test_each_view_is_bm25_of_countvectorizers_counts(lexical: LexicalIndex) -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    docs = {view: [document(o, roles) for o in lexical.orgs] for view, roles in VIEWS.items()}
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 2), dtype=np.float32)
+    vectorizer.fit(docs["all"])
+    for view in VIEWS:
+        expected = bm25_weights(vectorizer.transform(docs[view])).toarray()
+        np.testing.assert_allclose(lexical.columns[view].toarray(), expected, rtol=1e-6)
+    np.testing.assert_allclose(lexical.supply.toarray(), lexical.columns["supply"].toarray())
