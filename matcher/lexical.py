@@ -13,20 +13,36 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-from embeddings import normalise_text
+from embeddings import MAX_CHARS, normalise_text
 from matcher.catalog import Catalogue, OrgFacts
 from matcher.search import Filters
 
 VIEWS = {"supply": ("profile", "offer"), "demand": ("need",), "all": ("profile", "need", "offer")}
 
 
+def texts_by_role(org: OrgFacts) -> dict[str, list[str]]:
+    """The organisation's texts by role, each normalised (empty ones left out)."""
+    raw = {
+        "profile": [org.text("profile", 0)],
+        "need": [org.text("need", k) for k in range(len(org.needs))],
+        "offer": [org.text("offer", k) for k in range(len(org.offers))],
+    }
+    return {role: [t for t in map(normalise_text, texts) if t] for role, texts in raw.items()}
+
+
+def joined(texts: dict[str, list[str]], roles: tuple[str, ...]) -> str:
+    """The texts of these roles as one normalised document.
+
+    Normalising texts one by one and joining them with a space gives what normalising the
+    joined texts gives (NFKC composes nothing across a space, and the space is the one
+    whitespace left), so a text that sits in several documents is normalised once.
+    """
+    return " ".join(t for role in roles for t in texts[role])[:MAX_CHARS].rstrip()
+
+
 def document(org: OrgFacts, roles: tuple[str, ...]) -> str:
-    """The organisation's texts of these roles, joined and normalised."""
-    parts = []
-    for role in roles:
-        count = 1 if role == "profile" else len(org.needs if role == "need" else org.offers)
-        parts += [org.text(role, k) for k in range(count)]
-    return normalise_text(" ".join(parts))
+    """The organisation's texts of these roles, normalised and joined."""
+    return joined(texts_by_role(org), roles)
 
 
 class Bigrams:
@@ -66,7 +82,9 @@ class Bigrams:
     def fit(cls, docs: list[str]) -> tuple[Bigrams, sparse.csr_matrix]:
         """The vocabulary of ``docs`` (every bigram in them) and their counts."""
         codes, lengths = _code_points(docs)
-        chars = np.flatnonzero(np.bincount(codes)) if len(codes) else np.zeros(0, np.int64)
+        seen = np.zeros(0x110000, dtype=bool)
+        seen[codes] = True
+        chars = np.flatnonzero(seen)
         learning = cls(chars, np.zeros(0, dtype=np.int64))  # knows the characters only
         pairs = learning._pairs(codes, lengths)
         keys = pairs[0]
@@ -104,7 +122,7 @@ class Bigrams:
         known &= (ids[:-1] >= 0) & (ids[1:] >= 0)
         # int32 while the product fits: half the memory traffic over 10^7 bigrams.
         wide = np.int32 if len(self.chars) ** 2 < 2**31 else np.int64
-        keys = ids[:-1][known].astype(wide, copy=False) * len(self.chars) + ids[1:][known]
+        keys = (ids[:-1].astype(wide, copy=False) * len(self.chars) + ids[1:])[known]
         return keys, known, starts
 
     def _counts(
@@ -117,10 +135,19 @@ class Bigrams:
             found = columns < len(self.keys)
             found[found] = self.keys[columns[found]] == keys[found]
             columns = np.where(found, columns, -1).astype(np.int32)
-        positions = np.flatnonzero(known)[columns >= 0]
+        # Each document's bigrams in the vocabulary, counted between its starts in the stream
+        # (one pass, nothing the stream's size allocated).
+        kept = np.zeros(len(known) + 2, dtype=bool)
+        kept[: len(known)][known] = columns >= 0
+        per_doc = np.add.reduceat(kept, starts[:-1], dtype=np.int64) if n_docs else starts[:0]
+        per_doc[starts[:-1] == starts[1:]] = 0  # reduceat gives an empty range its first item
         columns = columns[columns >= 0]
         counts = sparse.csr_matrix(
-            (np.ones(len(columns), dtype=np.float32), columns, np.searchsorted(positions, starts)),
+            (
+                np.ones(len(columns), dtype=np.float32),
+                columns,
+                np.concatenate(([0], np.cumsum(per_doc))),
+            ),
             shape=(n_docs, len(self.keys)),
         )
         # Multiplying by the identity sums each row's repeated bigrams in one pass, where
@@ -148,9 +175,14 @@ def bm25_weights(tf: sparse.csr_matrix, k1: float = 1.2, b: float = 0.75) -> spa
     return tf
 
 
+def wanted_roles(org: OrgFacts) -> tuple[str, ...]:
+    """Where an organisation says what it asks for: its needs, or its profile without any."""
+    return ("need",) if org.needs else ("profile",)
+
+
 def wants(org: OrgFacts) -> str:
     """What an organisation asks for: its needs, or its profile when it states none."""
-    return document(org, ("need",) if org.needs else ("profile",))
+    return document(org, wanted_roles(org))
 
 
 def gives(org: OrgFacts) -> str:
@@ -170,12 +202,11 @@ class LexicalIndex:
         self.columns: dict[str, sparse.csc_matrix] = {}
         if not self.orgs:
             return
-        self.bigrams, fitted = Bigrams.fit([document(o, VIEWS["all"]) for o in self.orgs])
+        texts = [texts_by_role(o) for o in self.orgs]
+        self.bigrams, fitted = Bigrams.fit([joined(t, VIEWS["all"]) for t in texts])
         for view, roles in VIEWS.items():
             counts = (
-                fitted
-                if view == "all"
-                else self.bigrams.counts([document(o, roles) for o in self.orgs])
+                fitted if view == "all" else self.bigrams.counts([joined(t, roles) for t in texts])
             )
             weights = bm25_weights(counts)
             # By column: a query sums the columns of its few dozen bigrams, 20× faster than
@@ -185,7 +216,9 @@ class LexicalIndex:
                 self.supply = weights  # by row too, for ``wants_against``
         # Each organisation's wants as a query, analysed once: partner ranking asks for
         # dozens of them per query.
-        self.wanted = self.bigrams.counts([wants(o) for o in self.orgs])
+        self.wanted = self.bigrams.counts(
+            [joined(t, wanted_roles(o)) for o, t in zip(self.orgs, texts, strict=True)]
+        )
         self.wanted.data[:] = 1.0
 
     def query(self, text: str) -> np.ndarray:

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from embeddings import normalise_text
+from matcher.catalog import OrgFacts
 from matcher.lexical import VIEWS, Bigrams, LexicalIndex, bm25_weights, document, wants
 from matcher.matching import Matcher
+from matcher.records import NeedRecord, OfferRecord
 from matcher.search import Filters
 from matcher.settings import load_settings
 from matcher.store import open_store
@@ -98,3 +101,32 @@ def test_each_view_is_bm25_of_countvectorizers_counts(lexical: LexicalIndex) -> 
         expected = bm25_weights(vectorizer.transform(docs[view])).toarray()
         np.testing.assert_allclose(lexical.columns[view].toarray(), expected, rtol=1e-6)
     np.testing.assert_allclose(lexical.supply.toarray(), lexical.columns["supply"].toarray())
+
+
+def test_a_document_is_its_texts_normalised_one_by_one() -> None:
+    """Each text is normalised once and the documents join them: the same as normalising the
+    joined texts, with 全角/半角, spaces of every kind, controls and combining marks at the
+    joins."""
+    org = OrgFacts(
+        id=1,
+        ext_id="x",
+        kind="startup",
+        name="ﾐﾏﾓﾘ　テック\t",
+        prefecture=13,
+        city=None,
+        description="  ＡＩで見守り\u200b。",
+        employees=None,
+        public_sector_record=0,
+        tags=("ＩｏＴ", " "),
+        certifications=(),
+        collaborations=(),
+        needs=(NeedRecord(" ", ""), NeedRecord("\u3099゛除雪", "道路\x07の雪\n\n")),
+        offers=(OfferRecord("ｶﾞｲﾄﾞ", "  "), OfferRecord("Ｓｕｐｐｏｒｔ　Ⅲ", "①②")),
+    )
+    for roles in [*VIEWS.values(), ("profile",), ("need",), ("offer", "need")]:
+        raw = [
+            org.text(role, k)
+            for role in roles
+            for k in range(1 if role == "profile" else len(getattr(org, role + "s")))
+        ]
+        assert document(org, roles) == normalise_text(" ".join(raw)), roles
