@@ -67,7 +67,7 @@ class Bigrams:
         self._char_id = np.full(0x110000, -1, dtype=np.int32)
         self._char_id[chars] = np.arange(n, dtype=np.int32)
         self._table: np.ndarray | None = None
-        if n * n <= self.MAX_TABLE:
+        if len(keys) and n * n <= self.MAX_TABLE:
             self._table = np.full(n * n, -1, dtype=np.int32)
             self._table[keys] = np.arange(len(keys), dtype=np.int32)
         first, second = np.divmod(keys, max(n, 1))
@@ -88,7 +88,7 @@ class Bigrams:
         learning = cls(chars, np.zeros(0, dtype=np.int64))  # knows the characters only
         pairs = learning._pairs(codes, lengths)
         keys = pairs[0]
-        if learning._table is not None:
+        if len(chars) ** 2 <= cls.MAX_TABLE:
             seen = np.zeros(len(chars) ** 2, dtype=bool)
             seen[keys] = True
             keys = np.flatnonzero(seen)
@@ -136,7 +136,7 @@ class Bigrams:
             found[found] = self.keys[columns[found]] == keys[found]
             columns = np.where(found, columns, -1).astype(np.int32)
         # Each document's bigrams in the vocabulary, counted between its starts in the stream
-        # (one pass, nothing the stream's size allocated).
+        # with one pass over a boolean array (an array of positions would be 8× larger).
         kept = np.zeros(len(known) + 2, dtype=bool)
         kept[: len(known)][known] = columns >= 0
         per_doc = np.add.reduceat(kept, starts[:-1], dtype=np.int64) if n_docs else starts[:0]
