@@ -20,14 +20,13 @@ from matcher.search import Filters
 VIEWS = {"supply": ("profile", "offer"), "demand": ("need",), "all": ("profile", "need", "offer")}
 
 
-def texts_by_role(org: OrgFacts) -> dict[str, list[str]]:
-    """The organisation's texts by role, each normalised (empty ones left out)."""
-    raw = {
-        "profile": [org.text("profile", 0)],
-        "need": [org.text("need", k) for k in range(len(org.needs))],
-        "offer": [org.text("offer", k) for k in range(len(org.offers))],
+def texts_by_role(org: OrgFacts, roles: tuple[str, ...] = VIEWS["all"]) -> dict[str, list[str]]:
+    """The organisation's texts of these roles, each normalised (empty ones left out)."""
+    count = {"profile": 1, "need": len(org.needs), "offer": len(org.offers)}
+    return {
+        role: [t for t in (normalise_text(org.text(role, k)) for k in range(count[role])) if t]
+        for role in roles
     }
-    return {role: [t for t in map(normalise_text, texts) if t] for role, texts in raw.items()}
 
 
 def joined(texts: dict[str, list[str]], roles: tuple[str, ...]) -> str:
@@ -42,7 +41,7 @@ def joined(texts: dict[str, list[str]], roles: tuple[str, ...]) -> str:
 
 def document(org: OrgFacts, roles: tuple[str, ...]) -> str:
     """The organisation's texts of these roles, normalised and joined."""
-    return joined(texts_by_role(org), roles)
+    return joined(texts_by_role(org, roles), roles)
 
 
 class Bigrams:
@@ -89,9 +88,9 @@ class Bigrams:
         pairs = learning._pairs(codes, lengths)
         keys = pairs[0]
         if len(chars) ** 2 <= cls.MAX_TABLE:
-            seen = np.zeros(len(chars) ** 2, dtype=bool)
-            seen[keys] = True
-            keys = np.flatnonzero(seen)
+            pairs_seen = np.zeros(len(chars) ** 2, dtype=bool)
+            pairs_seen[keys] = True
+            keys = np.flatnonzero(pairs_seen)
         else:
             keys = np.unique(keys)
         # Ids are in code-point order, so the keys sort as the bigram strings do.
