@@ -12,6 +12,7 @@ from matcher import terms
 from matcher.catalog import OrgFacts
 from matcher.glossary import gloss
 from matcher.matching import (
+    Candidate,
     Matcher,
     MatchError,
     check_need,
@@ -45,8 +46,11 @@ FEATURES = {
     "size_fit": 0.06,  # budget and trial order against the supplier's size
     "proximity": 0.0,  # set by prefer="near" (positive) or "far" (negative)
     "consensus": 1.0,  # cosine of the best offer with the first-stage leaders' (feedback)
+    "stated_fit": 0.5,  # cosine of the best offer with similar needs other municipalities state
 }
 PRF_DEPTH = 5
+# How many similar stated needs are read (those at least joint_threshold close).
+STATED_NEEDS = 5
 TRIAL_ORDER_MAX_JPY = 10_000_000
 NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
 NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
@@ -99,15 +103,27 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     reading = gloss(text)
     lexical = f"{text} {reading}" if reading else text
     lexical_share = japanese_share(lexical)
-    # Hybrid retrieval: the nearest texts in the dense index, and the best BM25 documents.
     vector = m.query_vector(text)
+    # Other municipalities' stated needs close to the challenge name it in the words suppliers
+    # answer (「空き家の実態把握」 for houses nobody seems to live in): BM25 reads their titles
+    # beside the challenge and their centroid is a feature; key terms and shared terms stay the
+    # challenge's own. (Adding the centroid to the dense search changed nothing measurable.)
+    found = _similar_needs(m, vector, origin)
+    stated = [c for c in found if c.best.score >= m.settings.joint_threshold]
+    centroid, own_words = None, lexical
+    if stated:
+        weights = np.array([c.best.score for c in stated])
+        centroid = _unit(weights @ m.vectors([c.best.text_id for c in stated]))
+        titles = dict.fromkeys(c.org.title("need", c.best.position) for c in stated)
+        lexical = " ".join((lexical, *titles))
+    # Hybrid retrieval: the nearest texts in the dense index, and the best BM25 documents.
     nearest = [c.org for c in m.candidates(vector, filters, limit=limit)]
     by_words = m.lexical_candidates("supply", lexical, filters, limit // 2) if lexical_share else []
     pool = list({org.id: org for org in nearest + by_words}.values())
     if not pool:
         return _empty_result(q, codes)
 
-    query_terms = terms.key_terms(lexical)
+    query_terms = terms.key_terms(own_words)
     best, offer_fit, best_vectors, profile_vectors = _best_offers(m, pool, vector)
     docs = [
         org.text("offer", b) if b >= 0 else org.text("profile", 0)
@@ -133,6 +149,11 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
             else np.zeros(len(pool))
         ),
         "consensus": np.ones(len(pool)),
+        "stated_fit": (
+            np.zeros(len(pool))
+            if centroid is None
+            else min_max(np.maximum(best_vectors @ centroid, 0.0))
+        ),
     }
     weights = dict(FEATURES)
     weights["bm25"] *= lexical_share
@@ -152,7 +173,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     groups = [(f"pref:{org.prefecture}", f"family:{family(org.name)}") for org in pool]
     order = mmr(scores, best_vectors, groups, q.top, lambda_=0.9)
 
-    joint = _joint_partners(m, vector, origin)
+    joint = _joint_partners(found, origin, m.settings.joint_threshold)
     results = []
     for i in order:
         org = pool[i]
@@ -188,7 +209,18 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
                 org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
             )
         )
-    return MatchResult(q.to_json() | ({"reading": reading} if reading else {}), tuple(results))
+    echo = q.to_json() | ({"reading": reading} if reading else {})
+    if stated:
+        echo["stated_as"] = [
+            {
+                "org": c.org.ext_id,
+                "name": c.org.name,
+                "title": c.org.title("need", c.best.position),
+                "similarity": round(c.best.score, 4),
+            }
+            for c in stated
+        ]
+    return MatchResult(echo, tuple(results))
 
 
 def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, int | None, bool]:
@@ -266,18 +298,24 @@ def route_hints(
     return tuple(hints)
 
 
-def _joint_partners(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> tuple[str, ...]:
-    """Municipalities elsewhere whose needs are close to this challenge (for 共同調達)."""
+def _similar_needs(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> list[Candidate]:
+    """Municipalities whose stated needs are nearest the challenge, one need each, best first."""
     filters = Filters(
         roles=("need",),
         kinds=("municipality",),
         exclude_orgs=(origin.id,) if origin else (),
     )
-    found = m.candidates(vector, filters, limit=3, pool=30)
-    threshold = m.settings.joint_threshold
+    return m.candidates(vector, filters, limit=STATED_NEEDS, pool=30)
+
+
+def _joint_partners(
+    found: list[Candidate], origin: OrgFacts | None, threshold: float
+) -> tuple[str, ...]:
+    """Municipalities elsewhere among the three nearest whose need is the same challenge (for
+    共同調達)."""
     return tuple(
         c.org.ext_id
-        for c in found
+        for c in found[:3]
         if c.best.score >= threshold and (origin is None or c.org.prefecture != origin.prefecture)
     )
 

@@ -27,6 +27,7 @@ FEATURE_LABELS = {
     "need_fit": "課題の近さ",
     "bm25": "語の一致(BM25)",
     "consensus": "上位候補との一致",
+    "stated_fit": "他の自治体の近い課題との適合",
     "budget_fit": "予算の近さ",
     "theme_fit": "テーマへの適合",
     "complementarity": "課題と提供の補完",
@@ -38,6 +39,12 @@ def render_result(result: MatchResult) -> str:
     if not result.results:
         return result.note or "no results"
     lines = []
+    stated: dict[str, list[str]] = {}
+    for need in result.query.get("stated_as", ()):
+        stated.setdefault(need["title"], []).append(need["name"])
+    if stated:
+        named = "、".join(f"「{title}」({'、'.join(names)})" for title, names in stated.items())
+        lines.append(f"他の自治体が書いた近い課題の言葉でも探しました: {named}")
     for rank, match in enumerate(result.results, start=1):
         e = match.explanation
         place = e.facts.get("prefecture", "")

@@ -341,3 +341,69 @@ def test_no_partners_note_suggests_only_what_is_not_yet_relaxed(tmp_path: Path) 
     assert "--same-kind" not in notes[("--same-kind",)][1]
     assert notes[("--same-prefecture",)][0] == "no_partners"
     assert notes[("--same-kind", "--same-prefecture")][0] == "no_partners_indexed"
+
+
+def _vacant_houses(tmp_path: Path, municipalities: bool) -> Musubi:
+    """Two suppliers: one names 空き家, one shares the paraphrased challenge's surface words;
+    with ``municipalities``, two towns state the challenge as 空き家の実態把握."""
+    survey = "人が住んでいない家がどこにあるのか、職員が一軒ずつ歩いて外から見て回っている。"
+    records = [
+        {
+            "id": "st-vacant",
+            "kind": "startup",
+            "name": "株式会社アキヤノミカタ",
+            "prefecture": "大阪府",
+            "description": "空き家の実態把握と管理を支援します。",
+            "offers": [{"title": "空き家の実態把握", "description": "空き家を地図にまとめます。"}],
+        },
+        {
+            "id": "st-walk",
+            "kind": "startup",
+            "name": "株式会社アルクログ",
+            "prefecture": "福岡県",
+            "description": "職員が歩いて見て回る巡回の記録をアプリで残します。",
+            "offers": [{"title": "巡回記録アプリ", "description": "職員が一軒ずつ歩いた記録。"}],
+        },
+    ]
+    if municipalities:
+        records += [
+            {
+                "id": f"mu-{i}",
+                "kind": "municipality",
+                "name": f"{town} 住宅課",
+                "prefecture": pref,
+                "description": "人口が減り、住む人のいない家が増えています。",
+                "needs": [{"title": "空き家の実態把握", "description": survey}],
+            }
+            for i, (town, pref) in enumerate((("柏市", "千葉県"), ("吹田市", "大阪府")))
+        ]
+    tmp_path.mkdir(exist_ok=True)
+    musubi = Musubi(tmp_path / "home", encoder="hashing")
+    musubi("import", str(write_jsonl(tmp_path / "s.jsonl", records)))
+    musubi("index")
+    return musubi
+
+
+def test_a_paraphrased_challenge_is_also_read_in_the_words_other_municipalities_use(
+    tmp_path: Path,
+) -> None:
+    text = "どの家に人が住んでいないのか、職員が一軒ずつ歩いて見て回るしかない。"
+    musubi = _vacant_houses(tmp_path, municipalities=True)
+    out = json_of(musubi, "match", "procurement", "--text", text)
+    stated = out["query"]["stated_as"]
+    assert {s["org"] for s in stated} == {"mu-0", "mu-1"}
+    assert all(s["title"] == "空き家の実態把握" and 0.6 <= s["similarity"] <= 1 for s in stated)
+    found = {r["id"]: r["explanation"] for r in out["results"]}
+    assert found["st-vacant"]["features"]["stated_fit"] == 1.0
+    assert found["st-walk"]["features"]["stated_fit"] == 0.0
+    # Evidence stays honest: shared terms are words of the challenge itself.
+    assert "空き家" not in found["st-vacant"]["shared_terms"]
+    assert "空き家の実態把握" in musubi("match", "procurement", "--text", text).output
+
+    alone = _vacant_houses(tmp_path / "alone", municipalities=False)
+    without = json_of(alone, "match", "procurement", "--text", text)
+    assert "stated_as" not in without["query"]
+    assert {r["explanation"]["features"]["stated_fit"] for r in without["results"]} == {0.0}
+    # The same two suppliers: the one naming 空き家 gains from the stated needs.
+    score = {r["id"]: r["score"] for r in without["results"]}
+    assert {r["id"]: r["score"] for r in out["results"]}["st-vacant"] > score["st-vacant"]

@@ -8,6 +8,7 @@ import re
 import pytest
 from conftest import AuthActions, csrf_token
 
+import seeds
 from matcher.curation import CurationError
 from matcher.ranking import MatchResult
 from web.messages import MESSAGES, notices, say
@@ -299,3 +300,20 @@ def test_an_english_challenge_shows_its_japanese_reading(client, lang, wanted) -
     assert "除雪" in reading
     api = client.get("/api/match/procurement?text=snow removal on mountain roads").get_json()
     assert "除雪" in api["query"]["reading"]
+
+
+@pytest.mark.parametrize(("lang", "wanted"), [("ja", "近い課題の言葉"), ("en", "similar needs")])
+def test_the_page_names_the_similar_needs_a_challenge_was_also_read_in(  # noqa: ANN001
+    client, lang, wanted
+) -> None:
+    need = next(
+        n for r in seeds.build_corpus(300) if r["kind"] == "municipality" for n in r["needs"]
+    )
+    text = need["description"]
+    api = client.get("/api/match/procurement", query_string={"text": text}).get_json()
+    stated = api["query"]["stated_as"]
+    assert stated and all(s["similarity"] >= 0.6 for s in stated)
+    page = client.get("/", query_string={"text": text, "lang": lang}).get_data(as_text=True)
+    note = html.unescape(re.search(r'<p class="note stated">(.*?)</p>', page, re.S).group(1))
+    assert wanted in note
+    assert all(f"/orgs/{s['org']}" in note and s["title"] in note for s in stated)
