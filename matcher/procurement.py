@@ -112,7 +112,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     stated = [c for c in found if c.best.score >= m.settings.joint_threshold]
     centroid, own_words = None, lexical
     if stated:
-        weights = np.array([c.best.score for c in stated])
+        weights = np.array([c.best.score for c in stated], dtype=np.float32)
         centroid = _unit(weights @ m.vectors([c.best.text_id for c in stated]))
         titles = dict.fromkeys(c.org.title("need", c.best.position) for c in stated)
         lexical = " ".join((lexical, *titles))
