@@ -49,8 +49,6 @@ FEATURES = {
     "stated_fit": 0.5,  # cosine of the best offer with similar needs other municipalities state
 }
 PRF_DEPTH = 5
-# How many similar stated needs are read (those at least joint_threshold close).
-STATED_NEEDS = 5
 TRIAL_ORDER_MAX_JPY = 10_000_000
 NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
 NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
@@ -109,7 +107,8 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     # beside the challenge and their centroid is a feature; key terms and shared terms stay the
     # challenge's own. (Adding the centroid to the dense search changed nothing measurable.)
     found = _similar_needs(m, vector, origin)
-    stated = [c for c in found if c.best.score >= m.settings.joint_threshold]
+    threshold = m.settings.joint_threshold
+    stated = [c for c in found[: max(0, m.settings.stated_needs)] if c.best.score >= threshold]
     centroid, own_words = None, lexical
     if stated:
         weights = np.array([c.best.score for c in stated], dtype=np.float32)
@@ -173,7 +172,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     groups = [(f"pref:{org.prefecture}", f"family:{family(org.name)}") for org in pool]
     order = mmr(scores, best_vectors, groups, q.top, lambda_=0.9)
 
-    joint = _joint_partners(found, origin, m.settings.joint_threshold)
+    joint = _joint_partners(found, origin, threshold)
     results = []
     for i in order:
         org = pool[i]
@@ -305,7 +304,7 @@ def _similar_needs(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> l
         kinds=("municipality",),
         exclude_orgs=(origin.id,) if origin else (),
     )
-    return m.candidates(vector, filters, limit=STATED_NEEDS, pool=30)
+    return m.candidates(vector, filters, limit=max(3, m.settings.stated_needs), pool=30)
 
 
 def _joint_partners(

@@ -74,6 +74,14 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "stated_needs",
+        5,
+        "Similar needs of other municipalities (at least joint_threshold close) whose words a "
+        "procurement challenge is also read in; 0 turns it off (advised for encoders blind to "
+        "Japanese, such as minilm).",
+        int,
+    ),
+    Setting(
         "consortium_pool",
         30,
         "Candidates kept per consortium role (best fit to the theme first) for team assembly.",

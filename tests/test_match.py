@@ -399,6 +399,10 @@ def test_a_paraphrased_challenge_is_also_read_in_the_words_other_municipalities_
     # Evidence stays honest: shared terms are words of the challenge itself.
     assert "空き家" not in found["st-vacant"]["shared_terms"]
     assert "空き家の実態把握" in musubi("match", "procurement", "--text", text).output
+    off = json_of(musubi, "--stated-needs", "0", "match", "procurement", "--text", text)
+    assert "stated_as" not in off["query"]
+    hints = off["results"][0]["explanation"]["route_hints"]
+    assert "joint_procurement" in {h["route"] for h in hints}  # the 共同調達 search still runs
 
     alone = _vacant_houses(tmp_path / "alone", municipalities=False)
     without = json_of(alone, "match", "procurement", "--text", text)
