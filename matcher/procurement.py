@@ -49,6 +49,7 @@ FEATURES = {
     "stated_fit": 0.5,  # cosine of the best offer with similar needs other municipalities state
 }
 PRF_DEPTH = 5
+JOINT_HINTS = 3  # the nearest municipalities' needs a 共同調達 hint may name
 TRIAL_ORDER_MAX_JPY = 10_000_000
 NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
 NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
@@ -109,20 +110,28 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     found = _similar_needs(m, vector, origin)
     threshold = m.settings.joint_threshold
     stated = [c for c in found[: max(0, m.settings.stated_needs)] if c.best.score >= threshold]
-    centroid, own_words = None, lexical
+    stated_as = [
+        {
+            "org": c.org.ext_id,
+            "name": c.org.name,
+            "title": c.org.title("need", c.best.position),
+            "similarity": round(c.best.score, 4),
+        }
+        for c in stated
+    ]
+    words = " ".join((lexical, *dict.fromkeys(s["title"] for s in stated_as)))  # what BM25 reads
+    centroid = None
     if stated:
         weights = np.array([c.best.score for c in stated], dtype=np.float32)
         centroid = _unit(weights @ m.vectors([c.best.text_id for c in stated]))
-        titles = dict.fromkeys(c.org.title("need", c.best.position) for c in stated)
-        lexical = " ".join((lexical, *titles))
     # Hybrid retrieval: the nearest texts in the dense index, and the best BM25 documents.
     nearest = [c.org for c in m.candidates(vector, filters, limit=limit)]
-    by_words = m.lexical_candidates("supply", lexical, filters, limit // 2) if lexical_share else []
+    by_words = m.lexical_candidates("supply", words, filters, limit // 2) if lexical_share else []
     pool = list({org.id: org for org in nearest + by_words}.values())
     if not pool:
         return _empty_result(q, codes)
 
-    query_terms = terms.key_terms(own_words)
+    query_terms = terms.key_terms(lexical)
     best, offer_fit, best_vectors, profile_vectors = _best_offers(m, pool, vector)
     docs = [
         org.text("offer", b) if b >= 0 else org.text("profile", 0)
@@ -131,7 +140,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     tagged = [f"{doc} {' '.join(org.tags)}" for org, doc in zip(pool, docs, strict=True)]
     rows = [m.lexical.row_of[org.id] for org in pool]
     features = {
-        "bm25": min_max(m.lexical.scores("supply", lexical)[rows]),
+        "bm25": min_max(m.lexical.scores("supply", words)[rows]),
         "offer_fit": min_max(np.maximum(offer_fit, 0.0)),
         "profile_fit": min_max(np.maximum(profile_vectors @ vector, 0.0)),
         "term_coverage": _coverage(query_terms, tagged),
@@ -209,16 +218,8 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
             )
         )
     echo = q.to_json() | ({"reading": reading} if reading else {})
-    if stated:
-        echo["stated_as"] = [
-            {
-                "org": c.org.ext_id,
-                "name": c.org.name,
-                "title": c.org.title("need", c.best.position),
-                "similarity": round(c.best.score, 4),
-            }
-            for c in stated
-        ]
+    if stated_as:
+        echo["stated_as"] = stated_as
     return MatchResult(echo, tuple(results))
 
 
@@ -304,17 +305,17 @@ def _similar_needs(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> l
         kinds=("municipality",),
         exclude_orgs=(origin.id,) if origin else (),
     )
-    return m.candidates(vector, filters, limit=max(3, m.settings.stated_needs), pool=30)
+    return m.candidates(vector, filters, limit=max(JOINT_HINTS, m.settings.stated_needs), pool=30)
 
 
 def _joint_partners(
     found: list[Candidate], origin: OrgFacts | None, threshold: float
 ) -> tuple[str, ...]:
-    """Municipalities elsewhere among the three nearest whose need is the same challenge (for
+    """Municipalities elsewhere among the nearest whose need is the same challenge (for
     共同調達)."""
     return tuple(
         c.org.ext_id
-        for c in found[:3]
+        for c in found[:JOINT_HINTS]
         if c.best.score >= threshold and (origin is None or c.org.prefecture != origin.prefecture)
     )
 
