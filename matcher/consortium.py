@@ -35,10 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from embeddings import japanese_share
 from matcher import prefectures, terms
 from matcher.catalog import OrgFacts
-from matcher.glossary import gloss
+from matcher.glossary import key_terms_of
 from matcher.matching import (
     Matcher,
     MatchError,
@@ -540,16 +539,6 @@ def _member(
     return _Cand(org, role.key, member, needs, offers, profile)
 
 
-def theme_terms_of(theme: str) -> tuple[str, ...]:
-    """The theme's key terms. Profiles are Japanese, so English words would only dilute the
-    coverage of a theme in English: its Japanese words count, and its glossary reading."""
-    reading = gloss(theme)
-    if not reading:
-        return terms.key_terms(theme)
-    own = (t for t in terms.key_terms(theme) if japanese_share(t))
-    return tuple(dict.fromkeys((*own, *terms.key_terms(reading))))
-
-
 def _pools(
     m: Matcher,
     roles: Iterable[str],
@@ -688,7 +677,7 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
     slots = roles_for(m, q)
     codes = places_for(m, q)
     theme_vec = m.query_vector(theme)
-    theme_terms = theme_terms_of(theme)
+    theme_terms = key_terms_of(theme)
     pools, best_below = _pools(m, slots, codes, theme_vec, theme_terms)
     empty = tuple(
         EmptyRole(key, _empty_reason(m, key, codes, best_below[key], theme_terms))
@@ -908,7 +897,7 @@ def member_facts(m: Matcher, theme: str, ext_id: str, role: str) -> Member:
         )
     theme_vec = m.query_vector(check_text(theme, "theme"))
     bg = background(m, theme_vec)
-    return _member(m, org, ROLES[role], theme_vec, theme_terms_of(theme), bg).member
+    return _member(m, org, ROLES[role], theme_vec, key_terms_of(theme), bg).member
 
 
 def alternatives(
@@ -928,7 +917,7 @@ def alternatives(
         raise unknown_role(role)
     codes = places_for(m, query) if query else ()
     theme_vec = m.query_vector(check_text(theme, "theme"))
-    theme_terms = theme_terms_of(theme)
+    theme_terms = key_terms_of(theme)
     keep = [
         (ext, r)
         for ext, r in members

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from embeddings import japanese_share
+from matcher import terms
 
 # English word or phrase | Japanese terms. Phrases win over their words (“snow removal”
 # before “snow”); several Japanese terms cover the spellings profiles use (熊 and クマ).
@@ -564,3 +565,21 @@ def gloss(text: str) -> str:
         else:
             i += 1
     return " ".join(found)
+
+
+# AI, IoT, LGWAN, GIS: written the same in Japanese profiles as in English text.
+_ACRONYM = re.compile(r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*")
+
+
+def key_terms_of(text: str) -> tuple[str, ...]:
+    """Key terms of a text that may be English, as evidence against Japanese profiles.
+
+    Japanese text: its key terms. English text: its Japanese words, its acronyms and the terms
+    of its glossary reading; English words would only dilute the coverage of documents that
+    never contain them.
+    """
+    reading = gloss(text)
+    if not reading:
+        return terms.key_terms(text)
+    own = (t for t in terms.key_terms(text) if japanese_share(t) or _ACRONYM.fullmatch(t))
+    return tuple(dict.fromkeys((*own, *terms.key_terms(reading))))

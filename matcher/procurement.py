@@ -10,7 +10,7 @@ import numpy as np
 from embeddings import japanese_share
 from matcher import terms
 from matcher.catalog import OrgFacts
-from matcher.glossary import gloss
+from matcher.glossary import gloss, key_terms_of
 from matcher.matching import (
     Candidate,
     Matcher,
@@ -131,7 +131,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     if not pool:
         return _empty_result(q, codes)
 
-    query_terms = terms.key_terms(lexical)
+    query_terms = key_terms_of(text)
     best, offer_fit, best_vectors, profile_vectors = _best_offers(m, pool, vector)
     docs = [
         org.text("offer", b) if b >= 0 else org.text("profile", 0)

@@ -44,12 +44,16 @@ def key_terms(text: str) -> tuple[str, ...]:
                     terms.append(term)
             run.clear()
 
-    for token in _TOKENIZER.tokenize(text):
-        if (token.pos in _NOUNISH and token.pos_detail not in _SKIP_DETAIL) or _nominal_verb(token):
-            run.append(token.surface)
-        else:
-            flush()
-    flush()
+    # A space ends a compound: the tokenizer drops it, and an English sentence or a list of
+    # glossary words would otherwise join into one long "term" no document contains.
+    for segment in text.split():
+        for token in _TOKENIZER.tokenize(segment):
+            nounish = token.pos in _NOUNISH and token.pos_detail not in _SKIP_DETAIL
+            if nounish or _nominal_verb(token):
+                run.append(token.surface)
+            else:
+                flush()
+        flush()
     return tuple(t for t in terms if not t.isdigit())
 
 

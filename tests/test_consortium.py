@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher import prefectures, terms
-from matcher.consortium import theme_terms_of
+from matcher import prefectures
 from support import SAMPLE, Musubi, json_of, seeded, write_jsonl
 
 THEME = "独居高齢者の見守り"
@@ -197,12 +196,3 @@ def test_batch_and_evaluate_know_the_consortium_mode(corpus: Musubi, tmp_path: P
     assert 0 <= report["bm25"]["role_precision@1"] <= 1
     text = corpus("evaluate", str(queries))
     assert "role precision@1" in text.stdout
-
-
-def test_an_english_theme_is_covered_in_the_japanese_words_of_its_reading() -> None:
-    english = theme_terms_of("Detecting water leaks early with sensors")
-    assert {"漏水", "センサー"} <= set(english)
-    assert not [t for t in english if t.isascii()]  # Japanese profiles never contain them
-    mixed = theme_terms_of("除雪 robots for mountain roads")
-    assert "除雪" in mixed and not [t for t in mixed if t.isascii()]
-    assert theme_terms_of("独居高齢者の見守り") == terms.key_terms("独居高齢者の見守り")

@@ -1,6 +1,7 @@
 """English challenges glossed into Japanese terms for cross-language matching."""
 
-from matcher.glossary import gloss
+from matcher import terms
+from matcher.glossary import gloss, key_terms_of
 
 
 def test_words_and_their_inflections_are_glossed():
@@ -29,3 +30,18 @@ def test_japanese_and_unknown_text_have_no_gloss():
 def test_each_term_is_given_once():
     reading = gloss("elderly residents and elderly visitors").split()
     assert reading.count("高齢者") == 1
+
+
+def test_the_key_terms_of_english_text_are_japanese_words_acronyms_and_the_reading():
+    english = key_terms_of("We need AI and IoT sensors that detect water leaks early")
+    assert {"漏水", "センサー", "AI", "IoT"} <= set(english)
+    # No English word: Japanese profiles never contain them, and no run of words glued together.
+    assert not [t for t in english if t.isascii() and t not in ("AI", "IoT")]
+    mixed = key_terms_of("除雪 robots for mountain roads")
+    assert "除雪" in mixed and "道路" in mixed and not [t for t in mixed if t.isascii()]
+    assert key_terms_of("独居高齢者の見守り") == terms.key_terms("独居高齢者の見守り")
+
+
+def test_a_space_ends_a_compound():
+    assert terms.key_terms("除雪 担い手") == ("除雪", "担い手")
+    assert terms.key_terms("独居高齢者の見守り")[:3] == ("独居高齢者", "独居", "高齢者")
