@@ -27,7 +27,6 @@ members with each earlier proposal, so alternatives differ meaningfully.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -100,7 +99,6 @@ FEATURES = {
 # vague theme is one that is about as close to everybody as to anybody.
 FIT_LEXICAL_FLOOR = 0.6
 FIT_SPAN = 0.5
-BACKGROUND_SAMPLE = 2000
 PROFILE_DISCOUNT = 0.8  # a gain read from a profile, not a stated need/offer, counts less
 SEEDS = 8  # teams grown per proposal, one from each of the scarcest role's best candidates
 LINK_MIN = 0.2  # need→offer links weaker than this are not shown as evidence
@@ -473,23 +471,6 @@ class _Pool:
         return sum(FEATURES[k] * v for k, v in f.items())
 
 
-def background(m: Matcher, theme_vec: np.ndarray) -> float:
-    """The theme's median cosine to a fixed sample of profiles (its "anybody" level)."""
-    sample = _SAMPLES.get(m)
-    if sample is None:
-        orgs = [o for o in m.catalogue.orgs.values() if "profile" in o.text_ids]
-        step = max(1, len(orgs) // BACKGROUND_SAMPLE)
-        ids = [o.text_ids["profile"][0] for o in orgs[::step]]
-        sample = m.vectors(ids) if ids else np.zeros((0, len(theme_vec)), dtype=np.float32)
-        _SAMPLES[m] = sample
-    if not len(sample):
-        return 0.0
-    return min(float(np.median(sample @ theme_vec)), 0.95)
-
-
-_SAMPLES: weakref.WeakKeyDictionary[Matcher, np.ndarray] = weakref.WeakKeyDictionary()
-
-
 def _member(
     m: Matcher,
     org: OrgFacts,
@@ -551,7 +532,7 @@ def _pools(
     candidate below the threshold (for saying why a role stayed empty)."""
     size = int(m.settings.consortium_pool)
     threshold = float(m.settings.consortium_min_fit)
-    bg = background(m, theme_vec)
+    bg = m.background(theme_vec)
     pools: dict[str, list[_Cand]] = {}
     best_below: dict[str, _Cand | None] = {}
     for key in dict.fromkeys(roles):
@@ -896,7 +877,7 @@ def member_facts(m: Matcher, theme: str, ext_id: str, role: str) -> Member:
             name=org.name,
         )
     theme_vec = m.query_vector(check_text(theme, "theme"))
-    bg = background(m, theme_vec)
+    bg = m.background(theme_vec)
     return _member(m, org, ROLES[role], theme_vec, key_terms_of(theme), bg).member
 
 
@@ -927,7 +908,7 @@ def alternatives(
         m.catalogue.by_ext_id[ext].id for ext, _ in members if ext in m.catalogue.by_ext_id
     )
     pools, _ = _pools(m, [role], codes, theme_vec, theme_terms, exclude)
-    bg = background(m, theme_vec)
+    bg = m.background(theme_vec)
     current = [
         _member(m, m.catalogue.by_ext_id[ext], ROLES[r], theme_vec, theme_terms, bg)
         for ext, r in keep

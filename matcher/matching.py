@@ -17,6 +17,7 @@ from matcher.settings import Settings
 from matcher.store import Store
 
 MAX_TOP = 100
+BACKGROUND_SAMPLE = 2000  # profiles a vector is compared with for its background level
 GLOSS_WEIGHT = 0.5
 SECTORS = {
     "municipality": "government",
@@ -57,6 +58,22 @@ class Matcher:
         self.catalogue = Catalogue(store)
         self.search = TextSearch(self.catalogue, settings)
         self.lexical = LexicalIndex(self.catalogue)
+        self._sample: np.ndarray | None = None  # profile vectors for ``background``
+
+    def background(self, vector: np.ndarray) -> float:
+        """The vector's median cosine to a fixed sample of profiles: the level any unrelated
+        text reaches. Encoders differ in their cosine floor, and a vague text is about as close
+        to everybody as to anybody, so fits are read above this level."""
+        if self._sample is None:
+            orgs = [o for o in self.catalogue.orgs.values() if "profile" in o.text_ids]
+            step = max(1, len(orgs) // BACKGROUND_SAMPLE)
+            ids = [o.text_ids["profile"][0] for o in orgs[::step]]
+            self._sample = (
+                self.vectors(ids) if ids else np.zeros((0, len(vector)), dtype=np.float32)
+            )
+        if not len(self._sample):
+            return 0.0
+        return min(float(np.median(self._sample @ vector)), 0.95)
 
     def org(self, ext_id: str) -> OrgFacts:
         try:

@@ -28,6 +28,7 @@ from matcher.ranking import (
     LinearScorer,
     Link,
     MatchResult,
+    Notice,
     RouteHint,
     ScoredMatch,
     family,
@@ -51,6 +52,11 @@ FEATURES = {
 PRF_DEPTH = 5
 JOINT_HINTS = 3  # the nearest municipalities' needs a 共同調達 hint may name
 TRIAL_ORDER_MAX_JPY = 10_000_000
+# A supplier whose best text is barely closer to the challenge than unrelated text is flagged
+# weak_fit: the relative fit (cosine − background) / (1 − background) of 1% of the labelled
+# set's relevant results is below 0.1, of 5% below 0.14. Filters that leave only unrelated
+# suppliers (snow removal in Okinawa) rank them all the same, and the flag says so.
+WEAK_FIT = 0.1
 NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
 NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
 
@@ -182,6 +188,8 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     order = mmr(scores, best_vectors, groups, q.top, lambda_=0.9)
 
     joint = _joint_partners(found, origin, threshold)
+    background = m.background(vector)
+    fit = (np.maximum(offer_fit, profile_vectors @ vector) - background) / (1.0 - background)
     results = []
     for i in order:
         org = pool[i]
@@ -209,8 +217,10 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
                 "employees": org.employees,
                 "public_sector_record": org.public_sector_record,
                 "certifications": list(org.certifications),
+                "relative_fit": round(float(fit[i]), 3),
             },
             route_hints=route_hints(org, budget, trial, joint),
+            flags=("weak_fit",) if fit[i] < WEAK_FIT else (),
         )
         results.append(
             ScoredMatch(
@@ -220,7 +230,17 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     echo = q.to_json() | ({"reading": reading} if reading else {})
     if stated_as:
         echo["stated_as"] = stated_as
-    return MatchResult(echo, tuple(results))
+    weak = sum("weak_fit" in r.explanation.flags for r in results)
+    if 2 * weak < len(results):
+        return MatchResult(echo, tuple(results))
+    notice = Notice(
+        f"{weak} of {len(results)} results fit the challenge barely better than unrelated text "
+        "(flagged weak_fit): few suppliers here do this; widen --prefecture/--region or --kind, "
+        "or describe the challenge in other words",
+        "weak_fits",
+        {"weak": weak, "shown": len(results)},
+    )
+    return MatchResult(echo, tuple(results), notice.text, (notice,))
 
 
 def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, int | None, bool]:

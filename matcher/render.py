@@ -34,6 +34,11 @@ FEATURE_LABELS = {
     "collaboration": "連携実績",
 }
 
+FLAG_LABELS = {
+    "collaborated_before": "過去に連携あり",
+    "weak_fit": "課題との関連が弱い",
+}
+
 
 def render_result(result: MatchResult) -> str:
     if not result.results:
@@ -71,7 +76,7 @@ def render_result(result: MatchResult) -> str:
         if "distance_km" in e.facts:
             lines.append(f"      距離: {e.facts['distance_km']} km")
         for flag in e.flags:
-            lines.append(f"      注記: {flag}")
+            lines.append(f"      注記: {FLAG_LABELS.get(flag, flag)}")
     if result.note:
         lines.append(result.note)
     return "\n".join(lines)

@@ -144,6 +144,27 @@ def test_a_filter_that_leaves_nothing_says_why(tmp_path: Path, sample_file: Path
     assert "no candidates" in out["note"] and "--prefecture" in out["note"]
 
 
+def test_suppliers_that_barely_fit_are_flagged_and_the_list_says_so(corpus: Musubi) -> None:
+    # Snow removal among Okinawa's suppliers: whoever is there ranks, and nobody does it.
+    out = json_of(corpus, "match", "procurement", "--text", "除雪", "--prefecture", "沖縄")
+    assert out["results"]
+    weak = [r for r in out["results"] if "weak_fit" in r["explanation"]["flags"]]
+    assert 2 * len(weak) >= len(out["results"])
+    for r in weak:
+        assert r["explanation"]["facts"]["relative_fit"] < 0.1
+    assert out["notices"] == [
+        {"code": "weak_fits", "params": {"weak": len(weak), "shown": len(out["results"])}}
+    ]
+    assert "--prefecture" in out["note"]
+    text = corpus("match", "procurement", "--text", "除雪", "--prefecture", "沖縄").stdout
+    assert "課題との関連が弱い" in text and "weak_fit" in text  # the flag, and the note
+    # Nationwide the same challenge finds suppliers that do it: the best is not flagged.
+    out = json_of(corpus, "match", "procurement", "--text", "除雪")
+    best = out["results"][0]["explanation"]
+    assert best["flags"] == [] and best["facts"]["relative_fit"] >= 0.1
+    assert "notices" not in out
+
+
 def test_partners_are_cross_sector_cross_prefecture_and_two_sided(corpus: Musubi) -> None:
     out = json_of(corpus, "match", "partners", "--org", "un-00001", "--top", "8")
     origin = json.loads(corpus("show", "un-00001", "--json").stdout)

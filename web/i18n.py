@@ -19,7 +19,7 @@ from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Response
 
 from matcher import prefectures
-from matcher.render import FEATURE_LABELS, KIND_LABELS
+from matcher.render import FEATURE_LABELS, FLAG_LABELS, KIND_LABELS
 
 LANGUAGES = ("ja", "en")
 COOKIE = "musubi_lang"
@@ -90,6 +90,12 @@ def feature_label(name: str) -> str:
     return gettext(FEATURE_LABELS.get(name, name))
 
 
+def flag_label(flag: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(FLAG_LABELS.get(flag, flag))
+
+
 def prefecture_label(value: int | str) -> str:
     """The prefecture's name in the page's language, from a code or any spelling."""
     try:
@@ -135,6 +141,7 @@ def init_app(app: Flask) -> None:
         lang=lang,
         kind_label=kind_label,
         feature_label=feature_label,
+        flag_label=flag_label,
         prefecture_label=prefecture_label,
         region_label=region_label,
         say=say,

@@ -120,6 +120,11 @@ MESSAGES: dict[str, str] = {
     "no_partners_indexed": (
         "ほかの組織が索引にありません。組織を取り込み、索引を作り直してください。"
     ),
+    "weak_fits": (
+        "%(shown)s件中%(weak)s件は、課題との関連が無関係な文とほとんど変わりません"
+        "(「課題との関連が弱い」)。この条件に合う組織は少ないようです。"
+        "「都道府県」「地域」や「種別」を広げるか、課題を別の言葉で書いてください。"
+    ),
     "no_joint_partners": "%(prefecture)s以外に、課題が登録された自治体はありません。",
     "roles_left_empty": "埋まらなかった役割: %(role)s。",
     "too_few_roles_filled": (

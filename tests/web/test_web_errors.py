@@ -50,6 +50,8 @@ SAMPLE = {
     "at": "2026-01-02 03:04",
     "current": 3,
     "expected": 2,
+    "weak": 4,
+    "shown": 5,
     "status": "declined",
     "statuses": ("proposed", "declined"),
     "allowed": ("shortlisted", "declined"),

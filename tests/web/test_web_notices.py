@@ -38,6 +38,7 @@ NOTICE_CODES = {
     "role_unfit_vague_theme",
     "spans_too_few_prefectures",
     "has_too_few_kinds",
+    "weak_fits",
 }
 CURATION_CODES = {
     "proposal_not_found",
@@ -105,6 +106,25 @@ def test_procurement_filtered_to_a_prefecture_without_suppliers(client, lang, wa
     body = api.get_json()
     assert "--prefecture" in body["note"]  # the API keeps the CLI's English note
     assert body["notices"][0]["code"] == "no_suppliers_in_places"
+
+
+@pytest.mark.parametrize(
+    ("lang", "wanted", "flag"),
+    [
+        (
+            "ja",
+            ["課題との関連が無関係な文とほとんど変わりません", "「種別」を広げる"],
+            "課題との関連が弱い",
+        ),
+        ("en", ["barely better than unrelated text", "Widen the prefectures"], "Weak fit"),
+    ],
+)
+def test_suppliers_that_barely_fit_are_flagged_on_the_page(client, lang, wanted, flag) -> None:  # noqa: ANN001
+    page = client.get(f"/?text=除雪&prefecture=沖縄&lang={lang}").get_data(as_text=True)
+    note = _said(page, NOTE)
+    for fragment in wanted:
+        assert fragment in note
+    assert f'<span class="flag flag-weak_fit">{flag}</span>' in page
 
 
 # Two prefectures without a university or a research institute, where nothing else fits the
