@@ -139,9 +139,10 @@ class Baselines:
         self.m = m
 
     def bm25(self, mode: str, text: str, eligible: Callable[[OrgFacts], bool]) -> list[str]:
-        """The same BM25 documents Musubi reads as one feature, here the whole ranking."""
+        """The same BM25 documents Musubi reads as one feature, here the whole ranking, every
+        bigram of the query counted."""
         lexical = self.m.lexical
-        scores = lexical.scores(VIEW_OF[mode], text)
+        scores = lexical.scores(VIEW_OF[mode], text, all_bigrams=True)
         order = np.argsort(-scores, kind="stable")
         return [
             lexical.orgs[i].ext_id for i in order if scores[i] > 0 and eligible(lexical.orgs[i])

@@ -18,6 +18,13 @@ from matcher.catalog import Catalogue, OrgFacts
 from matcher.search import Filters
 
 VIEWS = {"supply": ("profile", "offer"), "demand": ("need",), "all": ("profile", "need", "offer")}
+# Bigrams in more than this share of a view's documents (した, ます) are left out of the queries
+# matching makes: their idf is under 0.7 against 5–10 for a rare bigram, while their postings
+# are a third of a long query's work. At 100,000 organisations a partner's wants as a query took
+# 3.0 ms per view with them, 2.1 ms without; labelled nDCG@10 procurement 0.912 → 0.915,
+# partners 0.737 → 0.744, MRR unchanged. (At 0.2: 1.0 ms, but both MRRs fell, 0.974 → 0.962
+# and 0.969 → 0.938.)
+COMMON_SHARE = 0.5
 
 
 def texts_by_role(org: OrgFacts, roles: tuple[str, ...] = VIEWS["all"]) -> dict[str, list[str]]:
@@ -199,6 +206,7 @@ class LexicalIndex:
         self.org_kinds = np.array([o.kind for o in self.orgs])
         self.org_prefectures = np.array([o.prefecture for o in self.orgs], dtype=np.int8)
         self.columns: dict[str, sparse.csc_matrix] = {}
+        self.common: dict[str, np.ndarray] = {}  # per view, the columns of common bigrams
         if not self.orgs:
             return
         texts = [texts_by_role(o) for o in self.orgs]
@@ -211,6 +219,7 @@ class LexicalIndex:
             # By column: a query sums the columns of its few dozen bigrams, 20× faster than
             # multiplying every row by the query.
             self.columns[view] = weights.tocsc()
+            self.common[view] = np.diff(self.columns[view].indptr) > COMMON_SHARE * len(self.orgs)
             if view == "supply":
                 self.supply = weights  # by row too, for ``wants_against``
         # Each organisation's wants as a query, analysed once: partner ranking asks for
@@ -225,16 +234,22 @@ class LexicalIndex:
         return self.bigrams.columns(normalise_text(text))
 
     @lru_cache(maxsize=256)  # noqa: B019 - one per process; a query is scored by several stages
-    def scores(self, view: str, text: str) -> np.ndarray:
-        """BM25 of ``text`` against every organisation's ``view`` document, shape (n_orgs,)."""
+    def scores(self, view: str, text: str, *, all_bigrams: bool = False) -> np.ndarray:
+        """BM25 of ``text`` against every organisation's ``view`` document, shape (n_orgs,);
+        bigrams common to more than ``COMMON_SHARE`` of the documents count only with
+        ``all_bigrams`` (textbook BM25, as the evaluation's baseline reads it)."""
         if not self.orgs:
             return np.zeros(0, dtype=np.float32)
-        scores = np.asarray(self.columns[view][:, self.query(text)].sum(axis=1)).ravel()
+        columns = self.query(text)
+        if not all_bigrams:
+            columns = columns[~self.common[view][columns]]
+        scores = np.asarray(self.columns[view][:, columns].sum(axis=1)).ravel()
         scores.setflags(write=False)  # shared by the cache: callers take copies
         return scores
 
     def wants_against(self, org_ids: list[int], org_id: int) -> np.ndarray:
-        """BM25 of the wants of each of ``org_ids`` against one organisation's supply document."""
+        """BM25 of the wants of each of ``org_ids`` against one organisation's supply document,
+        every bigram counted: a few dozen rows against one, cheap without leaving any out."""
         if not org_ids:
             return np.zeros(0, dtype=np.float32)
         queries = self.wanted[[self.row_of[i] for i in org_ids]]

@@ -134,15 +134,24 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
     scores = scorer.decision_function(X)
     contributions = scorer.contributions(X)
-    groups = [(f"pref:{b.org.prefecture}", f"kind:{b.org.kind}") for b in sides]
-    order = mmr(scores, np.vstack([b.profile for b in sides]), groups, len(sides), lambda_=0.9)
+    # New combinations first (新結合), diversified among themselves; past partners, if the list
+    # has room, after them. Only the shown list is diversified: MMR over the whole pool cost
+    # more than the scoring.
+    tiers = [range(len(sides))]
     if not q.include_known:
-        # New combinations first (新結合); past partners keep their order after them.
-        order = [i for i in order if rows[i]["novelty"]] + [
-            i for i in order if not rows[i]["novelty"]
-        ]
+        tiers = [[i for i, r in enumerate(rows) if r["novelty"] == v] for v in (1.0, 0.0)]
+    order: list[int] = []
+    for tier in tiers:
+        picked = np.array(tier, dtype=int)
+        if len(order) < q.top and len(picked):
+            vectors = np.vstack([sides[i].profile for i in picked])
+            groups = [
+                (f"pref:{sides[i].org.prefecture}", f"kind:{sides[i].org.kind}") for i in picked
+            ]
+            chosen = mmr(scores[picked], vectors, groups, q.top - len(order), lambda_=0.9)
+            order += picked[chosen].tolist()
     results = []
-    for i in order[: q.top]:
+    for i in order:
         b = sides[i].org
         pair_a, pair_b = pairs[i]
         links = (pair_a.link(a, sides[i], "origin"), pair_b.link(sides[i], a, "candidate"))

@@ -44,7 +44,10 @@ def test_wants_against_is_bm25_of_each_organisations_wants(lexical: LexicalIndex
     origin = next(o for o in lexical.orgs if o.ext_id == "un-001")
     others = [o for o in lexical.orgs if o.id != origin.id]
     got = lexical.wants_against([o.id for o in others], origin.id)
-    expected = [lexical.scores("supply", wants(o))[lexical.row_of[origin.id]] for o in others]
+    expected = [
+        lexical.scores("supply", wants(o), all_bigrams=True)[lexical.row_of[origin.id]]
+        for o in others
+    ]
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     assert lexical.wants_against([], origin.id).shape == (0,)
 
@@ -130,3 +133,20 @@ def test_a_document_is_its_texts_normalised_one_by_one() -> None:
             for k in range(1 if role == "profile" else len(getattr(org, role + "s")))
         ]
         assert document(org, roles) == normalise_text(" ".join(raw)), roles
+
+
+def test_bigrams_in_most_documents_are_left_out_of_matching_queries(
+    lexical: LexicalIndex,
+) -> None:
+    common = lexical.common["supply"]
+    assert common.any() and not common.all()
+    text = "除雪ロボットで道路の雪を片付けたいと考えています"
+    full = lexical.scores("supply", text, all_bigrams=True)
+    matching = lexical.scores("supply", text)
+    columns = lexical.query(text)
+    kept = columns[~common[columns]]
+    assert 0 < len(kept) < len(columns)  # some of the query's bigrams are common here
+    np.testing.assert_allclose(
+        matching, np.asarray(lexical.columns["supply"][:, kept].sum(axis=1)).ravel(), rtol=1e-6
+    )
+    assert (matching <= full + 1e-6).all() and matching.argmax() == full.argmax()
