@@ -96,6 +96,23 @@ def flag_label(flag: str) -> str:
     return gettext(FLAG_LABELS.get(flag, flag))
 
 
+def prefecture_code(value: str | None) -> int | None:
+    """The code of a prefecture given in any spelling (13, 東京, Tokyo), None if it is none:
+    a form keeps 沖縄 from a link as selected as 47 from the form itself."""
+    try:
+        return prefectures.resolve(value) if value else None
+    except ValueError:
+        return None
+
+
+def region_key(value: str | None) -> str | None:
+    """The key of a regional block given in any spelling (九州, Kyushu), None if it is none."""
+    try:
+        return prefectures.resolve_region(value).key if value else None
+    except ValueError:
+        return None
+
+
 def prefecture_label(value: int | str) -> str:
     """The prefecture's name in the page's language, from a code or any spelling."""
     try:
@@ -143,6 +160,8 @@ def init_app(app: Flask) -> None:
         feature_label=feature_label,
         flag_label=flag_label,
         prefecture_label=prefecture_label,
+        prefecture_code=prefecture_code,
+        region_key=region_key,
         region_label=region_label,
         say=say,
         notices=notices,

@@ -43,6 +43,23 @@ def test_search_filters_by_kind_and_region(client, app) -> None:  # noqa: ANN001
         assert prefectures.resolve(item["prefecture"]) in tohoku
 
 
+@pytest.mark.parametrize(
+    ("query", "chosen"),
+    [
+        ("prefecture=沖縄", '<option value="47" selected>'),
+        ("prefecture=Okinawa", '<option value="47" selected>'),
+        ("prefecture=47", '<option value="47" selected>'),
+        ("region=九州", '<option value="kyushu_okinawa" selected>'),
+        ("region=Tohoku", '<option value="tohoku" selected>'),
+    ],
+)
+def test_a_place_in_any_spelling_stays_chosen_in_the_form(client, query, chosen) -> None:  # noqa: ANN001
+    # A link may name the place as people write it; the form shows what the search used, so
+    # searching again from it keeps the filter.
+    page = client.get(f"/?text=除雪&{query}").get_data(as_text=True)
+    assert chosen in page
+
+
 def test_search_with_bad_input_says_why_beside_the_form(client) -> None:  # noqa: ANN001
     response = client.get("/", query_string={"text": "見守り", "prefecture": "福丘県"})
     assert response.status_code == 400
