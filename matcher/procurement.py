@@ -144,11 +144,12 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
         for org, b in zip(pool, best, strict=True)
     ]
     tagged = [f"{doc} {' '.join(org.tags)}" for org, doc in zip(pool, docs, strict=True)]
+    profile_sims = profile_vectors @ vector
     rows = [m.lexical.row_of[org.id] for org in pool]
     features = {
         "bm25": min_max(m.lexical.scores("supply", words)[rows]),
         "offer_fit": min_max(np.maximum(offer_fit, 0.0)),
-        "profile_fit": min_max(np.maximum(profile_vectors @ vector, 0.0)),
+        "profile_fit": min_max(np.maximum(profile_sims, 0.0)),
         "term_coverage": _coverage(query_terms, tagged),
         "track_record": np.minimum(
             1.0, np.log1p([org.public_sector_record for org in pool]) / math.log1p(20)
@@ -189,7 +190,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
 
     joint = _joint_partners(found, origin, threshold)
     background = m.background(vector)
-    fit = (np.maximum(offer_fit, profile_vectors @ vector) - background) / (1.0 - background)
+    fit = (np.maximum(offer_fit, profile_sims) - background) / (1.0 - background)
     results = []
     for i in order:
         org = pool[i]

@@ -96,7 +96,7 @@ def flag_label(flag: str) -> str:
     return gettext(FLAG_LABELS.get(flag, flag))
 
 
-def prefecture_code(value: str | None) -> int | None:
+def prefecture_code(value: int | str | None) -> int | None:
     """The code of a prefecture given in any spelling (13, 東京, Tokyo), None if it is none:
     a form keeps 沖縄 from a link as selected as 47 from the form itself."""
     try:
@@ -115,10 +115,10 @@ def region_key(value: str | None) -> str | None:
 
 def prefecture_label(value: int | str) -> str:
     """The prefecture's name in the page's language, from a code or any spelling."""
-    try:
-        p = prefectures.get(prefectures.resolve(value))
-    except ValueError:
+    code = prefecture_code(value)
+    if code is None:
         return str(value)
+    p = prefectures.get(code)
     return p.english if lang() == "en" else p.kanji
 
 
