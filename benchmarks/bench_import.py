@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import seeds
-from matcher.importer import load_records, write_records
+from matcher.ingest.importer import load_records, write_records
 from matcher.settings import load_settings
-from matcher.store import open_store
+from matcher.store.session import open_store
 
 
 def run(size: int, workdir: Path) -> dict[str, float]:

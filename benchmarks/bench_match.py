@@ -11,16 +11,16 @@ from pathlib import Path
 import numpy as np
 
 import seeds
-from matcher.importer import write_records
-from matcher.indexing import refresh_index
-from matcher.joint import JointQuery, joint
-from matcher.matching import Matcher
-from matcher.partners import PartnersQuery, partner_filters, partners
-from matcher.procurement import ProcurementQuery, procurement
-from matcher.records import validate
-from matcher.search import Filters
+from matcher.index.indexing import refresh_index
+from matcher.ingest.importer import write_records
+from matcher.ingest.records import validate
+from matcher.modes.joint import JointQuery, joint
+from matcher.modes.partners import PartnersQuery, partner_filters, partners
+from matcher.modes.procurement import ProcurementQuery, procurement
+from matcher.retrieval.dense import Filters
+from matcher.retrieval.matcher import Matcher
 from matcher.settings import load_settings
-from matcher.store import open_store
+from matcher.store.session import open_store
 
 CHALLENGES = [
     "一人暮らしのお年寄りの安否を毎日確認したい",

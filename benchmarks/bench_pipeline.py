@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import seeds  # noqa: E402
-from matcher.importer import load_records, write_records  # noqa: E402
-from matcher.indexing import encoder_for, refresh_index  # noqa: E402
+from matcher.index.indexing import encoder_for, refresh_index  # noqa: E402
+from matcher.index.texts import iter_texts  # noqa: E402
+from matcher.ingest.importer import load_records, write_records  # noqa: E402
 from matcher.settings import load_settings  # noqa: E402
-from matcher.store import open_store  # noqa: E402
-from matcher.texts import iter_texts  # noqa: E402
+from matcher.store.session import open_store  # noqa: E402
 
 # Run in a fresh interpreter: what `musubi index` costs when nothing changed.
 _FRESH_REINDEX = """

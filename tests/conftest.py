@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from matcher.settings import Settings, load_settings
-from matcher.store import Store, open_store
+from matcher.store.session import Store, open_store
 from support import SAMPLE, Musubi, write_jsonl
 
 POSTGRES_URL = os.environ.get("MUSUBI_TEST_POSTGRES_URL")

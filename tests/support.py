@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from matcher.cli import main
+from matcher.cli.main import main
 
 SAMPLE = [
     {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matcher import accounts
-from matcher.models import Coordinator
-from matcher.store import Store
+from matcher.store import accounts
+from matcher.store.models import Coordinator
+from matcher.store.session import Store
 from support import Musubi
 
 

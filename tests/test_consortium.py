@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher import prefectures
+from matcher.facts import prefectures
 from support import SAMPLE, Musubi, json_of, seeded, write_jsonl
 
 THEME = "独居高齢者の見守り"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from matcher import curation
-from matcher.accounts import UnknownCoordinator, create_coordinator
-from matcher.consortium import ConsortiumQuery, Member, Proposal, TeamExplanation
-from matcher.models import AuditEntry, ProposalMember
-from matcher.ranking import Link
-from matcher.store import Store
+from matcher.curation import proposals
+from matcher.modes.consortium.assembly import ConsortiumQuery, Member, Proposal, TeamExplanation
+from matcher.ranking.explain import Link
+from matcher.store.accounts import UnknownCoordinator, create_coordinator
+from matcher.store.models import AuditEntry, ProposalMember
+from matcher.store.session import Store
 
 QUERY = ConsortiumQuery("独居高齢者の見守り")
 
@@ -39,14 +39,14 @@ def _proposal(*members: Member) -> Proposal:
 
 
 @pytest.fixture
-def saved(store: Store) -> curation.ProposalView:
+def saved(store: Store) -> proposals.ProposalView:
     create_coordinator(store, "tanaka", "password-1")
     create_coordinator(store, "suzuki", "password-2")
-    return curation.save_proposal(store, QUERY, _proposal(), actor="tanaka", reason="有望")
+    return proposals.save_proposal(store, QUERY, _proposal(), actor="tanaka", reason="有望")
 
 
 def _audit(store: Store, pid: int) -> list[str]:
-    return [a.action for a in curation.audit_log(store, pid)]
+    return [a.action for a in proposals.audit_log(store, pid)]
 
 
 def test_full_lifecycle_with_an_audit_entry_per_change(store: Store, saved) -> None:  # noqa: ANN001
@@ -56,7 +56,7 @@ def test_full_lifecycle_with_an_audit_entry_per_change(store: Store, saved) -> N
         1,
         ["mu-1", "st-1", "un-1"],
     )
-    v = curation.swap_member(
+    v = proposals.swap_member(
         store,
         pid,
         "st-1",
@@ -65,8 +65,10 @@ def test_full_lifecycle_with_an_audit_entry_per_change(store: Store, saved) -> N
         actor="suzuki",
         reason="実績重視",
     )
-    v = curation.remove_member(store, pid, "un-1", version=v.version, actor="tanaka", reason="辞退")
-    v = curation.add_member(
+    v = proposals.remove_member(
+        store, pid, "un-1", version=v.version, actor="tanaka", reason="辞退"
+    )
+    v = proposals.add_member(
         store,
         pid,
         _member("ri-2", "research_institute", "research_institute", 7),
@@ -74,15 +76,15 @@ def test_full_lifecycle_with_an_audit_entry_per_change(store: Store, saved) -> N
         actor="tanaka",
         reason="研究機関が必要",
     )
-    v = curation.add_note(store, pid, "来週に打診", version=v.version, actor="suzuki")
+    v = proposals.add_note(store, pid, "来週に打診", version=v.version, actor="suzuki")
     for status in ("shortlisted", "contacted", "agreed"):
-        v = curation.change_status(
+        v = proposals.change_status(
             store, pid, status, version=v.version, actor="tanaka", reason="ok"
         )
     assert (v.status, v.version) == ("agreed", 8)
     assert [m.id for m in v.members] == ["mu-1", "co-9", "ri-2"]
     assert v.notes[0].text == "来週に打診" and v.notes[0].author == "suzuki"
-    log = curation.audit_log(store, pid)
+    log = proposals.audit_log(store, pid)
     assert [a.action for a in log] == [
         "saved",
         "member_swapped",
@@ -99,24 +101,24 @@ def test_full_lifecycle_with_an_audit_entry_per_change(store: Store, saved) -> N
     assert log[-1].details == {"from": "contacted", "to": "agreed"}
     assert all(a.at is not None for a in log)
     # agreed is final for members, and can only be reopened
-    with pytest.raises(curation.CurationError, match="reopen it"):
-        curation.remove_member(store, pid, "mu-1", version=8, actor="tanaka", reason="x")
-    with pytest.raises(curation.InvalidTransition, match="can move to proposed"):
-        curation.change_status(store, pid, "declined", version=8, actor="tanaka", reason="x")
-    v = curation.change_status(store, pid, "proposed", version=8, actor="tanaka", reason="再検討")
+    with pytest.raises(proposals.CurationError, match="reopen it"):
+        proposals.remove_member(store, pid, "mu-1", version=8, actor="tanaka", reason="x")
+    with pytest.raises(proposals.InvalidTransition, match="can move to proposed"):
+        proposals.change_status(store, pid, "declined", version=8, actor="tanaka", reason="x")
+    v = proposals.change_status(store, pid, "proposed", version=8, actor="tanaka", reason="再検討")
     assert v.status == "proposed"
-    assert [s.id for s in curation.list_proposals(store, "proposed")] == [pid]
-    assert curation.list_proposals(store, "agreed") == ()
+    assert [s.id for s in proposals.list_proposals(store, "proposed")] == [pid]
+    assert proposals.list_proposals(store, "agreed") == ()
 
 
 def test_stale_version_conflicts_and_nothing_is_half_saved(store: Store, saved) -> None:  # noqa: ANN001
     pid = saved.id
-    first = curation.get_proposal(store, pid)
-    second = curation.get_proposal(store, pid)
+    first = proposals.get_proposal(store, pid)
+    second = proposals.get_proposal(store, pid)
     assert first.version == second.version == 1
-    curation.remove_member(store, pid, "un-1", version=first.version, actor="tanaka", reason="a")
-    with pytest.raises(curation.ConflictError, match="changed by tanaka") as caught:
-        curation.swap_member(
+    proposals.remove_member(store, pid, "un-1", version=first.version, actor="tanaka", reason="a")
+    with pytest.raises(proposals.ConflictError, match="changed by tanaka") as caught:
+        proposals.swap_member(
             store,
             pid,
             "st-1",
@@ -133,16 +135,16 @@ def test_stale_version_conflicts_and_nothing_is_half_saved(store: Store, saved) 
         "current": 2,
         "expected": 1,
     }
-    after = curation.get_proposal(store, pid)
+    after = proposals.get_proposal(store, pid)
     assert after.version == 2 and [m.id for m in after.members] == ["mu-1", "st-1"]
     assert _audit(store, pid) == ["saved", "member_removed"]
 
 
 def test_a_failing_change_rolls_back_the_version_bump(store: Store, saved) -> None:  # noqa: ANN001
-    with pytest.raises(curation.InvalidTransition, match="not to agreed"):
-        curation.change_status(store, saved.id, "agreed", version=1, actor="tanaka", reason="x")
-    with pytest.raises(curation.CurationError, match="cannot take the role"):
-        curation.add_member(
+    with pytest.raises(proposals.InvalidTransition, match="not to agreed"):
+        proposals.change_status(store, saved.id, "agreed", version=1, actor="tanaka", reason="x")
+    with pytest.raises(proposals.CurationError, match="cannot take the role"):
+        proposals.add_member(
             store,
             saved.id,
             _member("co-1", "company", "university", 1),
@@ -150,8 +152,8 @@ def test_a_failing_change_rolls_back_the_version_bump(store: Store, saved) -> No
             actor="tanaka",
             reason="x",
         )
-    with pytest.raises(curation.CurationError, match="already a member"):
-        curation.add_member(
+    with pytest.raises(proposals.CurationError, match="already a member"):
+        proposals.add_member(
             store,
             saved.id,
             _member("st-1", "startup", "industry", 40),
@@ -159,33 +161,33 @@ def test_a_failing_change_rolls_back_the_version_bump(store: Store, saved) -> No
             actor="tanaka",
             reason="x",
         )
-    with pytest.raises(curation.CurationError, match="not a member"):
-        curation.remove_member(store, saved.id, "zz-1", version=1, actor="tanaka", reason="x")
-    view = curation.get_proposal(store, saved.id)
+    with pytest.raises(proposals.CurationError, match="not a member"):
+        proposals.remove_member(store, saved.id, "zz-1", version=1, actor="tanaka", reason="x")
+    view = proposals.get_proposal(store, saved.id)
     assert (view.version, view.status, len(view.members)) == (1, "proposed", 3)
     assert _audit(store, saved.id) == ["saved"]
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_every_decision_needs_a_reason(store: Store, saved, reason) -> None:  # noqa: ANN001
-    with pytest.raises(curation.CurationError, match="needs a reason"):
-        curation.change_status(
+    with pytest.raises(proposals.CurationError, match="needs a reason"):
+        proposals.change_status(
             store, saved.id, "shortlisted", version=1, actor="tanaka", reason=reason
         )
-    with pytest.raises(curation.CurationError, match="needs a reason"):
-        curation.remove_member(store, saved.id, "un-1", version=1, actor="tanaka", reason=reason)
-    assert curation.get_proposal(store, saved.id).version == 1
+    with pytest.raises(proposals.CurationError, match="needs a reason"):
+        proposals.remove_member(store, saved.id, "un-1", version=1, actor="tanaka", reason=reason)
+    assert proposals.get_proposal(store, saved.id).version == 1
 
 
 def test_errors_carry_a_code_and_the_values_they_quote(store: Store, saved) -> None:  # noqa: ANN001
     """What the web says in the page's language; the English message stays the CLI's."""
 
-    def caught(call, *args, **kwargs) -> curation.CurationError:  # noqa: ANN001
-        with pytest.raises(curation.CurationError) as error:
+    def caught(call, *args, **kwargs) -> proposals.CurationError:  # noqa: ANN001
+        with pytest.raises(proposals.CurationError) as error:
             call(store, saved.id, *args, version=1, actor="tanaka", **kwargs)
         return error.value
 
-    moved = caught(curation.change_status, "agreed", reason="x")
+    moved = caught(proposals.change_status, "agreed", reason="x")
     assert (moved.code, moved.params) == (
         "invalid_transition",
         {
@@ -195,30 +197,30 @@ def test_errors_carry_a_code_and_the_values_they_quote(store: Store, saved) -> N
             "to": "agreed",
         },
     )
-    assert caught(curation.change_status, "done", reason="x").params["value"] == "done"
-    assert caught(curation.change_status, "agreed", reason=" ").code == "reason_required"
-    assert caught(curation.add_note, " ").code == "empty_note"
-    long = caught(curation.add_note, "x" * (curation.MAX_NOTE + 1))
+    assert caught(proposals.change_status, "done", reason="x").params["value"] == "done"
+    assert caught(proposals.change_status, "agreed", reason=" ").code == "reason_required"
+    assert caught(proposals.add_note, " ").code == "empty_note"
+    long = caught(proposals.add_note, "x" * (proposals.MAX_NOTE + 1))
     assert (long.code, long.params["field"]) == ("too_long", "note")
-    mismatch = caught(curation.add_member, _member("co-1", "company", "university", 1), reason="x")
+    mismatch = caught(proposals.add_member, _member("co-1", "company", "university", 1), reason="x")
     assert (mismatch.code, mismatch.params["role"]) == ("role_kind_mismatch", "university")
-    twice = caught(curation.add_member, _member("st-1", "startup", "industry", 40), reason="x")
+    twice = caught(proposals.add_member, _member("st-1", "startup", "industry", 40), reason="x")
     assert (twice.code, twice.params) == ("already_a_member", {"org": "st-1", "proposal": saved.id})
-    assert caught(curation.remove_member, "zz-1", reason="x").code == "not_a_member"
-    with pytest.raises(curation.ProposalNotFound) as missing:
-        curation.get_proposal(store, 999)
+    assert caught(proposals.remove_member, "zz-1", reason="x").code == "not_a_member"
+    with pytest.raises(proposals.ProposalNotFound) as missing:
+        proposals.get_proposal(store, 999)
     assert (missing.value.code, missing.value.params) == ("proposal_not_found", {"id": 999})
 
 
 def test_missing_proposal_unknown_status_and_unknown_actor(store: Store, saved) -> None:  # noqa: ANN001
-    with pytest.raises(curation.ProposalNotFound, match="no saved proposal #999"):
-        curation.remove_member(store, 999, "un-1", version=1, actor="tanaka", reason="x")
-    with pytest.raises(curation.ProposalNotFound):
-        curation.get_proposal(store, 999)
-    with pytest.raises(curation.CurationError, match="unknown status 'done'"):
-        curation.change_status(store, saved.id, "done", version=1, actor="tanaka", reason="x")
+    with pytest.raises(proposals.ProposalNotFound, match="no saved proposal #999"):
+        proposals.remove_member(store, 999, "un-1", version=1, actor="tanaka", reason="x")
+    with pytest.raises(proposals.ProposalNotFound):
+        proposals.get_proposal(store, 999)
+    with pytest.raises(proposals.CurationError, match="unknown status 'done'"):
+        proposals.change_status(store, saved.id, "done", version=1, actor="tanaka", reason="x")
     with pytest.raises(UnknownCoordinator, match="musubi user add mallory"):
-        curation.add_note(store, saved.id, "hi", version=1, actor="mallory")
+        proposals.add_note(store, saved.id, "hi", version=1, actor="mallory")
     with store.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 1
         assert session.scalar(sa.select(sa.func.count()).select_from(ProposalMember)) == 3
@@ -227,7 +229,7 @@ def test_missing_proposal_unknown_status_and_unknown_actor(store: Store, saved) 
 def test_exports(store: Store, tmp_path: Path) -> None:
     create_coordinator(store, "tanaka", "password-1")
     hostile = _member("st-6", "startup", "industry", 40, name='<script>alert("x")</script>株式会社')
-    view = curation.save_proposal(
+    view = proposals.save_proposal(
         store,
         QUERY,
         _proposal(
@@ -238,19 +240,19 @@ def test_exports(store: Store, tmp_path: Path) -> None:
         actor="tanaka",
     )
     out = tmp_path / "members.csv"
-    curation.write_export(view, "csv", out)
+    proposals.write_export(view, "csv", out)
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["id"] for r in rows] == ["mu-1", "st-6", "un-1"]
     assert rows[0]["prefecture"] == "北海道" and rows[0]["role_label"] == "自治体"
-    page = curation.write_export(view, "html", tmp_path / "brief.html")
+    page = proposals.write_export(view, "html", tmp_path / "brief.html")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert (tmp_path / "brief.html").read_text("utf-8") == page
-    md = curation.render(view, "md")
+    md = proposals.render(view, "md")
     assert "独居高齢者の見守り" in md and "連携宣言" in md and "北海道" in md and "福岡県" in md
-    data = json.loads(curation.render(view, "json", curation.audit_log(store, view.id)))
+    data = json.loads(proposals.render(view, "json", proposals.audit_log(store, view.id)))
     assert data["audit"][0]["action"] == "saved" and data["members"][1]["name"].startswith("<")
     assert not list(tmp_path.glob("*.tmp"))
-    with pytest.raises(curation.CurationError, match="unknown format"):
-        curation.render(view, "pdf")
+    with pytest.raises(proposals.CurationError, match="unknown format"):
+        proposals.render(view, "pdf")

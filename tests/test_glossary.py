@@ -1,7 +1,7 @@
 """English challenges glossed into Japanese terms for cross-language matching."""
 
-from matcher import terms
-from matcher.glossary import gloss, key_terms_of
+from matcher.facts import terms
+from matcher.facts.glossary import gloss, key_terms_of
 
 
 def test_words_and_their_inflections_are_glossed():

@@ -9,15 +9,16 @@ import pytest
 import sqlalchemy as sa
 
 from embeddings import normalise_text, text_hash
-from matcher import indexing, prefectures
-from matcher.catalog import Catalogue
-from matcher.importer import load_records, write_records
-from matcher.indexing import index_path, refresh_index
-from matcher.models import TextEntry
-from matcher.search import Filters, TextSearch, region_codes
+from matcher.facts import prefectures
+from matcher.index import indexing
+from matcher.index.indexing import index_path, refresh_index
+from matcher.index.texts import iter_texts
+from matcher.ingest.importer import load_records, write_records
+from matcher.retrieval.catalogue import Catalogue
+from matcher.retrieval.dense import Filters, TextSearch, region_codes
 from matcher.settings import Settings, load_settings
-from matcher.store import Store, open_store
-from matcher.texts import iter_texts
+from matcher.store.models import TextEntry
+from matcher.store.session import Store, open_store
 from support import SAMPLE, Musubi, write_jsonl
 
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from embeddings import normalise_text
-from matcher.catalog import OrgFacts
-from matcher.lexical import VIEWS, Bigrams, LexicalIndex, bm25_weights, document, wants
-from matcher.matching import Matcher
-from matcher.records import NeedRecord, OfferRecord
-from matcher.search import Filters
+from matcher.ingest.records import NeedRecord, OfferRecord
+from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex, bm25_weights, document, wants
+from matcher.retrieval.catalogue import OrgFacts
+from matcher.retrieval.dense import Filters
+from matcher.retrieval.matcher import Matcher
 from matcher.settings import load_settings
-from matcher.store import open_store
+from matcher.store.session import open_store
 from support import SAMPLE, Musubi, write_jsonl
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.prefectures import (
+from matcher.facts.prefectures import (
     PREFECTURES,
     REGIONS,
     Prefecture,

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from matcher.catalog import OrgFacts
-from matcher.procurement import _best_offers, _coverage
+from matcher.modes.procurement import _best_offers, _coverage
+from matcher.retrieval.catalogue import OrgFacts
 
 
 class _Vectors:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from matcher.ranking import LinearScorer, min_max, mmr
+from matcher.ranking.explain import LinearScorer, min_max, mmr
 
 
 def test_mmr_without_redundancy_keeps_score_order():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.sought import sought_kinds
+from matcher.facts.sought import sought_kinds
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from matcher.models import Base, Organisation
 from matcher.settings import load_settings
-from matcher.store import Store, head_revision, open_store
+from matcher.store.models import Base, Organisation
+from matcher.store.session import Store, head_revision, open_store
 
 
 def test_empty_database_migrates_to_head(store: Store) -> None:
@@ -31,8 +31,8 @@ def test_migrate_is_idempotent(store: Store) -> None:
 
 
 def test_deleting_an_organisation_cascades(store: Store, sample_file) -> None:  # noqa: ANN001
-    from matcher.importer import load_records, write_records
-    from matcher.models import Need, Organisation
+    from matcher.ingest.importer import load_records, write_records
+    from matcher.store.models import Need, Organisation
 
     records, _, _ = load_records(sample_file)
     assert write_records(store, records) == (3, 0)
@@ -53,8 +53,8 @@ def test_upgrade_keeps_existing_data(home, sample_file) -> None:  # noqa: ANN001
     """A store made by the first release keeps its organisations through every later migration."""
     from alembic import command
 
-    from matcher.importer import load_records, write_records
-    from matcher.store import alembic_config
+    from matcher.ingest.importer import load_records, write_records
+    from matcher.store.session import alembic_config
 
     settings = load_settings({"home": str(home)}, environ={})
     old = open_store(settings, migrate=False)

@@ -42,18 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(settings.home_path)
     app.extensions["musubi"] = app.config.get("ENGINE") or engine.Engine(settings)
 
-    from web import (
-        api,
-        auth,
-        consortia,
-        errors,
-        extensions,
-        i18n,
-        imports,
-        orgs,
-        search,
-        security,
-    )
+    from web import api, auth, consortia, errors, extensions, i18n, imports, orgs, search, security
 
     extensions.init_app(app)
     i18n.init_app(app)

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from matcher import directory, prefectures
-from matcher.importer import ImportRejected
-from matcher.joint import joint
-from matcher.models import KINDS
-from matcher.partners import partners
-from matcher.procurement import procurement
+from matcher.facts import prefectures
+from matcher.ingest.importer import ImportRejected
+from matcher.modes.joint import joint
+from matcher.modes.partners import partners
+from matcher.modes.procurement import procurement
+from matcher.store import queries
+from matcher.store.models import KINDS
 from web import openapi as spec
 from web import params, uploads
 from web.auth import actor, token_required
 from web.engine import get_engine, get_matcher
 from web.errors import BadRequest, error_response, unknown_action
 from web.orgs import PAGE, find_orgs
-from web.views import get_org_or_404, get_record_or_404, rerun_proposal
+from web.shared import get_org_or_404, get_record_or_404, rerun_proposal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -85,7 +86,7 @@ def match_joint():  # noqa: ANN201
 @bp.get("/consortium")
 def consortium_proposals():  # noqa: ANN201
     """Consortium proposals for a theme."""
-    from matcher.consortium import consortium
+    from matcher.modes.consortium.assembly import consortium
 
     query = params.consortium_query(request.args)
     return ok(get_engine().run(consortium, query).to_json())
@@ -129,7 +130,7 @@ def org(org_id: str):  # noqa: ANN201
 @bp.get("/stats")
 def stats():  # noqa: ANN201
     """Counts by kind and by prefecture."""
-    return ok({"stats": directory.stats(get_engine().store).to_json(), "kinds": list(KINDS)})
+    return ok({"stats": queries.stats(get_engine().store).to_json(), "kinds": list(KINDS)})
 
 
 @bp.post("/import")
@@ -196,7 +197,7 @@ def _version(data: dict) -> int:
 @bp.get("/consortia")
 def saved_proposals():  # noqa: ANN201
     """Saved proposals, optionally of one status."""
-    from matcher.curation import list_proposals
+    from matcher.curation.proposals import list_proposals
 
     status = params.text(request.args, "status", limit=params.MAX_VALUE)
     found = list_proposals(get_engine().store, status)
@@ -207,7 +208,7 @@ def saved_proposals():  # noqa: ANN201
 @token_required
 def save_proposal():  # noqa: ANN201
     """Save proposal ``k`` (default 0) of a consortium query given as JSON."""
-    from matcher.curation import save_proposal as save
+    from matcher.curation.proposals import save_proposal as save
 
     data = json_body()
     query, proposal = rerun_proposal(data, first=0)
@@ -224,7 +225,7 @@ def save_proposal():  # noqa: ANN201
 @bp.get("/consortia/<int:proposal_id>")
 def saved_proposal(proposal_id: int):  # noqa: ANN201
     """One saved proposal with its audit log."""
-    from matcher.curation import audit_log, get_proposal
+    from matcher.curation.proposals import audit_log, get_proposal
 
     view = get_proposal(get_engine().store, proposal_id)
     audit = audit_log(get_engine().store, proposal_id)
@@ -235,7 +236,7 @@ def saved_proposal(proposal_id: int):  # noqa: ANN201
 @token_required
 def proposal_status(proposal_id: int):  # noqa: ANN201
     """Change the status: {"status", "reason", "version"}."""
-    from matcher.curation import change_status
+    from matcher.curation.proposals import change_status
 
     data = json_body()
     view = change_status(
@@ -253,7 +254,7 @@ def proposal_status(proposal_id: int):  # noqa: ANN201
 @token_required
 def proposal_note(proposal_id: int):  # noqa: ANN201
     """Add a note: {"text", "version"}."""
-    from matcher.curation import MAX_NOTE, add_note
+    from matcher.curation.proposals import MAX_NOTE, add_note
 
     data = json_body()
     view = add_note(
@@ -271,15 +272,15 @@ def proposal_note(proposal_id: int):  # noqa: ANN201
 def proposal_members(proposal_id: int):  # noqa: ANN201
     """Edit members: {"action": "add"|"remove"|"swap", "org", "role", "member", "reason",
     "version"} — ``member`` is the one removed or replaced, ``org`` the one added."""
-    from matcher import curation
-    from matcher.consortium import member_facts
+    from matcher.curation import proposals
+    from matcher.modes.consortium.assembly import member_facts
 
     data = json_body()
     store = get_engine().store
     action = params.text(data, "action", limit=10)
     version, reason = _version(data), params.text(data, "reason") or ""
     if action == "remove":
-        view = curation.remove_member(
+        view = proposals.remove_member(
             store,
             proposal_id,
             params.org_id(data, "member", required=True),
@@ -290,7 +291,7 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
         return ok({"proposal": view.to_json()})
     if action not in ("add", "swap"):
         raise unknown_action(str(action))
-    theme = curation.get_proposal(store, proposal_id).theme
+    theme = proposals.get_proposal(store, proposal_id).theme
     member = member_facts(
         get_matcher(),
         theme,
@@ -298,11 +299,11 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
         params.text(data, "role", limit=params.MAX_VALUE) or "",
     )
     if action == "add":
-        view = curation.add_member(
+        view = proposals.add_member(
             store, proposal_id, member, version=version, actor=actor(), reason=reason
         )
     else:
-        view = curation.swap_member(
+        view = proposals.swap_member(
             store,
             proposal_id,
             params.org_id(data, "member", required=True),
@@ -317,8 +318,8 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
 @bp.get("/consortia/<int:proposal_id>/alternatives")
 def proposal_alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates for ``role``, or to replace ``member``."""
-    from matcher.curation import get_proposal
-    from matcher.curation import proposal_alternatives as rank
+    from matcher.curation.proposals import get_proposal
+    from matcher.curation.proposals import proposal_alternatives as rank
 
     view = get_proposal(get_engine().store, proposal_id)
     role, replacing, top = params.alternatives_request(request.args, view)

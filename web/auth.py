@@ -32,7 +32,7 @@ class Coordinator(UserMixin):
 
 
 def _accounts():  # noqa: ANN202
-    from matcher import accounts
+    from matcher.store import accounts
 
     return accounts
 

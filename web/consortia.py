@@ -6,15 +6,15 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from matcher import prefectures
-from matcher.matching import MatchError
+from matcher.facts import prefectures
+from matcher.retrieval.matcher import MatchError
 from web import japanmap, params
 from web.auth import actor
 from web.engine import get_engine, get_matcher
 from web.errors import BadRequest, unknown_action
 from web.i18n import prefecture_label
 from web.messages import localise, say
-from web.views import attempt, rerun_proposal
+from web.shared import attempt, rerun_proposal
 
 bp = Blueprint("consortia", __name__, url_prefix="/consortia")
 
@@ -27,7 +27,7 @@ EXAMPLE_THEMES = (
 
 @bp.context_processor
 def role_labels() -> dict:
-    from matcher.consortium import ROLES
+    from matcher.modes.consortium.assembly import ROLES
 
     return {
         "role_labels": {key: role.label for key, role in ROLES.items()},
@@ -60,7 +60,7 @@ def team_map(members) -> dict:  # noqa: ANN001
 @bp.get("/")
 def index():  # noqa: ANN201
     """The builder: a theme and constraints → several distinct proposals, each explained."""
-    from matcher.consortium import consortium
+    from matcher.modes.consortium.assembly import consortium
 
     result = error = None
     if request.args.get("theme"):
@@ -87,7 +87,7 @@ def index():  # noqa: ANN201
 
 def get_proposal_or_404(proposal_id: int):  # noqa: ANN201
     """The saved proposal ``proposal_id``, or a 404 that names it."""
-    from matcher.curation import ProposalNotFound, get_proposal
+    from matcher.curation.proposals import ProposalNotFound, get_proposal
 
     try:
         return get_proposal(get_engine().store, proposal_id)
@@ -100,7 +100,7 @@ def _version() -> int:
 
 
 def detail_page(proposal_id: int, error: str | None = None, status: int = 200):  # noqa: ANN201
-    from matcher.curation import STATUS_LABELS, TRANSITIONS, audit_log
+    from matcher.curation.proposals import STATUS_LABELS, TRANSITIONS, audit_log
 
     view = get_proposal_or_404(proposal_id)
     return render_template(
@@ -117,8 +117,8 @@ def detail_page(proposal_id: int, error: str | None = None, status: int = 200): 
 
 def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
     """Run one curation write for a page: back to the proposal, or the page with the error."""
-    from matcher.accounts import UnknownCoordinator
-    from matcher.curation import ConflictError, CurationError, ProposalNotFound
+    from matcher.curation.proposals import ConflictError, CurationError, ProposalNotFound
+    from matcher.store.accounts import UnknownCoordinator
 
     try:
         write()
@@ -138,7 +138,7 @@ def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
 @login_required
 def save():  # noqa: ANN201
     """Save proposal number ``k`` of a query (re-run here, so the form carries no member data)."""
-    from matcher.curation import save_proposal
+    from matcher.curation.proposals import save_proposal
 
     query, proposal = rerun_proposal(request.form, first=1)
     view = save_proposal(
@@ -155,7 +155,7 @@ def save():  # noqa: ANN201
 @bp.get("/board")
 def board():  # noqa: ANN201
     """Every saved proposal, in columns by status."""
-    from matcher.curation import STATUS_LABELS, STATUSES, list_proposals
+    from matcher.curation.proposals import STATUS_LABELS, STATUSES, list_proposals
 
     summaries = [s.to_json() for s in list_proposals(get_engine().store)]
     columns = [(s, [p for p in summaries if p["status"] == s]) for s in STATUSES]
@@ -174,12 +174,12 @@ def show(proposal_id: int):  # noqa: ANN201
 @login_required
 def change_status(proposal_id: int):  # noqa: ANN201
     """Move the proposal to another status, with a reason."""
-    from matcher import curation
+    from matcher.curation import proposals
 
     status = params.text(request.form, "status", limit=params.MAX_VALUE) or ""
     return _curate(
         proposal_id,
-        lambda: curation.change_status(
+        lambda: proposals.change_status(
             get_engine().store,
             proposal_id,
             status,
@@ -194,14 +194,14 @@ def change_status(proposal_id: int):  # noqa: ANN201
 @login_required
 def add_note(proposal_id: int):  # noqa: ANN201
     """Add a note."""
-    from matcher import curation
+    from matcher.curation import proposals
 
     return _curate(
         proposal_id,
-        lambda: curation.add_note(
+        lambda: proposals.add_note(
             get_engine().store,
             proposal_id,
-            params.text(request.form, "text", limit=curation.MAX_NOTE) or "",
+            params.text(request.form, "text", limit=proposals.MAX_NOTE) or "",
             version=_version(),
             actor=actor(),
         ),
@@ -212,8 +212,8 @@ def add_note(proposal_id: int):  # noqa: ANN201
 @login_required
 def edit_members(proposal_id: int):  # noqa: ANN201
     """Remove, add or swap a member (``action``), with a reason."""
-    from matcher import curation
-    from matcher.consortium import member_facts
+    from matcher.curation import proposals
+    from matcher.modes.consortium.assembly import member_facts
 
     action = request.form.get("action", "")
     store = get_engine().store
@@ -221,9 +221,9 @@ def edit_members(proposal_id: int):  # noqa: ANN201
     version = _version()
 
     def write() -> None:
-        view = curation.get_proposal(store, proposal_id)
+        view = proposals.get_proposal(store, proposal_id)
         if action == "remove":
-            curation.remove_member(
+            proposals.remove_member(
                 store,
                 proposal_id,
                 params.org_id(request.form, "member", required=True),
@@ -238,11 +238,11 @@ def edit_members(proposal_id: int):  # noqa: ANN201
         role = params.text(request.form, "role", limit=params.MAX_VALUE) or ""
         member = member_facts(get_matcher(), view.theme, new_id, role)
         if action == "add":
-            curation.add_member(
+            proposals.add_member(
                 store, proposal_id, member, version=version, actor=actor(), reason=reason
             )
         else:
-            curation.swap_member(
+            proposals.swap_member(
                 store,
                 proposal_id,
                 params.org_id(request.form, "member", required=True),
@@ -258,7 +258,7 @@ def edit_members(proposal_id: int):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/alternatives")
 def alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates to swap in for one member (or to add in a role)."""
-    from matcher.curation import proposal_alternatives
+    from matcher.curation.proposals import proposal_alternatives
 
     view = get_proposal_or_404(proposal_id)
     role, replacing, top = params.alternatives_request(request.args, view)
@@ -275,7 +275,7 @@ def alternatives(proposal_id: int):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/export.<fmt>")
 def export(proposal_id: int, fmt: str):  # noqa: ANN201
     """The proposal as JSON (with the audit log), CSV (members) or Markdown."""
-    from matcher.curation import audit_log, render
+    from matcher.curation.proposals import audit_log, render
 
     if fmt not in EXPORTS:
         formats = ", ".join(EXPORTS)
@@ -295,7 +295,7 @@ def export(proposal_id: int, fmt: str):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/brief")
 def brief(proposal_id: int):  # noqa: ANN201
     """A printable brief of the proposal (the browser's print turns it into a PDF)."""
-    from matcher.curation import STATUS_LABELS
+    from matcher.curation.proposals import STATUS_LABELS
 
     view = get_proposal_or_404(proposal_id)
     return render_template(

@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import current_app
 
-from matcher.matching import Matcher
-from matcher.records import OrgRecord
+from matcher.ingest.records import OrgRecord
+from matcher.retrieval.matcher import Matcher
 from matcher.settings import Settings
-from matcher.store import Store, open_store
+from matcher.store.session import Store, open_store
 
 CACHE_SIZE = 512  # results kept per process (a few MB)
 
@@ -77,8 +77,8 @@ class Engine:
 
     def import_records(self, records: Sequence[OrgRecord]) -> tuple[int, int]:
         """Write validated records, refresh the index and publish a fresh Matcher."""
-        from matcher.importer import write_records
-        from matcher.indexing import refresh_index
+        from matcher.index.indexing import refresh_index
+        from matcher.ingest.importer import write_records
 
         with self._lock:
             created, updated = write_records(self.store, records)

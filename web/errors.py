@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from matcher.matching import MatchError
+from matcher.retrieval.matcher import MatchError
 from web import messages
 from web.engine import IndexUnavailable
 
@@ -46,7 +46,7 @@ def not_a_member(org_id: str, proposal_id: int) -> BadRequest:
 
 
 def member_or_role_required() -> BadRequest:
-    from matcher.consortium import active_roles
+    from matcher.modes.consortium.assembly import active_roles
 
     roles = active_roles()
     return BadRequest(
@@ -82,8 +82,8 @@ def init_app(app: Flask) -> None:
             return error_response(str(error), 503)
         return _page(str(error), 503, _("索引がありません"))
 
-    from matcher.accounts import UnknownCoordinator
-    from matcher.curation import ConflictError, CurationError, ProposalNotFound
+    from matcher.curation.proposals import ConflictError, CurationError, ProposalNotFound
+    from matcher.store.accounts import UnknownCoordinator
 
     @app.errorhandler(CurationError)
     def curation_error(error: CurationError):  # noqa: ANN202

@@ -18,8 +18,8 @@ from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Response
 
-from matcher import prefectures
-from matcher.render import FEATURE_LABELS, FLAG_LABELS, KIND_LABELS
+from matcher.cli.rendering import FEATURE_LABELS, FLAG_LABELS, KIND_LABELS
+from matcher.facts import prefectures
 
 LANGUAGES = ("ja", "en")
 COOKIE = "musubi_lang"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
-from matcher.importer import ImportRejected
+from matcher.ingest.importer import ImportRejected
 from web import params, uploads
 from web.engine import get_engine
 from web.errors import BadRequest

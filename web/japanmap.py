@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from matcher import prefectures
+from matcher.facts import prefectures
 
 LON0, LON1, LAT0, LAT1 = 128.4, 146.2, 30.7, 45.7
 SCALE = 30.0  # pixels per degree of latitude

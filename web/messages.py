@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import force_locale, gettext
 
-from matcher.render import KIND_LABELS
+from matcher.cli.rendering import KIND_LABELS
 
 MESSAGES: dict[str, str] = {
     # matcher: every match mode
@@ -225,8 +225,8 @@ def _labelled(key: str, label: str) -> str:
 def _value(name: str, value: Any, names: bool = False) -> str:
     """One parameter as the page says it: labels for fields (``names``: the input's name), kinds,
     roles, statuses and places."""
-    from matcher.consortium import ROLES
-    from matcher.curation import STATUS_LABELS
+    from matcher.curation.proposals import STATUS_LABELS
+    from matcher.modes.consortium.assembly import ROLES
     from web.i18n import kind_label, lang, prefecture_label, region_label
 
     if name == "places" and not value:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from matcher import prefectures
-from matcher.matching import resolve_places
-from matcher.models import KINDS
-from matcher.partners import partners
+from matcher.facts import prefectures
+from matcher.modes.partners import partners
+from matcher.retrieval.matcher import resolve_places
+from matcher.store.models import KINDS
 from web import japanmap, params
 from web.engine import get_engine, get_matcher
 from web.errors import BadRequest
 from web.i18n import prefecture_label
-from web.views import attempt, get_record_or_404, score_scale
+from web.shared import attempt, get_record_or_404, score_scale
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 PAGE = 50

@@ -11,11 +11,11 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from matcher.curation import ProposalView
-from matcher.joint import JointQuery
-from matcher.matching import MAX_TOP
-from matcher.partners import PartnersQuery
-from matcher.procurement import ProcurementQuery
+from matcher.curation.proposals import ProposalView
+from matcher.modes.joint import JointQuery
+from matcher.modes.partners import PartnersQuery
+from matcher.modes.procurement import ProcurementQuery
+from matcher.retrieval.matcher import MAX_TOP
 from web.errors import BadRequest, member_or_role_required, not_a_member
 
 MAX_TEXT = 2000  # characters of a challenge or theme: a long paragraph, not a document
@@ -193,7 +193,7 @@ def consortium_query(args: Args):  # noqa: ANN201
     """A ConsortiumQuery from ``theme``, ``region``, ``prefecture``, ``neighbours``, ``role``,
     ``min_prefectures``, ``min_kinds`` and ``top`` (``role=company&role=startup`` asks for
     one slot each; a role given twice gets two slots)."""
-    from matcher.consortium import ConsortiumQuery
+    from matcher.modes.consortium.assembly import ConsortiumQuery
 
     theme = text(args, "theme")
     if theme is None:

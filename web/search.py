@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from matcher import prefectures
-from matcher.joint import joint
-from matcher.procurement import procurement
+from matcher.facts import prefectures
+from matcher.modes.joint import joint
+from matcher.modes.procurement import procurement
 from web import japanmap, params
 from web.engine import get_engine, get_matcher
 from web.i18n import prefecture_label
-from web.views import attempt, org_names, score_scale
+from web.shared import attempt, org_names, score_scale
 
 bp = Blueprint("search", __name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from matcher.importer import load_records
-from matcher.records import OrgRecord
+from matcher.ingest.importer import load_records
+from matcher.ingest.records import OrgRecord
 from web.errors import BadRequest
 
 FORMATS = ("jsonl", "csv")

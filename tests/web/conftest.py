@@ -16,12 +16,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import seeds
-from matcher.accounts import create_coordinator
-from matcher.importer import write_records
-from matcher.indexing import refresh_index
-from matcher.records import validate
+from matcher.index.indexing import refresh_index
+from matcher.ingest.importer import write_records
+from matcher.ingest.records import validate
 from matcher.settings import load_settings
-from matcher.store import open_store
+from matcher.store.accounts import create_coordinator
+from matcher.store.session import open_store
 from web import create_app
 from web.engine import Engine
 

@@ -33,6 +33,6 @@ def test_serve_runs_waitress_with_the_configured_threads(tmp_path, monkeypatch) 
 def test_matcher_never_imports_flask() -> None:
     import subprocess
 
-    code = "import matcher.cli, matcher.procurement, sys; print('flask' in sys.modules)"
+    code = "import matcher.cli.main, matcher.modes.procurement, sys; print('flask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -13,7 +13,7 @@ from test_web_api import assert_error
 from test_web_i18n import WEB
 from test_web_notices import CURATION_CODES, NOTICE_CODES
 
-from matcher.matching import MatchError
+from matcher.retrieval.matcher import MatchError
 from web.errors import BadRequest
 from web.messages import FIELD_LABELS, MESSAGES, english, localise
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import AuthActions, csrf_token
 
 import seeds
-from matcher.curation import CurationError
-from matcher.ranking import MatchResult
+from matcher.curation.proposals import CurationError
+from matcher.ranking.explain import MatchResult
 from web.messages import MESSAGES, notices, say
 
 NOTE = re.compile(r'<p class="note">(.*?)</p>', re.S)

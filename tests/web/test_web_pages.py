@@ -26,7 +26,7 @@ def test_search_shows_explained_results_and_map(client) -> None:  # noqa: ANN001
 
 
 def test_search_filters_by_kind_and_region(client, app) -> None:  # noqa: ANN001
-    from matcher import prefectures
+    from matcher.facts import prefectures
 
     response = client.get(
         "/", query_string={"text": "除雪", "kind": "startup", "region": "tohoku", "top": "5"}

@@ -1,0 +1,1 @@
+"""Command line: `musubi …`, thin commands over the pipeline."""

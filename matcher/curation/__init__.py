@@ -1,0 +1,1 @@
+"""Curation: saved consortium proposals, their workflow, exports and audit log."""

@@ -1,0 +1,937 @@
+"""Curation: saved consortium proposals, edited by coordinators, with statuses, notes, exports
+and an append-only audit log (who, when in UTC, what, why).
+
+Public API (no Flask; each action is one call returning frozen dataclasses):
+
+    save_proposal(store, query, proposal, *, actor, reason=None) -> ProposalView
+    get_proposal(store, proposal_id) -> ProposalView
+    list_proposals(store, status=None) -> tuple[ProposalSummary, ...]
+    remove_member(store, proposal_id, ext_id, *, version, actor, reason) -> ProposalView
+    add_member(store, proposal_id, member, *, version, actor, reason) -> ProposalView
+    swap_member(store, proposal_id, old_ext_id, member, *, version, actor, reason) -> ProposalView
+    change_status(store, proposal_id, status, *, version, actor, reason) -> ProposalView
+    add_note(store, proposal_id, text, *, version, actor) -> ProposalView
+    audit_log(store, proposal_id) -> tuple[AuditRecord, ...]
+    render(view, fmt) -> str            # fmt: json | csv | md | html
+    write_export(view, fmt, path)       # atomic; "-" or None = return the text only
+
+``member`` is a ``consortium.Member`` (``consortium.member_facts`` or an ``Alternative``), so
+its fit and evidence are snapshotted as they were when it joined. Every write names the
+``version`` it read: a stale one raises ConflictError naming who changed the proposal and when
+(optimistic locking by a conditional UPDATE, so it holds across processes and on PostgreSQL).
+Each write is one transaction: the change, the version bump and the audit entry commit together
+or not at all. ``actor`` must be a coordinator account (matcher/accounts.py).
+
+Statuses: proposed → shortlisted → contacted → agreed | declined. Any open status may be
+declined; declined and agreed may be reopened to proposed (agreed is otherwise final). Every
+status change needs a non-empty reason, and so does every member change. Members can be edited
+only while the proposal is open (not agreed or declined).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from matcher.facts import prefectures
+from matcher.modes.consortium.assembly import (
+    ROLES,
+    Alternative,
+    ConsortiumQuery,
+    Member,
+    Proposal,
+    alternatives,
+)
+from matcher.ranking.explain import Notice
+from matcher.retrieval.matcher import Matcher
+from matcher.store.accounts import UnknownCoordinator
+from matcher.store.models import (
+    AuditEntry,
+    Coordinator,
+    ProposalMember,
+    ProposalNote,
+    SavedProposal,
+    utcnow,
+)
+from matcher.store.session import Store
+
+STATUSES = ("proposed", "shortlisted", "contacted", "agreed", "declined")
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "proposed": ("shortlisted", "declined"),
+    "shortlisted": ("contacted", "proposed", "declined"),
+    "contacted": ("agreed", "declined"),
+    "agreed": ("proposed",),  # reopen, with a reason
+    "declined": ("proposed",),  # reopen, with a reason
+}
+OPEN = ("proposed", "shortlisted", "contacted")
+FORMATS = ("json", "csv", "md", "html")
+MAX_NOTE = 10_000
+
+
+class CurationError(ValueError):
+    """A curation request that cannot be carried out; nothing was written.
+
+    Like ``MatchError``, the message is English for the command line, ``code`` names the problem
+    and ``params`` holds the values the message quotes, for the web to say it in its language.
+    """
+
+    def __init__(self, message: str, code: str = "curation", /, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+class ProposalNotFound(CurationError, LookupError):
+    def __init__(self, proposal_id: int) -> None:
+        super().__init__(
+            f"no saved proposal #{proposal_id}; `musubi consortium list` shows the saved ones",
+            "proposal_not_found",
+            id=proposal_id,
+        )
+        self.proposal_id = proposal_id
+
+
+class ConflictError(CurationError):
+    """The proposal changed since the caller read it (optimistic locking)."""
+
+    def __init__(
+        self, proposal_id: int, expected: int, current: int, by: str, at: datetime
+    ) -> None:
+        super().__init__(
+            f"proposal #{proposal_id} was changed by {by} at {at:%Y-%m-%d %H:%M:%S} UTC "
+            f"(now version {current}, you read version {expected}); nothing was saved: "
+            f"reload it (`musubi consortium show {proposal_id}`) and redo your change",
+            "conflict",
+            proposal=proposal_id,
+            by=by,
+            at=f"{at:%Y-%m-%d %H:%M}",
+            current=current,
+            expected=expected,
+        )
+        self.proposal_id = proposal_id
+        self.expected = expected
+        self.current = current
+        self.by = by
+        self.at = at
+
+
+class InvalidTransition(CurationError):
+    pass
+
+
+@dataclass(frozen=True)
+class SavedMember:
+    id: str
+    name: str
+    kind: str
+    role: str
+    prefecture: int
+    fit: float | None
+    evidence: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "role": self.role,
+            "prefecture": prefectures.name(self.prefecture),
+            "fit": None if self.fit is None else round(self.fit, 4),
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    author: str
+    created_at: datetime
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "author": self.author,
+            "at": _iso(self.created_at),
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    proposal_id: int
+    version: int
+    at: datetime
+    actor: str
+    action: str
+    details: dict[str, Any]
+    reason: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "proposal_id": self.proposal_id,
+            "version": self.version,
+            "at": _iso(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "details": self.details,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    """A saved proposal as read in one transaction; ``checks`` lists broken constraints."""
+
+    id: int
+    theme: str
+    query: dict[str, Any]
+    status: str
+    score: float | None
+    explanation: dict[str, Any]
+    version: int
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+    members: tuple[SavedMember, ...]
+    notes: tuple[Note, ...]
+
+    @property
+    def prefectures(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(m.prefecture for m in self.members))
+
+    @property
+    def broken(self) -> tuple[Notice, ...]:
+        """Constraints the current members break (after edits), as notices."""
+        out = []
+        min_prefs = int(self.query.get("min_prefectures", 2))
+        min_kinds = int(self.query.get("min_kinds", 3))
+        if len(self.prefectures) < min_prefs:
+            count = len(self.prefectures)
+            out.append(
+                Notice(
+                    f"spans {count} prefecture(s); at least {min_prefs} asked",
+                    "spans_too_few_prefectures",
+                    {"count": count, "min": min_prefs},
+                )
+            )
+        kinds = len({m.kind for m in self.members})
+        if kinds < min_kinds:
+            out.append(
+                Notice(
+                    f"has {kinds} kind(s) of member; at least {min_kinds} asked",
+                    "has_too_few_kinds",
+                    {"count": kinds, "min": min_kinds},
+                )
+            )
+        return tuple(out)
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """Constraints the current members break (after edits), in words."""
+        return tuple(n.text for n in self.broken)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "theme": self.theme,
+            "status": self.status,
+            "version": self.version,
+            "score": None if self.score is None else round(self.score, 4),
+            "query": self.query,
+            "members": [m.to_json() for m in self.members],
+            "prefectures": [prefectures.name(c) for c in self.prefectures],
+            "explanation": self.explanation,
+            "notes": [n.to_json() for n in self.notes],
+            "checks": list(self.checks),
+            "check_notices": [n.to_json() for n in self.broken],
+            "created_by": self.created_by,
+            "created_at": _iso(self.created_at),
+            "updated_by": self.updated_by,
+            "updated_at": _iso(self.updated_at),
+        }
+
+
+@dataclass(frozen=True)
+class ProposalSummary:
+    id: int
+    theme: str
+    status: str
+    version: int
+    members: int
+    updated_by: str
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "theme": self.theme,
+            "status": self.status,
+            "version": self.version,
+            "members": self.members,
+            "updated_by": self.updated_by,
+            "updated_at": _iso(self.updated_at),
+        }
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds") + "Z"
+
+
+def unknown_status(status: str) -> CurationError:
+    return CurationError(
+        f"unknown status {status!r}; use one of: {', '.join(STATUSES)}",
+        "unknown_status",
+        value=status,
+        statuses=STATUSES,
+    )
+
+
+def _reason(reason: str | None, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise CurationError(
+            f"{what} needs a reason (--reason): say why, for the audit log", "reason_required"
+        )
+    return text
+
+
+def _check_actor(session: so.Session, actor: str) -> None:
+    if (
+        not actor
+        or session.scalar(sa.select(Coordinator.id).where(Coordinator.name == actor)) is None
+    ):
+        raise UnknownCoordinator(actor or "")
+
+
+def _member_row(position: int, m: Member) -> ProposalMember:
+    return ProposalMember(
+        position=position,
+        org_ext_id=m.id,
+        name=m.name,
+        kind=m.kind,
+        role=m.role,
+        prefecture=m.prefecture,
+        fit=float(m.fit),
+        evidence=m.evidence(),
+    )
+
+
+def _view(row: SavedProposal) -> ProposalView:
+    return ProposalView(
+        row.id,
+        row.theme,
+        dict(row.query),
+        row.status,
+        row.score,
+        dict(row.explanation),
+        row.version,
+        row.created_by,
+        row.created_at,
+        row.updated_by,
+        row.updated_at,
+        tuple(
+            SavedMember(m.org_ext_id, m.name, m.kind, m.role, m.prefecture, m.fit, dict(m.evidence))
+            for m in row.members
+        ),
+        tuple(Note(n.id, n.author, n.created_at, n.text) for n in row.notes),
+    )
+
+
+# ---- reads -----------------------------------------------------------------------------
+
+
+def proposal_alternatives(
+    m: Matcher, view: ProposalView, role: str, *, replacing: str | None = None, top: int = 10
+) -> tuple[Alternative, ...]:
+    """Ranked candidates for ``role`` beside a saved proposal's members (to replace
+    ``replacing``, or to add), under the constraints the proposal was assembled with."""
+    try:
+        query = ConsortiumQuery.from_json(view.query)
+    except (TypeError, ValueError):
+        query = None  # saved by an older release: rank without its place restriction
+    return alternatives(
+        m,
+        view.theme,
+        [(member.id, member.role) for member in view.members],
+        role,
+        replacing=replacing,
+        query=query,
+        top=top,
+    )
+
+
+def get_proposal(store: Store, proposal_id: int) -> ProposalView:
+    with store.session() as session:
+        row = session.get(SavedProposal, proposal_id)
+        if row is None:
+            raise ProposalNotFound(proposal_id)
+        return _view(row)
+
+
+def list_proposals(store: Store, status: str | None = None) -> tuple[ProposalSummary, ...]:
+    if status is not None and status not in STATUSES:
+        raise unknown_status(status)
+    counts = (
+        sa.select(ProposalMember.proposal_id, sa.func.count().label("n"))
+        .group_by(ProposalMember.proposal_id)
+        .subquery()
+    )
+    query = (
+        sa.select(SavedProposal, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.proposal_id == SavedProposal.id)
+        .order_by(SavedProposal.id)
+    )
+    if status:
+        query = query.where(SavedProposal.status == status)
+    with store.session() as session:
+        return tuple(
+            ProposalSummary(p.id, p.theme, p.status, p.version, n, p.updated_by, p.updated_at)
+            for p, n in session.execute(query)
+        )
+
+
+def audit_log(store: Store, proposal_id: int) -> tuple[AuditRecord, ...]:
+    with store.session() as session:
+        rows = session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.proposal_id == proposal_id)
+            .order_by(AuditEntry.id)
+        )
+        return tuple(
+            AuditRecord(
+                r.id, r.proposal_id, r.version, r.at, r.actor, r.action, dict(r.details), r.reason
+            )
+            for r in rows
+        )
+
+
+# ---- writes ----------------------------------------------------------------------------
+
+
+def save_proposal(
+    store: Store,
+    query: ConsortiumQuery,
+    proposal: Proposal,
+    *,
+    actor: str,
+    reason: str | None = None,
+) -> ProposalView:
+    """Store a proposal from ``consortium()`` with status "proposed", version 1."""
+    if not proposal.members:
+        raise CurationError("a proposal without members cannot be saved", "no_members")
+    with store.session.begin() as session:
+        _check_actor(session, actor)
+        now = utcnow()
+        row = SavedProposal(
+            theme=query.theme,
+            query=query.to_json(),
+            status="proposed",
+            score=float(proposal.score),
+            explanation=proposal.explanation.to_json(proposal.members),
+            version=1,
+            created_by=actor,
+            created_at=now,
+            updated_by=actor,
+            updated_at=now,
+        )
+        row.members = [_member_row(k, m) for k, m in enumerate(proposal.members)]
+        session.add(row)
+        session.flush()
+        session.add(
+            AuditEntry(
+                proposal_id=row.id,
+                version=1,
+                at=now,
+                actor=actor,
+                action="saved",
+                details={
+                    "theme": query.theme,
+                    "members": [{"id": m.id, "role": m.role} for m in proposal.members],
+                    "score": round(float(proposal.score), 4),
+                },
+                reason=(reason or "").strip() or None,
+            )
+        )
+        session.flush()
+        return _view(row)
+
+
+def _write(
+    store: Store,
+    proposal_id: int,
+    version: int,
+    actor: str,
+    action: str,
+    reason: str | None,
+    change,  # noqa: ANN001 - (session, row) -> details dict; raises to abort
+) -> ProposalView:
+    """One audited change: bump the version iff it is still ``version``, apply, log, commit."""
+    with store.session.begin() as session:
+        _check_actor(session, actor)
+        now = utcnow()
+        # The conditional UPDATE is the lock: of two writers that read the same version, the
+        # second matches no row (on PostgreSQL it waits for the first to commit, then sees the
+        # new version) and fails before touching anything.
+        bumped = session.execute(
+            sa.update(SavedProposal)
+            .where(SavedProposal.id == proposal_id, SavedProposal.version == version)
+            .values(version=version + 1, updated_by=actor, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if bumped != 1:
+            current = session.get(SavedProposal, proposal_id)
+            if current is None:
+                raise ProposalNotFound(proposal_id)
+            raise ConflictError(
+                proposal_id, version, current.version, current.updated_by, current.updated_at
+            )
+        row = session.get(SavedProposal, proposal_id, populate_existing=True)
+        details = change(session, row)
+        session.add(
+            AuditEntry(
+                proposal_id=proposal_id,
+                version=version + 1,
+                at=now,
+                actor=actor,
+                action=action,
+                details=details,
+                reason=reason,
+            )
+        )
+        session.flush()
+        session.refresh(row)
+        return _view(row)
+
+
+def _require_open(row: SavedProposal) -> None:
+    if row.status not in OPEN:
+        raise CurationError(
+            f"proposal #{row.id} is {row.status}: reopen it (status → proposed, with a reason) "
+            "before changing its members",
+            "proposal_closed",
+            proposal=row.id,
+            status=row.status,
+        )
+
+
+def _find(row: SavedProposal, ext_id: str) -> ProposalMember:
+    for m in row.members:
+        if m.org_ext_id == ext_id:
+            return m
+    raise CurationError(
+        f"{ext_id} is not a member of proposal #{row.id}; members: "
+        + ", ".join(m.org_ext_id for m in row.members),
+        "not_a_member",
+        org=ext_id,
+        proposal=row.id,
+    )
+
+
+def _renumber(session: so.Session, row: SavedProposal, members: list[Member | ProposalMember]):  # noqa: ANN202
+    """Replace the member rows (positions 0…n-1) in one flush-safe step."""
+    rows = [m if isinstance(m, ProposalMember) else _member_row(0, m) for m in members]
+    snapshot = [
+        dict(
+            org_ext_id=r.org_ext_id,
+            name=r.name,
+            kind=r.kind,
+            role=r.role,
+            prefecture=r.prefecture,
+            fit=r.fit,
+            evidence=dict(r.evidence),
+        )
+        for r in rows
+    ]
+    row.members.clear()
+    session.flush()
+    row.members.extend(ProposalMember(position=k, **s) for k, s in enumerate(snapshot))
+
+
+def remove_member(
+    store: Store, proposal_id: int, ext_id: str, *, version: int, actor: str, reason: str
+) -> ProposalView:
+    reason = _reason(reason, "removing a member")
+
+    def change(session: so.Session, row: SavedProposal) -> dict:
+        _require_open(row)
+        gone = _find(row, ext_id)
+        if len(row.members) <= 1:
+            raise CurationError(
+                f"{ext_id} is the last member of proposal #{row.id}; decline it instead",
+                "last_member",
+                org=ext_id,
+                proposal=row.id,
+            )
+        info = {"removed": {"id": gone.org_ext_id, "name": gone.name, "role": gone.role}}
+        _renumber(session, row, [m for m in row.members if m.org_ext_id != ext_id])
+        return info
+
+    return _write(store, proposal_id, version, actor, "member_removed", reason, change)
+
+
+def add_member(
+    store: Store, proposal_id: int, member: Member, *, version: int, actor: str, reason: str
+) -> ProposalView:
+    reason = _reason(reason, "adding a member")
+
+    def change(session: so.Session, row: SavedProposal) -> dict:
+        _require_open(row)
+        if any(m.org_ext_id == member.id for m in row.members):
+            raise _already_member(member, row)
+        _check_role(member)
+        _renumber(session, row, [*row.members, member])
+        return {"added": _brief(member)}
+
+    return _write(store, proposal_id, version, actor, "member_added", reason, change)
+
+
+def swap_member(
+    store: Store,
+    proposal_id: int,
+    old_ext_id: str,
+    member: Member,
+    *,
+    version: int,
+    actor: str,
+    reason: str,
+) -> ProposalView:
+    reason = _reason(reason, "swapping a member")
+
+    def change(session: so.Session, row: SavedProposal) -> dict:
+        _require_open(row)
+        old = _find(row, old_ext_id)
+        if any(m.org_ext_id == member.id for m in row.members):
+            raise _already_member(member, row)
+        _check_role(member)
+        info = {
+            "removed": {"id": old.org_ext_id, "name": old.name, "role": old.role},
+            "added": _brief(member),
+        }
+        _renumber(session, row, [member if m.org_ext_id == old_ext_id else m for m in row.members])
+        return info
+
+    return _write(store, proposal_id, version, actor, "member_swapped", reason, change)
+
+
+def change_status(
+    store: Store, proposal_id: int, status: str, *, version: int, actor: str, reason: str
+) -> ProposalView:
+    if status not in STATUSES:
+        raise unknown_status(status)
+    reason = _reason(reason, f"changing the status to {status}")
+
+    def change(session: so.Session, row: SavedProposal) -> dict:
+        allowed = TRANSITIONS[row.status]
+        if status not in allowed:
+            raise InvalidTransition(
+                f"proposal #{row.id} is {row.status}: it can move to "
+                f"{' or '.join(allowed)}, not to {status}",
+                "invalid_transition",
+                proposal=row.id,
+                status=row.status,
+                allowed=allowed,
+                to=status,
+            )
+        before = row.status
+        row.status = status
+        return {"from": before, "to": status}
+
+    return _write(store, proposal_id, version, actor, "status_changed", reason, change)
+
+
+def add_note(
+    store: Store, proposal_id: int, text: str, *, version: int, actor: str
+) -> ProposalView:
+    text = (text or "").strip()
+    if not text:
+        raise CurationError("the note is empty", "empty_note")
+    if len(text) > MAX_NOTE:
+        raise CurationError(
+            f"the note has {len(text):,} characters; at most {MAX_NOTE:,}",
+            "too_long",
+            field="note",
+            length=len(text),
+            limit=MAX_NOTE,
+        )
+
+    def change(session: so.Session, row: SavedProposal) -> dict:
+        row.notes.append(ProposalNote(author=actor, created_at=utcnow(), text=text))
+        return {"note": text}
+
+    return _write(store, proposal_id, version, actor, "note_added", None, change)
+
+
+def _already_member(member: Member, row: SavedProposal) -> CurationError:
+    return CurationError(
+        f"{member.id} is already a member of proposal #{row.id}",
+        "already_a_member",
+        org=member.id,
+        proposal=row.id,
+    )
+
+
+def _check_role(member: Member) -> None:
+    role = ROLES.get(member.role)
+    if role is None or member.kind not in role.kinds:
+        message = f"{member.id} is a {member.kind}; it cannot take the role {member.role}"
+        if role is None:
+            raise CurationError(message, "unknown_role", value=member.role, roles=tuple(ROLES))
+        raise CurationError(
+            message,
+            "role_kind_mismatch",
+            name=member.name,
+            org=member.id,
+            kind=member.kind,
+            role=member.role,
+            kinds=role.kinds,
+        )
+
+
+def _brief(member: Member) -> dict[str, Any]:
+    return {"id": member.id, "name": member.name, "role": member.role, "fit": round(member.fit, 4)}
+
+
+# ---- exports ---------------------------------------------------------------------------
+
+ROLE_LABELS = {r.key: r.label for r in ROLES.values()}
+STATUS_LABELS = {
+    "proposed": "提案",
+    "shortlisted": "候補",
+    "contacted": "打診中",
+    "agreed": "合意",
+    "declined": "見送り",
+}
+CSV_COLUMNS = (
+    "proposal_id",
+    "position",
+    "role",
+    "role_label",
+    "id",
+    "name",
+    "kind",
+    "prefecture",
+    "fit",
+    "matched",
+    "shared_terms",
+)
+
+
+def render(view: ProposalView, fmt: str, audit: tuple[AuditRecord, ...] = ()) -> str:
+    """The proposal as JSON, CSV (members), or a Markdown / HTML brief."""
+    if fmt == "json":
+        data = view.to_json()
+        if audit:
+            data["audit"] = [a.to_json() for a in audit]
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return _csv(view)
+    if fmt == "md":
+        return _markdown(view)
+    if fmt == "html":
+        return _html(view)
+    raise CurationError(
+        f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}",
+        "unknown_export_format",
+        value=fmt,
+        formats=FORMATS,
+    )
+
+
+def write_export(
+    view: ProposalView, fmt: str, path: str | Path | None, audit: tuple[AuditRecord, ...] = ()
+) -> str:
+    """Render and, when ``path`` is given (not "-"), write it atomically (temp file + rename).
+
+    CSV is written as UTF-8 with a BOM so that Excel reads Japanese correctly.
+    """
+    text = render(view, fmt, audit)
+    if path is None or str(path) == "-":
+        return text
+    target = Path(path)
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return text
+
+
+def _csv(view: ProposalView) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for k, m in enumerate(view.members, start=1):
+        writer.writerow(
+            [
+                view.id,
+                k,
+                m.role,
+                ROLE_LABELS.get(m.role, m.role),
+                m.id,
+                m.name,
+                m.kind,
+                prefectures.name(m.prefecture),
+                "" if m.fit is None else f"{m.fit:.3f}",
+                m.evidence.get("matched", ""),
+                "、".join(m.evidence.get("shared_terms", [])),
+            ]
+        )
+    return out.getvalue()
+
+
+def _brief_parts(view: ProposalView) -> dict[str, Any]:
+    names = [prefectures.name(c) for c in view.prefectures]
+    by_id = {m.id: m.name for m in view.members}
+    # The snapshot was taken at save time; after edits only ties between current members hold.
+    links = [
+        lk
+        for lk in view.explanation.get("links", [])
+        if lk.get("member") in by_id and lk.get("partner") in by_id
+    ]
+    collaborations = [
+        pair for pair in view.explanation.get("collaborations", []) if set(pair) <= set(by_id)
+    ]
+    return {
+        "prefs": "・".join(names),
+        "declaration": (
+            f"{'、'.join(names)}の{len(view.members)}者("
+            + "、".join(m.name for m in view.members)
+            + f")は、「{view.theme}」を共通のビジョンとして掲げ、それぞれの強みを持ち寄り、"
+            "都道府県の枠を越えて連携して取り組むことをここに宣言する。"
+        ),
+        "links": [
+            (
+                by_id.get(lk.get("member"), lk.get("member")),
+                lk.get("need", ""),
+                by_id.get(lk.get("partner"), lk.get("partner")),
+                lk.get("offer", ""),
+                lk.get("similarity", 0.0),
+            )
+            for lk in links
+        ],
+        "collabs": [(by_id.get(a, a), by_id.get(b, b)) for a, b in collaborations],
+    }
+
+
+def _markdown(view: ProposalView) -> str:
+    def cell(text: object) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    p = _brief_parts(view)
+    lines = [
+        f"# 連携提案 #{view.id}: {cell(view.theme)}",
+        "",
+        f"- 状態: {STATUS_LABELS[view.status]} ({view.status}), 版 {view.version}",
+        f"- 都道府県: {p['prefs']}",
+        f"- 作成: {view.created_by} ({_iso(view.created_at)}), 更新: {view.updated_by} "
+        f"({_iso(view.updated_at)})",
+        "",
+        "## 構成員",
+        "",
+        "| 役割 | 名称 | id | 都道府県 | 適合 | 根拠 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in view.members:
+        evidence = m.evidence.get("matched", "")
+        terms = "、".join(m.evidence.get("shared_terms", []))
+        if terms:
+            evidence += f"(共通語: {terms})"
+        fit = "" if m.fit is None else f"{m.fit:.2f}"
+        lines.append(
+            f"| {cell(ROLE_LABELS.get(m.role, m.role))} | {cell(m.name)} | {m.id} | "
+            f"{prefectures.name(m.prefecture)} | {fit} | {cell(evidence)} |"
+        )
+    if p["links"]:
+        lines += ["", "## 構成員をつなぐニーズと提供", ""]
+        for a, need, b, offer, sim in p["links"]:
+            lines.append(
+                f"- {cell(a)}の「{cell(need)}」 ⇔ {cell(b)}の「{cell(offer)}」 ({sim:.2f})"
+            )
+    if p["collabs"]:
+        lines += ["", "## 連携実績", ""]
+        lines += [f"- {cell(a)} と {cell(b)}" for a, b in p["collabs"]]
+    if view.checks:
+        lines += ["", "## 注意", ""] + [f"- {c}" for c in view.checks]
+    if view.notes:
+        lines += ["", "## メモ", ""]
+        lines += [f"- {n.author} ({_iso(n.created_at)}): {cell(n.text)}" for n in view.notes]
+    lines += ["", "## 連携宣言(案)", "", p["declaration"], ""]
+    return "\n".join(lines)
+
+
+def _html(view: ProposalView) -> str:
+    e = html.escape
+    p = _brief_parts(view)
+    rows = []
+    for m in view.members:
+        terms = "、".join(m.evidence.get("shared_terms", []))
+        fit = "" if m.fit is None else f"{m.fit:.2f}"
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{e(str(v))}</td>"
+                for v in (
+                    ROLE_LABELS.get(m.role, m.role),
+                    m.name,
+                    m.id,
+                    prefectures.name(m.prefecture),
+                    fit,
+                    m.evidence.get("matched", "") + (f"(共通語: {terms})" if terms else ""),
+                )
+            )
+            + "</tr>"
+        )
+    parts = [
+        "<!doctype html>",
+        '<html lang="ja"><head><meta charset="utf-8">',
+        f"<title>連携提案 #{view.id}: {e(view.theme)}</title>",
+        "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .5em}"
+        "@media print{body{margin:0}}</style></head><body>",
+        f"<h1>連携提案 #{view.id}: {e(view.theme)}</h1>",
+        f"<p>状態: {e(STATUS_LABELS[view.status])} ({e(view.status)}), 版 {view.version}<br>"
+        f"都道府県: {e(p['prefs'])}<br>作成: {e(view.created_by)} ({_iso(view.created_at)})</p>",
+        "<h2>構成員</h2><table><thead><tr><th>役割</th><th>名称</th><th>id</th><th>都道府県</th>"
+        "<th>適合</th><th>根拠</th></tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+    ]
+    if p["links"]:
+        parts.append("<h2>構成員をつなぐニーズと提供</h2><ul>")
+        parts += [
+            f"<li>{e(str(a))}の「{e(need)}」 ⇔ {e(str(b))}の「{e(offer)}」 ({sim:.2f})</li>"
+            for a, need, b, offer, sim in p["links"]
+        ]
+        parts.append("</ul>")
+    if p["collabs"]:
+        parts.append("<h2>連携実績</h2><ul>")
+        parts += [f"<li>{e(str(a))} と {e(str(b))}</li>" for a, b in p["collabs"]]
+        parts.append("</ul>")
+    if view.checks:
+        parts.append("<h2>注意</h2><ul>" + "".join(f"<li>{e(c)}</li>" for c in view.checks))
+        parts.append("</ul>")
+    if view.notes:
+        parts.append("<h2>メモ</h2><ul>")
+        parts += [f"<li>{e(n.author)} ({_iso(n.created_at)}): {e(n.text)}</li>" for n in view.notes]
+        parts.append("</ul>")
+    parts += [f"<h2>連携宣言(案)</h2><p>{e(p['declaration'])}</p>", "</body></html>", ""]
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""Evaluation: labelled queries, metrics and the baselines beside Musubi."""

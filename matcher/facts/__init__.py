@@ -1,0 +1,1 @@
+"""Facts the pipeline reads: prefectures, kinds and sectors, the glossary, key terms."""

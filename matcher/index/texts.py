@@ -1,0 +1,74 @@
+"""Texts: what an organisation yields for embedding — its profile, each need, each offer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from matcher.ingest.records import OrgRecord
+from matcher.store.models import Need, Offer, Organisation, Tag
+from matcher.store.session import Store
+
+ROLES = ("profile", "need", "offer")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text to embed; (org_id, role, position) names it, ``content`` is what is encoded."""
+
+    org_id: int
+    role: str
+    position: int
+    content: str
+
+    @property
+    def key(self) -> tuple[int, str, int]:
+        return (self.org_id, self.role, self.position)
+
+
+def profile_text(name: str, description: str, tags: tuple[str, ...] | list[str]) -> str:
+    # The name carries meaning too (ユキドケ除雪, 〇〇農業大学); tags are the owner's own keywords.
+    parts = [name, description]
+    if tags:
+        parts.append("、".join(tags))
+    return "。".join(p.strip().rstrip("。") for p in parts if p and p.strip())
+
+
+def item_text(title: str, description: str) -> str:
+    return "。".join(p.strip().rstrip("。") for p in (title, description) if p and p.strip())
+
+
+def texts_of(org_id: int, record: OrgRecord) -> list[Text]:
+    """The texts of one organisation, in a fixed order."""
+    texts = [Text(org_id, "profile", 0, profile_text(record.name, record.description, record.tags))]
+    texts += [
+        Text(org_id, "need", k, item_text(n.title, n.description))
+        for k, n in enumerate(record.needs)
+    ]
+    texts += [
+        Text(org_id, "offer", k, item_text(o.title, o.description))
+        for k, o in enumerate(record.offers)
+    ]
+    return texts
+
+
+def iter_texts(store: Store) -> Iterator[Text]:
+    """Every text in the store, from three flat queries: no ORM objects on this hot path."""
+    with store.session() as session:
+        tags: dict[int, list[str]] = defaultdict(list)
+        for org_id, name in session.execute(
+            sa.select(Tag.org_id, Tag.name).order_by(Tag.org_id, Tag.position)
+        ):
+            tags[org_id].append(name)
+        for org_id, name, description in session.execute(
+            sa.select(Organisation.id, Organisation.name, Organisation.description)
+        ):
+            yield Text(org_id, "profile", 0, profile_text(name, description, tags.get(org_id, ())))
+        for role, table in (("need", Need), ("offer", Offer)):
+            for org_id, position, title, description in session.execute(
+                sa.select(table.org_id, table.position, table.title, table.description)
+            ):
+                yield Text(org_id, role, position, item_text(title, description))

@@ -1,0 +1,1 @@
+"""Ingest stage: files decoded, validated into records, written all or nothing."""

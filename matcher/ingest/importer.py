@@ -1,0 +1,152 @@
+"""Import: validate a whole file first, then write it in one transaction (all or nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from matcher.ingest.readers import FileRejected, read_source, rows
+from matcher.ingest.records import OrgRecord, Problem, validate
+from matcher.store import models
+from matcher.store.models import Organisation
+from matcher.store.session import Store
+
+# Keeps IN (...) lists and executemany batches well below every backend's parameter limit.
+CHUNK = 500
+
+
+class ImportRejected(Exception):
+    """The file was rejected and nothing was written; ``problems`` lists every reason."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__(f"{path}: {len(self.problems)} problem(s); nothing was imported")
+
+
+def load_records(path: str | Path, fmt: str | None = None) -> tuple[list[OrgRecord], str, str]:
+    """Read and validate every record of a file: (records, format, encoding) or ImportRejected."""
+    path = Path(path)
+    try:
+        source = read_source(path, fmt)
+        parsed = list(rows(source))
+    except FileRejected as rejected:
+        raise ImportRejected(path, rejected.problems) from None
+    records: list[OrgRecord] = []
+    problems: list[Problem] = []
+    first_line: dict[str, int] = {}
+    for line, raw, row_problems in parsed:
+        problems.extend(row_problems)
+        if raw is None:
+            continue
+        record, record_problems = validate(raw, line)
+        problems.extend(record_problems)
+        if record is None:
+            continue
+        if record.id in first_line:
+            reason = f"duplicate id {record.id!r} (first on line {first_line[record.id]})"
+            problems.append(Problem(line, "id", reason))
+            continue
+        first_line[record.id] = line
+        records.append(record)
+    if not problems and not records:
+        problems.append(Problem(0, "", "the file holds no records"))
+    if problems:
+        raise ImportRejected(path, problems)
+    return records, source.format, source.encoding
+
+
+def write_records(store: Store, records: Sequence[OrgRecord]) -> tuple[int, int]:
+    """Insert new organisations and replace existing ones (by external id) in one transaction."""
+    with store.session.begin() as session:
+        existing: dict[str, int] = {}
+        for chunk in _chunks([r.id for r in records]):
+            query = sa.select(Organisation.ext_id, Organisation.id).where(
+                Organisation.ext_id.in_(chunk)
+            )
+            existing.update((ext_id, id_) for ext_id, id_ in session.execute(query))
+        updates = [r for r in records if r.id in existing]
+        inserts = [r for r in records if r.id not in existing]
+
+        updated_ids = [existing[r.id] for r in updates]
+        for table in models.CHILD_TABLES:
+            for chunk in _chunks(updated_ids):
+                session.execute(sa.delete(table).where(table.org_id.in_(chunk)))
+        if updates:
+            session.execute(
+                sa.update(Organisation),
+                [_org_row(r) | {"id": existing[r.id]} for r in updates],
+            )
+
+        ids = dict(existing)
+        for chunk in _chunks(inserts):
+            result = session.execute(
+                sa.insert(Organisation).returning(
+                    Organisation.ext_id, Organisation.id, sort_by_parameter_order=True
+                ),
+                [_org_row(r) for r in chunk],
+            )
+            ids.update((ext_id, id_) for ext_id, id_ in result)
+
+        _insert_children(session, records, ids)
+    return len(inserts), len(updates)
+
+
+def _org_row(record: OrgRecord) -> dict:
+    return {
+        "ext_id": record.id,
+        "kind": record.kind,
+        "name": record.name,
+        "name_en": record.name_en,
+        "prefecture": record.prefecture,
+        "city": record.city,
+        "description": record.description,
+        "employees": record.employees,
+        "founded": record.founded,
+        "public_sector_record": record.public_sector_record,
+        "updated_at": models.utcnow(),
+    }
+
+
+def _insert_children(session, records: Iterable[OrgRecord], ids: dict[str, int]) -> None:  # noqa: ANN001
+    children: dict[type, list[dict]] = {table: [] for table in models.CHILD_TABLES}
+    for record in records:
+        org_id = ids[record.id]
+        for i, need in enumerate(record.needs):
+            children[models.Need].append(
+                {
+                    "org_id": org_id,
+                    "position": i,
+                    "title": need.title,
+                    "description": need.description,
+                    "budget_jpy": need.budget_jpy,
+                    "trial_order": need.trial_order,
+                }
+            )
+        for i, offer in enumerate(record.offers):
+            children[models.Offer].append(
+                {
+                    "org_id": org_id,
+                    "position": i,
+                    "title": offer.title,
+                    "description": offer.description,
+                }
+            )
+        for table, column, values in (
+            (models.Tag, "name", record.tags),
+            (models.Certification, "name", record.certifications),
+            (models.Collaboration, "partner_ext_id", record.collaborations),
+        ):
+            children[table].extend(
+                {"org_id": org_id, "position": i, column: v} for i, v in enumerate(values)
+            )
+    for table, rows_ in children.items():
+        for chunk in _chunks(rows_, 5000):
+            session.execute(sa.insert(table), chunk)
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,335 @@
+"""Validation at the import boundary: raw dicts (JSONL or CSV rows) become typed, frozen records."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from matcher.facts import prefectures
+from matcher.store.models import KINDS
+
+MAX_LEN = {
+    "id": 64,
+    "name": 200,
+    "name_en": 200,
+    "city": 100,
+    "description": 10_000,
+    "title": 200,
+    "item_description": 5_000,
+    "tag": 50,
+    "certification": 100,
+}
+MAX_ITEMS = 50
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+KIND_ALIASES = {
+    "municipality": ("自治体", "市町村", "地方公共団体", "municipal", "local_government"),
+    "company": ("企業", "会社", "中小企業", "大企業", "corporation"),
+    "startup": ("スタートアップ", "ベンチャー", "start_up"),
+    "university": ("大学", "高専", "高等専門学校", "univ"),
+    "research_institute": ("研究機関", "研究所", "公設試", "institute", "research"),
+}
+_KINDS = {k: k for k in KINDS} | {a: k for k, aliases in KIND_ALIASES.items() for a in aliases}
+
+FIELDS = (
+    "id",
+    "kind",
+    "name",
+    "name_en",
+    "prefecture",
+    "city",
+    "description",
+    "tags",
+    "offers",
+    "needs",
+    "employees",
+    "founded",
+    "certifications",
+    "public_sector_record",
+    "collaborations",
+)
+REQUIRED = ("id", "kind", "name", "prefecture", "description")
+ITEM_FIELDS = {
+    "offers": ("title", "description"),
+    "needs": ("title", "description", "budget_jpy", "trial_order"),
+}
+
+_TRUE = {"true", "1", "yes", "y", "はい", "可", "○", "〇"}
+_FALSE = {"false", "0", "no", "n", "いいえ", "不可", "×", ""}
+# Excel and some office systems leave vertical tabs and other C0 controls inside cells.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a record is rejected: where (line, field) and why."""
+
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", field '{self.field}'" if self.field else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class NeedRecord:
+    title: str
+    description: str = ""
+    budget_jpy: int | None = None
+    trial_order: bool = False
+
+
+@dataclass(frozen=True)
+class OfferRecord:
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class OrgRecord:
+    """An organisation as the import format describes it, with the prefecture as a JIS code."""
+
+    id: str
+    kind: str
+    name: str
+    prefecture: int
+    description: str
+    name_en: str | None = None
+    city: str | None = None
+    tags: tuple[str, ...] = ()
+    offers: tuple[OfferRecord, ...] = ()
+    needs: tuple[NeedRecord, ...] = ()
+    employees: int | None = None
+    founded: int | None = None
+    certifications: tuple[str, ...] = ()
+    public_sector_record: int = 0
+    collaborations: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The import-format dict (prefecture as its kanji name), omitting empty optional fields."""
+        out: dict[str, Any] = {}
+        for name in FIELDS:
+            value = getattr(self, name)
+            if name == "prefecture":
+                value = prefectures.name(value)
+            elif name in ("offers", "needs"):
+                value = [_item_json(item) for item in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            if name in REQUIRED or value not in (None, [], 0):
+                out[name] = value
+        return out
+
+
+def _item_json(item: NeedRecord | OfferRecord) -> dict[str, Any]:
+    data = asdict(item)
+    if "budget_jpy" in data and data["budget_jpy"] is None:
+        del data["budget_jpy"]
+    if "trial_order" in data and not data["trial_order"]:
+        del data["trial_order"]
+    if not data["description"]:
+        del data["description"]
+    return data
+
+
+def validate(raw: dict[str, Any], line: int) -> tuple[OrgRecord | None, list[Problem]]:
+    """Check one raw record; return the record, or None and every problem found in it."""
+    check = _Checker(line)
+    unknown = [k for k in raw if k not in FIELDS]
+    for key in unknown:
+        check.fail(str(key), f"unknown field; allowed: {', '.join(FIELDS)}")
+    for key in REQUIRED:
+        if _blank(raw.get(key)):
+            check.fail(key, "is required and empty" if key in raw else "is required and missing")
+
+    values: dict[str, Any] = {}
+    if not _blank(raw.get("id")):
+        values["id"] = check.identifier("id", raw["id"])
+    if not _blank(raw.get("kind")):
+        values["kind"] = check.kind(raw["kind"])
+    if not _blank(raw.get("prefecture")):
+        values["prefecture"] = check.prefecture(raw["prefecture"])
+    for key in ("name", "description", "name_en", "city"):
+        if not _blank(raw.get(key)):
+            values[key] = check.text(key, raw[key], MAX_LEN[key])
+    for key, limit in (("tags", MAX_LEN["tag"]), ("certifications", MAX_LEN["certification"])):
+        if not _blank(raw.get(key)):
+            values[key] = check.labels(key, raw[key], limit)
+    if not _blank(raw.get("collaborations")):
+        partners = check.labels("collaborations", raw["collaborations"], MAX_LEN["id"])
+        for partner in partners:
+            if not ID_PATTERN.fullmatch(partner):
+                check.fail("collaborations", f"{partner!r} is not a valid id")
+        if values.get("id") in partners:
+            check.fail("collaborations", "an organisation cannot list itself as a past partner")
+        values["collaborations"] = partners
+    for key in ("offers", "needs"):
+        if not _blank(raw.get(key)):
+            values[key] = check.items(key, raw[key])
+    for key, low, high in (
+        ("employees", 0, 10_000_000),
+        ("founded", 600, date.today().year + 1),
+        ("public_sector_record", 0, 1_000_000),
+    ):
+        if not _blank(raw.get(key)):
+            values[key] = check.integer(key, raw[key], low, high)
+
+    if check.problems:
+        return None, check.problems
+    return OrgRecord(**values), []
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
+
+
+class _Checker:
+    """Collects problems for one line instead of stopping at the first."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.problems: list[Problem] = []
+
+    def fail(self, field_name: str, reason: str) -> None:
+        self.problems.append(Problem(self.line, field_name, reason))
+
+    def text(self, name: str, value: Any, limit: int) -> str | None:
+        if not isinstance(value, str):
+            self.fail(name, f"must be text, got {type(value).__name__} {_quote(value)}")
+            return None
+        cleaned = _CONTROL.sub(" ", value).strip()
+        if len(cleaned) > limit:
+            self.fail(name, f"is too long: {len(cleaned):,} characters (at most {limit:,})")
+            return None
+        return cleaned
+
+    def identifier(self, name: str, value: Any) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        text = self.text(name, value, MAX_LEN["id"])
+        if text is None:
+            return None
+        text = unicodedata.normalize("NFKC", text)
+        if not ID_PATTERN.fullmatch(text):
+            self.fail(
+                name,
+                f"{_quote(text)} is not a valid id: use letters, digits and . _ : - "
+                "(e.g. st-001), starting with a letter or digit",
+            )
+            return None
+        return text
+
+    def kind(self, value: Any) -> str | None:
+        key = unicodedata.normalize("NFKC", str(value)).strip().lower()
+        key = re.sub(r"[\s-]+", "_", key)
+        if key not in _KINDS:
+            self.fail("kind", f"unknown kind {_quote(value)}; use one of: {', '.join(KINDS)}")
+            return None
+        return _KINDS[key]
+
+    def prefecture(self, value: Any) -> int | None:
+        try:
+            return prefectures.resolve(value)
+        except ValueError as error:
+            self.fail("prefecture", str(error))
+            return None
+
+    def integer(self, name: str, value: Any, low: int, high: int) -> int | None:
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str):
+            digits = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+            if re.fullmatch(r"-?\d+", digits):
+                number = int(digits)
+        if number is None:
+            self.fail(name, f"must be a whole number, got {_quote(value)}")
+            return None
+        if not low <= number <= high:
+            self.fail(name, f"{number} is out of range ({low}–{high})")
+            return None
+        return number
+
+    def boolean(self, name: str, value: Any) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        key = unicodedata.normalize("NFKC", str(value)).strip().lower()
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        self.fail(name, f"must be true or false, got {_quote(value)}")
+        return None
+
+    def labels(self, name: str, value: Any, limit: int) -> tuple[str, ...]:
+        """A list of short strings; CSV cells join them with '|'."""
+        if isinstance(value, str):
+            value = value.split("|")
+        if not isinstance(value, list):
+            self.fail(name, f"must be a list of text, got {type(value).__name__}")
+            return ()
+        if len(value) > MAX_ITEMS:
+            self.fail(name, f"has {len(value)} entries (at most {MAX_ITEMS})")
+            return ()
+        out: list[str] = []
+        for i, item in enumerate(value):
+            text = self.text(f"{name}[{i}]", item, limit)
+            if text:
+                text = unicodedata.normalize("NFKC", text)
+                if text not in out:
+                    out.append(text)
+        return tuple(out)
+
+    def items(self, name: str, value: Any) -> tuple[NeedRecord | OfferRecord, ...]:
+        if not isinstance(value, list):
+            self.fail(name, f"must be a list of objects, got {type(value).__name__}")
+            return ()
+        if len(value) > MAX_ITEMS:
+            self.fail(name, f"has {len(value)} entries (at most {MAX_ITEMS})")
+            return ()
+        out = []
+        allowed = ITEM_FIELDS[name]
+        for i, item in enumerate(value):
+            where = f"{name}[{i}]"
+            if not isinstance(item, dict):
+                self.fail(where, f"must be an object with {', '.join(allowed)}")
+                continue
+            for key in item:
+                if key not in allowed:
+                    self.fail(f"{where}.{key}", f"unknown field; allowed: {', '.join(allowed)}")
+            if _blank(item.get("title")):
+                self.fail(f"{where}.title", "is required and empty")
+                continue
+            fields: dict[str, Any] = {
+                "title": self.text(f"{where}.title", item["title"], MAX_LEN["title"]),
+                "description": "",
+            }
+            if not _blank(item.get("description")):
+                fields["description"] = self.text(
+                    f"{where}.description", item["description"], MAX_LEN["item_description"]
+                )
+            if name == "needs":
+                if not _blank(item.get("budget_jpy")):
+                    fields["budget_jpy"] = self.integer(
+                        f"{where}.budget_jpy", item["budget_jpy"], 0, 10**13
+                    )
+                if item.get("trial_order") is not None:
+                    fields["trial_order"] = self.boolean(
+                        f"{where}.trial_order", item["trial_order"]
+                    )
+            if any(v is None and k != "budget_jpy" for k, v in fields.items()):
+                continue
+            out.append(NeedRecord(**fields) if name == "needs" else OfferRecord(**fields))
+        return tuple(out)
+
+
+def _quote(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…'"

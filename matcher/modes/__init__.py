@@ -1,0 +1,1 @@
+"""Match modes: procurement, partners, joint procurement and consortia."""

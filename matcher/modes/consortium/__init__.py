@@ -1,0 +1,1 @@
+"""Consortium mode: a theme becomes role slots filled by a team."""

@@ -1,0 +1,141 @@
+"""Joint procurement: municipalities in other prefectures with the same challenge (共同調達)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from matcher.facts import terms
+from matcher.ranking.explain import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
+from matcher.retrieval.dense import Filters
+from matcher.retrieval.matcher import (
+    Matcher,
+    MatchError,
+    check_need,
+    check_top,
+    place_facts,
+    proximity,
+)
+
+FEATURES = {
+    "need_fit": 1.0,  # cosine of the best pair of needs
+    "term_coverage": 0.5,  # share of the asking need's key terms found in the other need
+    "proximity": 0.08,  # nearer partners are easier to buy with, but any region will do
+    "budget_fit": 0.05,  # similar budgets make a joint tender simpler
+}
+
+
+@dataclass(frozen=True)
+class JointQuery:
+    org: str
+    need: int | None = None
+    top: int = 10
+
+    def to_json(self) -> dict:
+        return {"mode": "joint", **{k: v for k, v in asdict(self).items() if v is not None}}
+
+
+def joint(m: Matcher, q: JointQuery) -> MatchResult:
+    """Municipalities elsewhere whose needs match this municipality's need (or needs)."""
+    check_top(q.top)
+    origin = m.org(q.org)
+    if origin.kind != "municipality":
+        raise MatchError(
+            f"{q.org} is a {origin.kind}: joint procurement starts from a municipality",
+            "joint_needs_municipality",
+            org=q.org,
+            name=origin.name,
+            kind=origin.kind,
+        )
+    if not origin.needs:
+        raise MatchError(
+            f"{q.org} ({origin.name}) has no needs to share with other municipalities",
+            "no_needs_to_share",
+            org=q.org,
+            name=origin.name,
+        )
+    if q.need is not None:
+        check_need(origin, q.need)
+    positions = [q.need] if q.need is not None else list(range(len(origin.needs)))
+    need_ids = [origin.text_ids["need"][k] for k in positions]
+    own = m.vectors(need_ids)
+    # Other prefectures are kept after the search, not in its filter: the index remembers a
+    # few filters, and one per prefecture would rarely be among them.
+    filters = Filters(roles=("need",), kinds=("municipality",))
+    limit = max(60, 5 * q.top)
+    found = m.candidates(own, filters, limit=limit + len(own))
+    pool = [c.org for c in found if c.org.prefecture != origin.prefecture][:limit]
+    if not pool:
+        return MatchResult.empty(
+            q.to_json(),
+            "no municipality in another prefecture has needs",
+            "no_joint_partners",
+            prefecture=origin.prefecture,
+        )
+    rows, pairs, vectors = [], [], []
+    their_needs = m.vector_groups([org.text_ids.get("need", ()) for org in pool])
+    for org, theirs in zip(pool, their_needs, strict=True):
+        sims = own @ theirs.T
+        i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        pairs.append((positions[i], int(j), float(sims[i, j])))
+        rows.append(
+            {
+                "need_fit": max(float(sims[i, j]), 0.0),
+                "term_coverage": terms.coverage(
+                    terms.key_terms(origin.text("need", positions[i])),
+                    org.text("need", int(j)),
+                ),
+                "proximity": proximity(origin.prefecture, org.prefecture),
+                "budget_fit": _budget_fit(
+                    origin.needs[positions[i]].budget_jpy, org.needs[j].budget_jpy
+                ),
+            }
+        )
+        vectors.append(theirs[j])
+    scorer = LinearScorer(FEATURES)
+    X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
+    scores = scorer.decision_function(X)
+    contributions = scorer.contributions(X)
+    groups = [(f"pref:{org.prefecture}",) for org in pool]
+    order = mmr(scores, np.vstack(vectors), groups, q.top, lambda_=0.9)
+    results = []
+    for i in order:
+        org = pool[i]
+        mine, other, similarity = pairs[i]  # need positions of the best pair, and its cosine
+        other_need = org.needs[other]
+        link = Link(
+            "need↔need",
+            "origin",
+            origin.ext_id,
+            origin.needs[mine].title,
+            org.ext_id,
+            other_need.title,
+            similarity,
+            terms.shared(terms.key_terms(origin.text("need", mine)), org.text("need", other)),
+        )
+        explanation = Explanation(
+            features=dict(rows[i]),
+            contributions={
+                f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
+            },
+            links=(link,),
+            shared_terms=link.shared_terms,
+            facts={
+                **place_facts(origin.prefecture, org.prefecture),
+                "their_budget_jpy": other_need.budget_jpy,
+                "their_trial_order": other_need.trial_order,
+            },
+        )
+        results.append(
+            ScoredMatch(
+                org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
+            )
+        )
+    return MatchResult(q.to_json(), tuple(results))
+
+
+def _budget_fit(a: int | None, b: int | None) -> float:
+    if not a or not b:
+        return 0.5
+    return min(a, b) / max(a, b)

@@ -1,0 +1,306 @@
+"""Partner matches: two-sided, cross-sector, cross-prefecture — what each side gains."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from matcher.facts import prefectures, terms
+from matcher.facts.sought import sought_kinds
+from matcher.ranking.explain import (
+    Explanation,
+    LinearScorer,
+    Link,
+    MatchResult,
+    ScoredMatch,
+    min_max,
+    mmr,
+)
+from matcher.retrieval.bm25 import gives, wants
+from matcher.retrieval.catalogue import OrgFacts
+from matcher.retrieval.dense import Filters
+from matcher.retrieval.matcher import SECTORS, Candidate, Matcher, check_top, place_facts
+from matcher.store.models import KINDS
+
+FEATURES = {
+    "reciprocal_fit": 0.5,  # harmonic mean of what each side gains: one-sided matches sink
+    "gain_origin": 0.1,  # the asking organisation's needs met by the partner's offers
+    # The partner's needs met by the asking organisation's offers: stated needs are concrete
+    # about what a partner lacks (asking organisations often only say 「実証先を募集」), and
+    # meeting them is what makes a partner say yes.
+    "gain_candidate": 1.0,
+    "bm25": 0.25,  # character-bigram BM25 between the two whole profiles
+    "profile_fit": 0.5,  # cosine of the two profiles: the same field of work
+    "term_coverage": 0.2,  # key terms of each side's needs found in the other's offers
+    "novelty": 0.1,  # 1 when the two have not worked together before
+    # Each side's needs name the kind of partner they look for (「協力いただける自治体を募集」):
+    # 1 when both sides' wishes hold, 0.5 for a side that names none. A stated wish weighs as
+    # much as the partner's gain: it is the sentence a coordinator reads first (labelled
+    # partners nDCG@10 0.705 at 0.6, 0.737 at 1.0, 0.740 at 1.2, 0.730 at 1.5).
+    "sought": 1.0,
+}
+# Without needs (or offers) a side's gain is read from its profile, at a discount: a partner
+# that states what it wants is a surer match than one we guess for.
+PROFILE_DISCOUNT = 0.8
+# Companies and startups count as different sectors when their profiles are this far apart.
+INDUSTRY_DISTANCE = 0.55
+
+
+@dataclass(frozen=True)
+class PartnersQuery:
+    org: str
+    same_prefecture: bool = False
+    same_kind: bool = False
+    include_known: bool = False  # rank past partners among new ones instead of after them
+    top: int = 10
+
+    def to_json(self) -> dict:
+        return {"mode": "partners", **asdict(self)}
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One organisation's texts: ids and unit vectors of its needs, offers and profile."""
+
+    org: OrgFacts
+    needs: np.ndarray
+    offers: np.ndarray
+    profile: np.ndarray
+
+
+def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
+    """Organisations of another sector and prefecture where both sides gain."""
+    check_top(q.top)
+    origin = m.org(q.org)
+    a = _sides(m, [origin])[0]
+    limit = max(80, 8 * q.top)
+    found: dict[int, Candidate] = {}
+    for vectors, roles in (
+        (a.needs, ("offer", "profile")),
+        (a.offers, ("need", "profile")),
+        (a.profile[None, :], ("profile",)),
+    ):
+        if len(vectors):
+            # Several query vectors per family, so `limit` texts each already give a wide pool.
+            filters = partner_filters(origin, q, roles, by_place=False)
+            for c in m.candidates(vectors, filters, limit=limit, pool=limit):
+                if c.org.id not in found or c.best.score > found[c.org.id].best.score:
+                    found[c.org.id] = c
+    ranked = [c.org for c in sorted(found.values(), key=lambda c: -c.best.score)]
+    # Lexical candidates too: partners who name the same things in other sentences.
+    a_wants, a_gives = wants(origin), gives(origin)
+    for view, text in (("supply", a_wants), ("demand", a_gives), ("all", a_wants + a_gives)):
+        ranked += m.lexical_candidates(view, text, partner_filters(origin, q, ()), limit // 2)
+    unique = {org.id: org for org in ranked}.values()
+    pool = [org for org in unique if eligible_partner(m, origin, org, q)][:limit]
+    if not pool:
+        return _no_partners(q, origin)
+    sides = _sides(m, pool)
+    rows_of = [m.lexical.row_of[org.id] for org in pool]
+    # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
+    # the needs against the other's profile + offers); each scaled within the pool.
+    lexical_a = min_max(m.lexical.scores("supply", a_wants)[rows_of])
+    lexical_b = min_max(m.lexical.wants_against([org.id for org in pool], origin.id))
+    whole = min_max(m.lexical.scores("all", a_wants + a_gives)[rows_of])
+    pairs = [(_best_pair(a, b), _best_pair(b, a)) for b in sides]
+    dense_a = min_max(np.array([pa.value for pa, _ in pairs]))
+    dense_b = min_max(np.array([pb.value for _, pb in pairs]))
+    profiles = min_max(np.vstack([b.profile for b in sides]) @ a.profile)
+    a_seeks = _seeks(origin)
+    b_seeks = [_seeks(b.org) for b in sides]
+    rows = []
+    for i, (b, (pair_a, _)) in enumerate(zip(sides, pairs, strict=True)):
+        gain_a = (dense_a[i] + lexical_a[i]) / 2
+        gain_b = (dense_b[i] + lexical_b[i]) / 2
+        reciprocal = 2 * gain_a * gain_b / (gain_a + gain_b) if gain_a + gain_b > 0 else 0.0
+        known = b.org.ext_id in origin.collaborations or origin.ext_id in b.org.collaborations
+        need, offer = pair_a.texts(a, b)
+        rows.append(
+            {
+                "reciprocal_fit": float(reciprocal),
+                "gain_origin": float(gain_a),
+                "gain_candidate": float(gain_b),
+                "bm25": float(whole[i]),
+                "profile_fit": float(profiles[i]),
+                # The asking side's terms only: the partner's side is read by BM25 of its wants
+                # above, and analysing every candidate's needs would double a query's time.
+                "term_coverage": terms.coverage(terms.key_terms(need), offer),
+                "novelty": 0.0 if known else 1.0,
+                "sought": (_wish(a_seeks, b.org.kind) + _wish(b_seeks[i], origin.kind)) / 2,
+            }
+        )
+    scorer = LinearScorer(FEATURES)
+    X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
+    scores = scorer.decision_function(X)
+    contributions = scorer.contributions(X)
+    # New combinations first (新結合), diversified among themselves; past partners, if the list
+    # has room, after them. Only the shown list is diversified: MMR over the whole pool cost
+    # more than the scoring.
+    tiers = [range(len(sides))]
+    if not q.include_known:
+        tiers = [[i for i, r in enumerate(rows) if r["novelty"] == v] for v in (1.0, 0.0)]
+    order: list[int] = []
+    for tier in tiers:
+        picked = np.array(tier, dtype=int)
+        if len(order) < q.top and len(picked):
+            vectors = np.vstack([sides[i].profile for i in picked])
+            groups = [
+                (f"pref:{sides[i].org.prefecture}", f"kind:{sides[i].org.kind}") for i in picked
+            ]
+            chosen = mmr(scores[picked], vectors, groups, q.top - len(order), lambda_=0.9)
+            order += picked[chosen].tolist()
+    results = []
+    for i in order:
+        b = sides[i].org
+        pair_a, pair_b = pairs[i]
+        links = (pair_a.link(a, sides[i], "origin"), pair_b.link(sides[i], a, "candidate"))
+        shared = tuple(dict.fromkeys(t for lk in links for t in lk.shared_terms))
+        explanation = Explanation(
+            features=dict(rows[i]),
+            contributions={
+                f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
+            },
+            links=links,
+            shared_terms=shared,
+            facts={
+                **place_facts(origin.prefecture, b.prefecture),
+                "sector": SECTORS[b.kind],
+                "origin_sector": SECTORS[origin.kind],
+                "origin_prefecture": prefectures.name(origin.prefecture),
+                "origin_seeks": sorted(a_seeks),
+                "candidate_seeks": sorted(b_seeks[i]),
+            },
+            flags=() if rows[i]["novelty"] else ("collaborated_before",),
+        )
+        results.append(
+            ScoredMatch(b.ext_id, b.name, b.kind, b.prefecture, float(scores[i]), explanation)
+        )
+    return MatchResult(q.to_json(), tuple(results))
+
+
+# An empty pool, by the relaxations asked for (same_prefecture, same_kind): the notice code
+# and the note, which suggests only the relaxations not yet asked for.
+_NO_PARTNERS = {
+    (False, False): (
+        "no_partners_elsewhere",
+        "no organisation of another sector in other prefectures; "
+        "try --same-kind or --same-prefecture",
+    ),
+    (False, True): (
+        "no_partners_outside",
+        "no organisation in other prefectures; try --same-prefecture",
+    ),
+    (True, False): (
+        "no_partners",
+        "no organisation of another sector anywhere; try --same-kind",
+    ),
+    (True, True): (
+        "no_partners_indexed",
+        "no other organisation is indexed; import more and run `musubi index`",
+    ),
+}
+
+
+def _no_partners(q: PartnersQuery, origin: OrgFacts) -> MatchResult:
+    code, note = _NO_PARTNERS[q.same_prefecture, q.same_kind]
+    return MatchResult.empty(q.to_json(), note, code, prefecture=origin.prefecture)
+
+
+def _seeks(org: OrgFacts) -> frozenset[str]:
+    """The kinds of partner an organisation's needs ask for (none named: empty)."""
+    return frozenset().union(*(sought_kinds(org.text("need", k)) for k in range(len(org.needs))))
+
+
+def _wish(seeks: frozenset[str], kind: str) -> float:
+    return 0.5 if not seeks else float(kind in seeks)
+
+
+def _sides(m: Matcher, orgs: list[OrgFacts]) -> list[_Side]:
+    """Each organisation's needs, offers and profile as a _Side, their vectors read at once."""
+    texts = [(o.text_ids.get("need", ()), o.text_ids.get("offer", ())) for o in orgs]
+    groups = m.vector_groups(
+        [
+            (*needs, *offers, o.text_ids["profile"][0])
+            for o, (needs, offers) in zip(orgs, texts, strict=True)
+        ]
+    )
+    return [
+        _Side(o, v[: len(needs)], v[len(needs) : len(needs) + len(offers)], v[-1])
+        for o, (needs, offers), v in zip(orgs, texts, groups, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """The best need↔offer pair between a taker and a giver (profiles stand in for neither)."""
+
+    need_role: str
+    need: int
+    offer_role: str
+    offer: int
+    value: float  # cosine, discounted when a profile stands in
+
+    def texts(self, taker: _Side, giver: _Side) -> tuple[str, str]:
+        return (
+            taker.org.text(self.need_role, self.need),
+            giver.org.text(self.offer_role, self.offer),
+        )
+
+    def link(self, taker: _Side, giver: _Side, gains: str) -> Link:
+        need_text, offer_text = self.texts(taker, giver)
+        return Link(
+            "need→offer",
+            gains,
+            taker.org.ext_id,
+            taker.org.title(self.need_role, self.need),
+            giver.org.ext_id,
+            giver.org.title(self.offer_role, self.offer),
+            self.value,
+            terms.shared(terms.key_terms(need_text), offer_text),
+        )
+
+
+def _best_pair(taker: _Side, giver: _Side) -> _Pair:
+    """How well ``giver``'s offers meet ``taker``'s needs: their best pair by cosine."""
+    needs, need_role = (
+        (taker.needs, "need") if len(taker.needs) else (taker.profile[None], "profile")
+    )
+    offers, offer_role = (
+        (giver.offers, "offer") if len(giver.offers) else (giver.profile[None], "profile")
+    )
+    sims = needs @ offers.T
+    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    value = max(float(sims[i, j]), 0.0)
+    if need_role == "profile" or offer_role == "profile":
+        value *= PROFILE_DISCOUNT
+    return _Pair(need_role, int(i), offer_role, int(j), value)
+
+
+def partner_filters(
+    origin: OrgFacts, q: PartnersQuery, roles: tuple[str, ...], *, by_place: bool = True
+) -> Filters:
+    """Search filters for partners: other prefectures and, unless relaxed, other sectors.
+
+    Industry may meet industry (a drone maker and a fish farm): eligible_partner then asks
+    that their profiles be far apart. ``by_place=False`` leaves the prefecture (and the origin
+    itself) to eligible_partner: the index remembers a few filters, and one per prefecture
+    would rarely be among them (at 100k organisations a fresh filter costs more than the search).
+    """
+    sector = SECTORS[origin.kind]
+    kinds = tuple(k for k in KINDS if q.same_kind or SECTORS[k] != sector or sector == "industry")
+    if not by_place:
+        return Filters(roles=roles, kinds=kinds)
+    others = tuple(c for c in range(1, 48) if q.same_prefecture or c != origin.prefecture)
+    return Filters(roles=roles, kinds=kinds, prefectures=others, exclude_orgs=(origin.id,))
+
+
+def eligible_partner(m: Matcher, origin: OrgFacts, other: OrgFacts, q: PartnersQuery) -> bool:
+    if other.id == origin.id or (not q.same_prefecture and other.prefecture == origin.prefecture):
+        return False
+    if q.same_kind or SECTORS[origin.kind] != SECTORS[other.kind]:
+        return True
+    if SECTORS[origin.kind] != "industry":
+        return False
+    profiles = m.vectors([origin.text_ids["profile"][0], other.text_ids["profile"][0]])
+    return float(profiles[0] @ profiles[1]) < INDUSTRY_DISTANCE

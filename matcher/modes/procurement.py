@@ -1,0 +1,412 @@
+"""Procurement matches: suppliers whose offers solve a municipality's challenge, with routes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from embeddings import japanese_share
+from matcher.facts import terms
+from matcher.facts.glossary import gloss, key_terms_of
+from matcher.ranking.explain import (
+    Explanation,
+    LinearScorer,
+    Link,
+    MatchResult,
+    Notice,
+    RouteHint,
+    ScoredMatch,
+    family,
+    min_max,
+    mmr,
+)
+from matcher.retrieval.catalogue import OrgFacts
+from matcher.retrieval.dense import Filters
+from matcher.retrieval.matcher import (
+    Candidate,
+    Matcher,
+    MatchError,
+    check_need,
+    check_text,
+    check_top,
+    place_facts,
+    proximity,
+    resolve_places,
+)
+from matcher.store.models import KINDS
+
+FEATURES = {
+    "bm25": 0.8,  # character-bigram BM25 of the challenge against profile + offers
+    "offer_fit": 1.0,  # cosine of the challenge with the supplier's best offer
+    "profile_fit": 0.6,  # cosine with the supplier's profile
+    "term_coverage": 0.3,  # share of the challenge's key terms found in that offer
+    "track_record": 0.08,  # past contracts with public bodies
+    "certified": 0.04,  # J-Startup and similar selections
+    "size_fit": 0.06,  # budget and trial order against the supplier's size
+    "proximity": 0.0,  # set by prefer="near" (positive) or "far" (negative)
+    "consensus": 1.0,  # cosine of the best offer with the first-stage leaders' (feedback)
+    "stated_fit": 0.5,  # cosine of the best offer with similar needs other municipalities state
+}
+PRF_DEPTH = 5
+JOINT_HINTS = 3  # the nearest municipalities' needs a 共同調達 hint may name
+TRIAL_ORDER_MAX_JPY = 10_000_000
+# A supplier whose best text is barely closer to the challenge than unrelated text is flagged
+# weak_fit: the relative fit (cosine − background) / (1 − background) of 1% of the labelled
+# set's relevant results is below 0.1, of 5% below 0.14. Filters that leave only unrelated
+# suppliers (snow removal in Okinawa) rank them all the same, and the flag says so.
+WEAK_FIT = 0.1
+NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
+NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
+
+
+@dataclass(frozen=True)
+class ProcurementQuery:
+    text: str | None = None
+    org: str | None = None
+    need: int | None = None
+    kinds: tuple[str, ...] = ("startup", "company")
+    prefectures: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    budget_jpy: int | None = None
+    trial_order: bool | None = None
+    prefer: str | None = None  # "near" or "far": weigh distance from the municipality
+    top: int = 10
+
+    def to_json(self) -> dict:
+        return {
+            "mode": "procurement",
+            **{k: v for k, v in asdict(self).items() if v not in (None, ())},
+        }
+
+
+def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
+    """Rank startups and companies for a challenge given as text or as a stored need."""
+    check_top(q.top)
+    bad = [k for k in q.kinds if k not in KINDS]
+    if bad:
+        raise MatchError(
+            f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}",
+            "unknown_kind",
+            value=bad[0],
+            kinds=KINDS,
+        )
+    if q.prefer not in (None, "near", "far"):
+        raise MatchError(f"prefer={q.prefer!r}: use near or far", "bad_prefer", value=q.prefer)
+    origin, text, budget, trial = _challenge(m, q)
+    codes = resolve_places(q.prefectures, q.regions)
+    filters = Filters(
+        roles=("offer", "profile"),
+        kinds=q.kinds,
+        prefectures=codes,
+        exclude_orgs=(origin.id,) if origin else (),
+    )
+    limit = max(60, 5 * q.top)
+    # Character bigrams and Japanese key terms say nothing about English words: they read the
+    # Japanese gloss of an English challenge beside its text (which may mix in Japanese).
+    reading = gloss(text)
+    lexical = f"{text} {reading}" if reading else text
+    lexical_share = japanese_share(lexical)
+    vector = m.query_vector(text)
+    # Other municipalities' stated needs close to the challenge name it in the words suppliers
+    # answer (「空き家の実態把握」 for houses nobody seems to live in): BM25 reads their titles
+    # beside the challenge and their centroid is a feature; key terms and shared terms stay the
+    # challenge's own. (Adding the centroid to the dense search changed nothing measurable.)
+    found = _similar_needs(m, vector, origin)
+    threshold = m.settings.joint_threshold
+    stated = [c for c in found[: max(0, m.settings.stated_needs)] if c.best.score >= threshold]
+    stated_as = [
+        {
+            "org": c.org.ext_id,
+            "name": c.org.name,
+            "title": c.org.title("need", c.best.position),
+            "similarity": round(c.best.score, 4),
+        }
+        for c in stated
+    ]
+    words = " ".join((lexical, *dict.fromkeys(s["title"] for s in stated_as)))  # what BM25 reads
+    centroid = None
+    if stated:
+        weights = np.array([c.best.score for c in stated], dtype=np.float32)
+        centroid = _unit(weights @ m.vectors([c.best.text_id for c in stated]))
+    # Hybrid retrieval: the nearest texts in the dense index, and the best BM25 documents.
+    nearest = [c.org for c in m.candidates(vector, filters, limit=limit)]
+    by_words = m.lexical_candidates("supply", words, filters, limit // 2) if lexical_share else []
+    pool = list({org.id: org for org in nearest + by_words}.values())
+    if not pool:
+        return _empty_result(q, codes)
+
+    query_terms = key_terms_of(text)
+    best, offer_fit, best_vectors, profile_vectors = _best_offers(m, pool, vector)
+    docs = [
+        org.text("offer", b) if b >= 0 else org.text("profile", 0)
+        for org, b in zip(pool, best, strict=True)
+    ]
+    tagged = [f"{doc} {' '.join(org.tags)}" for org, doc in zip(pool, docs, strict=True)]
+    profile_sims = profile_vectors @ vector
+    rows = [m.lexical.row_of[org.id] for org in pool]
+    features = {
+        "bm25": min_max(m.lexical.scores("supply", words)[rows]),
+        "offer_fit": min_max(np.maximum(offer_fit, 0.0)),
+        "profile_fit": min_max(np.maximum(profile_sims, 0.0)),
+        "term_coverage": _coverage(query_terms, tagged),
+        "track_record": np.minimum(
+            1.0, np.log1p([org.public_sector_record for org in pool]) / math.log1p(20)
+        ),
+        "certified": np.array(
+            [any("J-Startup" in c for c in org.certifications) for org in pool], dtype=float
+        ),
+        "size_fit": np.array([size_fit(budget, trial, org) for org in pool]),
+        "proximity": (
+            np.array([proximity(origin.prefecture, org.prefecture) for org in pool])
+            if origin
+            else np.zeros(len(pool))
+        ),
+        "consensus": np.ones(len(pool)),
+        "stated_fit": (
+            np.zeros(len(pool))
+            if centroid is None
+            else min_max(np.maximum(best_vectors @ centroid, 0.0))
+        ),
+    }
+    weights = dict(FEATURES)
+    weights["bm25"] *= lexical_share
+    weights["term_coverage"] *= lexical_share
+    if q.prefer and origin:
+        weights["proximity"] = 0.15 if q.prefer == "near" else -0.15
+    scorer = LinearScorer(weights)
+    # Pseudo-relevance feedback: suppliers whose best offer resembles the first-stage leaders'
+    # also fit, even when the challenge was put in other words (Rocchio, on offer vectors).
+    first = scorer.decision_function(_matrix(features, scorer))
+    leaders = best_vectors[np.argsort(-first)[:PRF_DEPTH]]
+    features["consensus"] = min_max(best_vectors @ _unit(leaders.mean(axis=0)))
+    X = _matrix(features, scorer)  # noqa: N806
+    scores = scorer.decision_function(X)
+    contributions = scorer.contributions(X)
+
+    groups = [(f"pref:{org.prefecture}", f"family:{family(org.name)}") for org in pool]
+    order = mmr(scores, best_vectors, groups, q.top, lambda_=0.9)
+
+    joint = _joint_partners(found, origin, threshold)
+    background = m.background(vector)
+    fit = (np.maximum(offer_fit, profile_sims) - background) / (1.0 - background)
+    results = []
+    for i in order:
+        org = pool[i]
+        offer_title = org.title("offer", int(best[i])) if best[i] >= 0 else org.name
+        shared = terms.shared(query_terms, docs[i])
+        need_title = origin.needs[q.need or 0].title if origin else _excerpt(text)
+        explanation = Explanation(
+            features=dict(zip(scorer.feature_names, X[i].tolist(), strict=True)),
+            contributions=dict(zip(scorer.feature_names, contributions[i].tolist(), strict=True)),
+            links=(
+                Link(
+                    "need→offer",
+                    "query" if not origin else "origin",
+                    origin.ext_id if origin else None,
+                    need_title,
+                    org.ext_id,
+                    offer_title,
+                    float(offer_fit[i]),
+                    shared,
+                ),
+            ),
+            shared_terms=shared,
+            facts={
+                **place_facts(origin.prefecture if origin else None, org.prefecture),
+                "employees": org.employees,
+                "public_sector_record": org.public_sector_record,
+                "certifications": list(org.certifications),
+                "relative_fit": round(float(fit[i]), 3),
+            },
+            route_hints=route_hints(org, budget, trial, joint),
+            flags=("weak_fit",) if fit[i] < WEAK_FIT else (),
+        )
+        results.append(
+            ScoredMatch(
+                org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
+            )
+        )
+    echo = q.to_json() | ({"reading": reading} if reading else {})
+    if stated_as:
+        echo["stated_as"] = stated_as
+    weak = sum("weak_fit" in r.explanation.flags for r in results)
+    if 2 * weak < len(results):
+        return MatchResult(echo, tuple(results))
+    notice = Notice(
+        f"{weak} of {len(results)} results fit the challenge barely better than unrelated text "
+        "(flagged weak_fit): few suppliers here do this; widen --prefecture/--region or --kind, "
+        "or describe the challenge in other words",
+        "weak_fits",
+        {"weak": weak, "shown": len(results)},
+    )
+    return MatchResult(echo, tuple(results), notice.text, (notice,))
+
+
+def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, int | None, bool]:
+    """The challenge text and its budget facts, from --text or from a stored need."""
+    if q.org is None:
+        if q.need is not None:
+            raise MatchError(
+                "--need needs --org: the need is one of that organisation's needs",
+                "need_without_org",
+            )
+        return None, check_text(q.text), q.budget_jpy, bool(q.trial_order)
+    if q.text:
+        raise MatchError("give either --text or --org/--need, not both", "text_and_org")
+    origin = m.org(q.org)
+    if not origin.needs:
+        raise MatchError(
+            f"{q.org} ({origin.name}) has no needs to match; give --text instead",
+            "no_needs_to_match",
+            org=q.org,
+            name=origin.name,
+        )
+    k = check_need(origin, 0 if q.need is None else q.need)
+    need = origin.needs[k]
+    budget = q.budget_jpy if q.budget_jpy is not None else need.budget_jpy
+    trial = q.trial_order if q.trial_order is not None else need.trial_order
+    return origin, origin.text("need", k), budget, bool(trial)
+
+
+def size_fit(budget: int | None, trial: bool, org: OrgFacts) -> float:
+    """How well the supplier's size suits the budget: small orders to small firms, and back.
+
+    A budget of about ¥1M per employee-decade is the sweet spot; unknown facts are neutral.
+    """
+    if budget is None or org.employees is None:
+        return 0.5
+    fit = math.exp(-abs(math.log10(max(budget, 1) / 1e6) - math.log10(max(org.employees, 1)) / 2))
+    if trial and budget <= TRIAL_ORDER_MAX_JPY and org.kind == "startup":
+        fit = max(fit, 0.8)
+    return round(fit, 4)
+
+
+def route_hints(
+    org: OrgFacts, budget: int | None, trial: bool, joint: tuple[str, ...]
+) -> tuple[RouteHint, ...]:
+    hints = []
+    if trial and (budget is None or budget <= TRIAL_ORDER_MAX_JPY):
+        amount = f"予算{budget:,}円" if budget is not None else "予算未定"
+        hints.append(
+            RouteHint(
+                "trial_order",
+                "トライアル発注",
+                f"課題がトライアル発注を可としており、{amount}は試行導入の規模"
+                f"(上限の目安 {TRIAL_ORDER_MAX_JPY:,}円)",
+            )
+        )
+    certified = [c for c in org.certifications if any(n in c for n in NEGOTIATED)]
+    if certified:
+        hints.append(
+            RouteHint(
+                "negotiated_contract",
+                "随意契約",
+                f"{org.name}は「{certified[0]}」を受けており、認定商品の随意契約が可能",
+                NEGOTIATED_BASIS,
+            )
+        )
+    if joint:
+        hints.append(
+            RouteHint(
+                "joint_procurement",
+                "共同調達",
+                f"同じ課題を持つ他の自治体が{len(joint)}件あり、共同で調達できる可能性",
+                municipalities=joint,
+            )
+        )
+    return tuple(hints)
+
+
+def _similar_needs(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> list[Candidate]:
+    """Municipalities whose stated needs are nearest the challenge, one need each, best first."""
+    filters = Filters(
+        roles=("need",),
+        kinds=("municipality",),
+        exclude_orgs=(origin.id,) if origin else (),
+    )
+    return m.candidates(vector, filters, limit=max(JOINT_HINTS, m.settings.stated_needs), pool=30)
+
+
+def _joint_partners(
+    found: list[Candidate], origin: OrgFacts | None, threshold: float
+) -> tuple[str, ...]:
+    """Municipalities elsewhere among the nearest whose need is the same challenge (for
+    共同調達)."""
+    return tuple(
+        c.org.ext_id
+        for c in found[:JOINT_HINTS]
+        if c.best.score >= threshold and (origin is None or c.org.prefecture != origin.prefecture)
+    )
+
+
+def _best_offers(
+    m: Matcher, pool: list[OrgFacts], vector: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each candidate's best offer for the challenge: its position (-1 when the candidate has no
+    offers), its cosine (0 then) and its unit vector (the profile's then); and each candidate's
+    profile vector. Arrays, the vectors read in one call."""
+    offers = [org.text_ids.get("offer", ()) for org in pool]
+    lengths = np.array([len(ids) for ids in offers])
+    profile_ids = [org.text_ids["profile"][0] for org in pool]
+    stored = m.vectors([i for ids in offers for i in ids] + profile_ids)
+    flat, profiles = stored[: lengths.sum()], stored[lengths.sum() :]
+    sims = flat @ vector
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    # Sorted by candidate, then by falling cosine: each candidate's best offer comes first.
+    order = np.lexsort((-sims, np.repeat(np.arange(len(pool)), lengths)))
+    has = lengths > 0
+    top = order[starts[has]]
+    best = np.full(len(pool), -1)
+    best[has] = top - starts[has]
+    offer_fit = np.zeros(len(pool))
+    offer_fit[has] = sims[top]
+    vectors = profiles.copy()
+    vectors[has] = flat[top]
+    # Stored vectors may be compressed: renormalise so that cosines stay cosines.
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return best, offer_fit, vectors / np.where(norms > 0, norms, 1.0), profiles
+
+
+def _coverage(query_terms: tuple[str, ...], docs: list[str]) -> np.ndarray:
+    """Share of the challenge's key-term weight found in each doc (0–1); a term weighs its
+    rarity within the pool, so a term every candidate shares counts little."""
+    if not query_terms:
+        return np.zeros(len(docs))
+    present = np.array(
+        [[t in d for t in query_terms] for d in map(terms.normalised, docs)], dtype=float
+    ).reshape(len(docs), len(query_terms))
+    idf = np.log((len(docs) + 1) / (present.sum(axis=0) + 0.5))
+    total = idf.sum()
+    return present @ idf / total if total else np.zeros(len(docs))
+
+
+def _matrix(features: dict[str, np.ndarray], scorer: LinearScorer) -> np.ndarray:
+    """Feature columns as an array of shape (n_candidates, n_features), in the scorer's order."""
+    return np.column_stack([features[f] for f in scorer.feature_names])
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _empty_result(q: ProcurementQuery, codes: tuple[int, ...]) -> MatchResult:
+    parts = [f"kinds {', '.join(q.kinds)}"]
+    if codes:
+        parts.append(f"{len(codes)} prefecture(s)")
+    return MatchResult.empty(
+        q.to_json(),
+        "no candidates: no indexed organisation matches "
+        + " in ".join(parts)
+        + "; widen --prefecture/--region or --kind, or run `musubi index`",
+        "no_suppliers_in_places" if codes else "no_suppliers",
+        kind=tuple(q.kinds),
+        prefectures=codes,
+    )

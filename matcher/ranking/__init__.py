@@ -1,0 +1,1 @@
+"""Ranking stage: features, a scorer, diversification and explanations as data."""

@@ -1,0 +1,1 @@
+"""Retrieval stage: the catalogue in memory, dense and BM25 candidates, the Matcher."""

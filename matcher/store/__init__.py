@@ -1,0 +1,1 @@
+"""Store stage: the schema, sessions and migrations, reads, coordinator accounts."""

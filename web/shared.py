@@ -1,0 +1,83 @@
+"""Helpers every page family shares: the fetch-or-404 loader and page-side query running."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import abort
+from flask_babel import gettext as _
+
+from matcher.ingest.records import OrgRecord
+from matcher.retrieval.catalogue import OrgFacts
+from matcher.retrieval.matcher import Matcher, MatchError
+from matcher.store import queries
+from web import params
+from web.engine import get_engine, get_matcher
+from web.errors import BadRequest
+from web.messages import localise
+
+if TYPE_CHECKING:
+    from matcher.modes.consortium.assembly import ConsortiumQuery, Proposal
+
+T = TypeVar("T")
+
+
+def get_org_or_404(org_id: str, m: Matcher | None = None) -> OrgFacts:
+    """The organisation with external id ``org_id``, or a 404 that names it."""
+    m = m or get_matcher()
+    org = m.catalogue.by_ext_id.get(org_id)
+    if org is None:
+        abort(404, _("組織 %(id)s は見つかりません。", id=org_id[:80]))
+    return org
+
+
+def get_record_or_404(org_id: str) -> OrgRecord:
+    """The stored record (every field, as imported) of ``org_id``, or a 404 that names it."""
+    try:
+        return queries.get(get_engine().store, org_id)
+    except queries.UnknownOrganisation:
+        abort(404, _("組織 %(id)s は見つかりません。", id=org_id[:80]))
+
+
+def attempt(run: Callable[[], T]) -> tuple[T | None, str | None]:
+    """Run a query for a page: (result, None), or (None, the message to show beside the form)."""
+    try:
+        return run(), None
+    except (MatchError, BadRequest) as error:
+        return None, localise(error)
+
+
+def org_names(m: Matcher, ids: Any) -> dict[str, str]:
+    """Names of the organisations with these external ids (unknown ids are left out)."""
+    out = {}
+    for ext_id in ids:
+        org = m.catalogue.by_ext_id.get(ext_id)
+        if org is not None:
+            out[ext_id] = org.name
+    return out
+
+
+def score_scale(items: list[dict]) -> float:
+    """The widest positive contribution sum in a list, so bars are comparable across cards."""
+    sums = [sum(v for v in r["explanation"]["contributions"].values() if v > 0) for r in items]
+    return max(sums, default=1.0) or 1.0
+
+
+def rerun_proposal(data: Mapping[str, Any], first: int) -> tuple[ConsortiumQuery, Proposal]:
+    """The consortium query in ``data`` and its proposal ``k``, re-run here so that a form or a
+    body carries no member data. When the query now gives fewer proposals, a BadRequest says
+    ``k`` as the caller numbers them: from ``first`` (the API from 0, pages from 1)."""
+    from matcher.modes.consortium.assembly import consortium
+
+    query = params.consortium_query(data)
+    k = params.integer(data, "k", lo=0, hi=9, default=0) or 0
+    result = get_engine().run(consortium, query)
+    if k >= len(result.proposals):
+        raise BadRequest(
+            f"k={k}: the query gave {len(result.proposals)} proposal(s); search again",
+            "no_such_proposal",
+            k=k + first,
+            count=len(result.proposals),
+        )
+    return query, result.proposals[k]
