@@ -9,12 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 
 from matcher.facts import prefectures
+from matcher.facts.kinds import KINDS
 from matcher.ingest.importer import ImportRejected
 from matcher.modes.joint import joint
 from matcher.modes.partners import partners
 from matcher.modes.procurement import procurement
 from matcher.store import queries
-from matcher.store.models import KINDS
 from web import openapi as spec
 from web import params, uploads
 from web.auth import actor, token_required

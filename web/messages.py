@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import force_locale, gettext
 
-from matcher.cli.rendering import KIND_LABELS
+from matcher.facts.kinds import KIND_LABELS
 
 MESSAGES: dict[str, str] = {
     # matcher: every match mode

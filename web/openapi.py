@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from matcher.facts.kinds import KINDS
 from matcher.retrieval.matcher import MAX_TOP
-from matcher.store.models import KINDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 

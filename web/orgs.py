@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from matcher.facts import prefectures
+from matcher.facts.kinds import KINDS
 from matcher.modes.partners import partners
 from matcher.retrieval.matcher import resolve_places
-from matcher.store.models import KINDS
 from web import japanmap, params
 from web.engine import get_engine, get_matcher
 from web.errors import BadRequest

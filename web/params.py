@@ -12,6 +12,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from matcher.curation.proposals import ProposalView
+from matcher.facts.kinds import SUPPLIER_KINDS
 from matcher.modes.joint import JointQuery
 from matcher.modes.partners import PartnersQuery
 from matcher.modes.procurement import ProcurementQuery
@@ -156,7 +157,7 @@ def top(args: Args, default: int = 10) -> int:
 
 
 def procurement_query(args: Args) -> ProcurementQuery:
-    kinds = many(args, "kind") or ("startup", "company")
+    kinds = many(args, "kind") or SUPPLIER_KINDS
     return ProcurementQuery(
         text=text(args, "text"),
         org=org_id(args),

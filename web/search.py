@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from matcher.facts import prefectures
+from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
 from matcher.modes.joint import joint
 from matcher.modes.procurement import procurement
 from web import japanmap, params
@@ -21,7 +22,8 @@ EXAMPLES = (
     "空き家を移住者向けに活用したい",
     "イノシシやシカによる農作物の被害を減らしたい",
 )
-SUPPLIER_KINDS = ("startup", "company", "university", "research_institute")
+# Kinds an officer may buy from: every kind but municipalities.
+KIND_CHOICES = tuple(k for k in KINDS if k != "municipality")
 
 
 @bp.get("/")
@@ -44,8 +46,8 @@ def index():  # noqa: ANN201
         "args": request.args,
         "error": error,
         "examples": EXAMPLES,
-        "supplier_kinds": SUPPLIER_KINDS,
-        "chosen_kinds": request.args.getlist("kind") or ["startup", "company"],
+        "supplier_kinds": KIND_CHOICES,
+        "chosen_kinds": request.args.getlist("kind") or list(SUPPLIER_KINDS),
         "prefectures": prefectures.PREFECTURES,
         "regions": prefectures.REGIONS,
         "result": None,

@@ -14,8 +14,8 @@ from typing import Any
 import click
 
 from matcher.cli.main import App, _matcher, fail, pass_app
-from matcher.cli.rendering import KIND_LABELS
 from matcher.facts import prefectures
+from matcher.facts.kinds import KIND_LABELS
 
 COORDINATOR_ENV = "MUSUBI_COORDINATOR"
 

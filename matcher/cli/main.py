@@ -12,13 +12,13 @@ from typing import Any, NoReturn
 import click
 from tqdm import tqdm
 
-from matcher.cli.rendering import KIND_LABELS, render_result
+from matcher.cli.rendering import render_result
 from matcher.facts import prefectures
+from matcher.facts.kinds import KIND_LABELS, KINDS, SUPPLIER_KINDS
 from matcher.ingest.importer import ImportRejected, load_records, write_records
 from matcher.ingest.records import OrgRecord
 from matcher.settings import SETTINGS, Settings, load_settings
 from matcher.store import queries
-from matcher.store.models import KINDS
 from matcher.store.session import Store, open_store
 
 
@@ -338,7 +338,7 @@ def procurement_command(app: App, **options: Any) -> None:
     from matcher.retrieval.matcher import MatchError
 
     as_json = options.pop("as_json")
-    kinds = options.pop("kind") or ("startup", "company")
+    kinds = options.pop("kind") or SUPPLIER_KINDS
     query = ProcurementQuery(
         text=options["text"],
         org=options["org_id"],

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
+from matcher.facts.kinds import KIND_LABELS
 from matcher.ranking.explain import MatchResult
 
-KIND_LABELS = {
-    "municipality": "自治体",
-    "company": "企業",
-    "startup": "スタートアップ",
-    "university": "大学",
-    "research_institute": "研究機関",
-}
 FEATURE_LABELS = {
     "offer_fit": "提供内容の適合",
     "profile_fit": "プロフィールの適合",

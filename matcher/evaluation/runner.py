@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
 from matcher.modes.consortium.assembly import (
     ROLES,
     ConsortiumQuery,
@@ -28,7 +29,6 @@ from matcher.retrieval.bm25 import VIEWS, document
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import Matcher, MatchError, check_text, resolve_places
-from matcher.store.models import KINDS
 
 K = 10
 MODES = ("procurement", "partners", "joint", "consortium")
@@ -67,7 +67,7 @@ def to_query(line: dict[str, Any]) -> Query:
             text=line.get("text"),
             org=line.get("org"),
             need=line.get("need"),
-            kinds=tuple(line.get("kinds") or ("startup", "company")),
+            kinds=tuple(line.get("kinds") or SUPPLIER_KINDS),
             prefectures=tuple(line.get("prefectures", ())),
             regions=tuple(line.get("regions", ())),
             top=top,

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from matcher.facts import prefectures
-from matcher.store.models import KINDS
+from matcher.facts.kinds import KIND_ALIASES, KINDS
 
 MAX_LEN = {
     "id": 64,
@@ -25,13 +25,6 @@ MAX_LEN = {
 MAX_ITEMS = 50
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
-KIND_ALIASES = {
-    "municipality": ("自治体", "市町村", "地方公共団体", "municipal", "local_government"),
-    "company": ("企業", "会社", "中小企業", "大企業", "corporation"),
-    "startup": ("スタートアップ", "ベンチャー", "start_up"),
-    "university": ("大学", "高専", "高等専門学校", "univ"),
-    "research_institute": ("研究機関", "研究所", "公設試", "institute", "research"),
-}
 _KINDS = {k: k for k in KINDS} | {a: k for k, aliases in KIND_ALIASES.items() for a in aliases}
 
 FIELDS = (

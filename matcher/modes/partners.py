@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from matcher.facts import prefectures, terms
+from matcher.facts.kinds import KINDS, SECTORS
 from matcher.facts.sought import sought_kinds
 from matcher.ranking.explain import (
     Explanation,
@@ -20,8 +21,7 @@ from matcher.ranking.explain import (
 from matcher.retrieval.bm25 import gives, wants
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
-from matcher.retrieval.matcher import SECTORS, Candidate, Matcher, check_top, place_facts
-from matcher.store.models import KINDS
+from matcher.retrieval.matcher import Candidate, Matcher, check_top, place_facts
 
 FEATURES = {
     "reciprocal_fit": 0.5,  # harmonic mean of what each side gains: one-sided matches sink

@@ -10,6 +10,7 @@ import numpy as np
 from embeddings import japanese_share
 from matcher.facts import terms
 from matcher.facts.glossary import gloss, key_terms_of
+from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
 from matcher.ranking.explain import (
     Explanation,
     LinearScorer,
@@ -35,7 +36,6 @@ from matcher.retrieval.matcher import (
     proximity,
     resolve_places,
 )
-from matcher.store.models import KINDS
 
 FEATURES = {
     "bm25": 0.8,  # character-bigram BM25 of the challenge against profile + offers
@@ -66,7 +66,7 @@ class ProcurementQuery:
     text: str | None = None
     org: str | None = None
     need: int | None = None
-    kinds: tuple[str, ...] = ("startup", "company")
+    kinds: tuple[str, ...] = SUPPLIER_KINDS
     prefectures: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     budget_jpy: int | None = None

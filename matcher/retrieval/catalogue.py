@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import sqlalchemy as sa
 
+from matcher.facts.kinds import KINDS
 from matcher.index.texts import ROLES, item_text, profile_text
 from matcher.ingest.records import NeedRecord, OfferRecord
 from matcher.store.models import (
-    KINDS,
     Certification,
     Collaboration,
     Need,

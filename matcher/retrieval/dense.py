@@ -10,11 +10,11 @@ import numpy as np
 
 from embeddings import Encoder, SearchHits, VectorIndex
 from matcher.facts import prefectures
+from matcher.facts.kinds import KINDS
 from matcher.index.indexing import encoder_for, open_index
 from matcher.index.texts import ROLES
 from matcher.retrieval.catalogue import Catalogue
 from matcher.settings import Settings
-from matcher.store.models import KINDS
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,6 @@ from matcher.store.session import Store
 MAX_TOP = 100
 BACKGROUND_SAMPLE = 2000  # profiles a vector is compared with for its background level
 GLOSS_WEIGHT = 0.5
-SECTORS = {
-    "municipality": "government",
-    "company": "industry",
-    "startup": "industry",
-    "university": "academia",
-    "research_institute": "academia",
-}
 
 
 class MatchError(ValueError):

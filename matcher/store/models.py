@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-KINDS: tuple[str, ...] = ("municipality", "company", "startup", "university", "research_institute")
-
 # Every change to these classes comes with a migration in matcher/migrations/versions;
 # tests/test_store.py fails when the two disagree.
 

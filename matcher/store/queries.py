@@ -12,8 +12,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from matcher.facts import prefectures
+from matcher.facts.kinds import KINDS
 from matcher.ingest.records import NeedRecord, OfferRecord, OrgRecord
-from matcher.store.models import KINDS, Need, Offer, Organisation
+from matcher.store.models import Need, Offer, Organisation
 from matcher.store.session import Store
 
 

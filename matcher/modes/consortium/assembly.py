@@ -36,6 +36,7 @@ import numpy as np
 
 from matcher.facts import prefectures, terms
 from matcher.facts.glossary import key_terms_of
+from matcher.facts.kinds import KINDS
 from matcher.ranking.explain import LinearScorer, Link, Notice, joined
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
@@ -47,7 +48,6 @@ from matcher.retrieval.matcher import (
     proximity,
     resolve_places,
 )
-from matcher.store.models import KINDS
 
 MAX_TOP = 10
 
