@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from matcher.curation import proposals
-from matcher.modes.consortium.assembly import ConsortiumQuery, Member, Proposal, TeamExplanation
+from matcher.curation import export, proposals, workflow
+from matcher.modes.consortium.results import ConsortiumQuery, Member, Proposal, TeamExplanation
 from matcher.ranking.explain import Link
 from matcher.store.accounts import UnknownCoordinator, create_coordinator
 from matcher.store.models import AuditEntry, ProposalMember
@@ -101,9 +101,9 @@ def test_full_lifecycle_with_an_audit_entry_per_change(store: Store, saved) -> N
     assert log[-1].details == {"from": "contacted", "to": "agreed"}
     assert all(a.at is not None for a in log)
     # agreed is final for members, and can only be reopened
-    with pytest.raises(proposals.CurationError, match="reopen it"):
+    with pytest.raises(workflow.CurationError, match="reopen it"):
         proposals.remove_member(store, pid, "mu-1", version=8, actor="tanaka", reason="x")
-    with pytest.raises(proposals.InvalidTransition, match="can move to proposed"):
+    with pytest.raises(workflow.InvalidTransition, match="can move to proposed"):
         proposals.change_status(store, pid, "declined", version=8, actor="tanaka", reason="x")
     v = proposals.change_status(store, pid, "proposed", version=8, actor="tanaka", reason="再検討")
     assert v.status == "proposed"
@@ -141,9 +141,9 @@ def test_stale_version_conflicts_and_nothing_is_half_saved(store: Store, saved) 
 
 
 def test_a_failing_change_rolls_back_the_version_bump(store: Store, saved) -> None:  # noqa: ANN001
-    with pytest.raises(proposals.InvalidTransition, match="not to agreed"):
+    with pytest.raises(workflow.InvalidTransition, match="not to agreed"):
         proposals.change_status(store, saved.id, "agreed", version=1, actor="tanaka", reason="x")
-    with pytest.raises(proposals.CurationError, match="cannot take the role"):
+    with pytest.raises(workflow.CurationError, match="cannot take the role"):
         proposals.add_member(
             store,
             saved.id,
@@ -152,7 +152,7 @@ def test_a_failing_change_rolls_back_the_version_bump(store: Store, saved) -> No
             actor="tanaka",
             reason="x",
         )
-    with pytest.raises(proposals.CurationError, match="already a member"):
+    with pytest.raises(workflow.CurationError, match="already a member"):
         proposals.add_member(
             store,
             saved.id,
@@ -161,7 +161,7 @@ def test_a_failing_change_rolls_back_the_version_bump(store: Store, saved) -> No
             actor="tanaka",
             reason="x",
         )
-    with pytest.raises(proposals.CurationError, match="not a member"):
+    with pytest.raises(workflow.CurationError, match="not a member"):
         proposals.remove_member(store, saved.id, "zz-1", version=1, actor="tanaka", reason="x")
     view = proposals.get_proposal(store, saved.id)
     assert (view.version, view.status, len(view.members)) == (1, "proposed", 3)
@@ -170,11 +170,11 @@ def test_a_failing_change_rolls_back_the_version_bump(store: Store, saved) -> No
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_every_decision_needs_a_reason(store: Store, saved, reason) -> None:  # noqa: ANN001
-    with pytest.raises(proposals.CurationError, match="needs a reason"):
+    with pytest.raises(workflow.CurationError, match="needs a reason"):
         proposals.change_status(
             store, saved.id, "shortlisted", version=1, actor="tanaka", reason=reason
         )
-    with pytest.raises(proposals.CurationError, match="needs a reason"):
+    with pytest.raises(workflow.CurationError, match="needs a reason"):
         proposals.remove_member(store, saved.id, "un-1", version=1, actor="tanaka", reason=reason)
     assert proposals.get_proposal(store, saved.id).version == 1
 
@@ -182,8 +182,8 @@ def test_every_decision_needs_a_reason(store: Store, saved, reason) -> None:  # 
 def test_errors_carry_a_code_and_the_values_they_quote(store: Store, saved) -> None:  # noqa: ANN001
     """What the web says in the page's language; the English message stays the CLI's."""
 
-    def caught(call, *args, **kwargs) -> proposals.CurationError:  # noqa: ANN001
-        with pytest.raises(proposals.CurationError) as error:
+    def caught(call, *args, **kwargs) -> workflow.CurationError:  # noqa: ANN001
+        with pytest.raises(workflow.CurationError) as error:
             call(store, saved.id, *args, version=1, actor="tanaka", **kwargs)
         return error.value
 
@@ -200,7 +200,7 @@ def test_errors_carry_a_code_and_the_values_they_quote(store: Store, saved) -> N
     assert caught(proposals.change_status, "done", reason="x").params["value"] == "done"
     assert caught(proposals.change_status, "agreed", reason=" ").code == "reason_required"
     assert caught(proposals.add_note, " ").code == "empty_note"
-    long = caught(proposals.add_note, "x" * (proposals.MAX_NOTE + 1))
+    long = caught(proposals.add_note, "x" * (workflow.MAX_NOTE + 1))
     assert (long.code, long.params["field"]) == ("too_long", "note")
     mismatch = caught(proposals.add_member, _member("co-1", "company", "university", 1), reason="x")
     assert (mismatch.code, mismatch.params["role"]) == ("role_kind_mismatch", "university")
@@ -217,7 +217,7 @@ def test_missing_proposal_unknown_status_and_unknown_actor(store: Store, saved) 
         proposals.remove_member(store, 999, "un-1", version=1, actor="tanaka", reason="x")
     with pytest.raises(proposals.ProposalNotFound):
         proposals.get_proposal(store, 999)
-    with pytest.raises(proposals.CurationError, match="unknown status 'done'"):
+    with pytest.raises(workflow.CurationError, match="unknown status 'done'"):
         proposals.change_status(store, saved.id, "done", version=1, actor="tanaka", reason="x")
     with pytest.raises(UnknownCoordinator, match="musubi user add mallory"):
         proposals.add_note(store, saved.id, "hi", version=1, actor="mallory")
@@ -240,19 +240,19 @@ def test_exports(store: Store, tmp_path: Path) -> None:
         actor="tanaka",
     )
     out = tmp_path / "members.csv"
-    proposals.write_export(view, "csv", out)
+    export.write_export(view, "csv", out)
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["id"] for r in rows] == ["mu-1", "st-6", "un-1"]
     assert rows[0]["prefecture"] == "北海道" and rows[0]["role_label"] == "自治体"
-    page = proposals.write_export(view, "html", tmp_path / "brief.html")
+    page = export.write_export(view, "html", tmp_path / "brief.html")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert (tmp_path / "brief.html").read_text("utf-8") == page
-    md = proposals.render(view, "md")
+    md = export.render(view, "md")
     assert "独居高齢者の見守り" in md and "連携宣言" in md and "北海道" in md and "福岡県" in md
-    data = json.loads(proposals.render(view, "json", proposals.audit_log(store, view.id)))
+    data = json.loads(export.render(view, "json", proposals.audit_log(store, view.id)))
     assert data["audit"][0]["action"] == "saved" and data["members"][1]["name"].startswith("<")
     assert not list(tmp_path.glob("*.tmp"))
-    with pytest.raises(proposals.CurationError, match="unknown format"):
-        proposals.render(view, "pdf")
+    with pytest.raises(workflow.CurationError, match="unknown format"):
+        export.render(view, "pdf")

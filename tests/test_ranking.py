@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from matcher.ranking.explain import LinearScorer, min_max, mmr
+from matcher.ranking.diversify import mmr
+from matcher.ranking.features import min_max
+from matcher.ranking.scorer import LinearScorer
 
 
 def test_mmr_without_redundancy_keeps_score_order():

@@ -254,7 +254,8 @@ def proposal_status(proposal_id: int):  # noqa: ANN201
 @token_required
 def proposal_note(proposal_id: int):  # noqa: ANN201
     """Add a note: {"text", "version"}."""
-    from matcher.curation.proposals import MAX_NOTE, add_note
+    from matcher.curation.proposals import add_note
+    from matcher.curation.workflow import MAX_NOTE
 
     data = json_body()
     view = add_note(

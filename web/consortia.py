@@ -27,7 +27,7 @@ EXAMPLE_THEMES = (
 
 @bp.context_processor
 def role_labels() -> dict:
-    from matcher.modes.consortium.assembly import ROLES
+    from matcher.modes.consortium.roles import ROLES
 
     return {
         "role_labels": {key: role.label for key, role in ROLES.items()},
@@ -100,7 +100,8 @@ def _version() -> int:
 
 
 def detail_page(proposal_id: int, error: str | None = None, status: int = 200):  # noqa: ANN201
-    from matcher.curation.proposals import STATUS_LABELS, TRANSITIONS, audit_log
+    from matcher.curation.proposals import audit_log
+    from matcher.curation.workflow import STATUS_LABELS, TRANSITIONS
 
     view = get_proposal_or_404(proposal_id)
     return render_template(
@@ -117,7 +118,8 @@ def detail_page(proposal_id: int, error: str | None = None, status: int = 200): 
 
 def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
     """Run one curation write for a page: back to the proposal, or the page with the error."""
-    from matcher.curation.proposals import ConflictError, CurationError, ProposalNotFound
+    from matcher.curation.proposals import ConflictError, ProposalNotFound
+    from matcher.curation.workflow import CurationError
     from matcher.store.accounts import UnknownCoordinator
 
     try:
@@ -155,7 +157,8 @@ def save():  # noqa: ANN201
 @bp.get("/board")
 def board():  # noqa: ANN201
     """Every saved proposal, in columns by status."""
-    from matcher.curation.proposals import STATUS_LABELS, STATUSES, list_proposals
+    from matcher.curation.proposals import list_proposals
+    from matcher.curation.workflow import STATUS_LABELS, STATUSES
 
     summaries = [s.to_json() for s in list_proposals(get_engine().store)]
     columns = [(s, [p for p in summaries if p["status"] == s]) for s in STATUSES]
@@ -194,14 +197,14 @@ def change_status(proposal_id: int):  # noqa: ANN201
 @login_required
 def add_note(proposal_id: int):  # noqa: ANN201
     """Add a note."""
-    from matcher.curation import proposals
+    from matcher.curation import proposals, workflow
 
     return _curate(
         proposal_id,
         lambda: proposals.add_note(
             get_engine().store,
             proposal_id,
-            params.text(request.form, "text", limit=proposals.MAX_NOTE) or "",
+            params.text(request.form, "text", limit=workflow.MAX_NOTE) or "",
             version=_version(),
             actor=actor(),
         ),
@@ -275,7 +278,8 @@ def alternatives(proposal_id: int):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/export.<fmt>")
 def export(proposal_id: int, fmt: str):  # noqa: ANN201
     """The proposal as JSON (with the audit log), CSV (members) or Markdown."""
-    from matcher.curation.proposals import audit_log, render
+    from matcher.curation.export import render
+    from matcher.curation.proposals import audit_log
 
     if fmt not in EXPORTS:
         formats = ", ".join(EXPORTS)
@@ -295,7 +299,7 @@ def export(proposal_id: int, fmt: str):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/brief")
 def brief(proposal_id: int):  # noqa: ANN201
     """A printable brief of the proposal (the browser's print turns it into a PDF)."""
-    from matcher.curation.proposals import STATUS_LABELS
+    from matcher.curation.workflow import STATUS_LABELS
 
     view = get_proposal_or_404(proposal_id)
     return render_template(

@@ -46,7 +46,7 @@ def not_a_member(org_id: str, proposal_id: int) -> BadRequest:
 
 
 def member_or_role_required() -> BadRequest:
-    from matcher.modes.consortium.assembly import active_roles
+    from matcher.modes.consortium.roles import active_roles
 
     roles = active_roles()
     return BadRequest(
@@ -82,7 +82,8 @@ def init_app(app: Flask) -> None:
             return error_response(str(error), 503)
         return _page(str(error), 503, _("索引がありません"))
 
-    from matcher.curation.proposals import ConflictError, CurationError, ProposalNotFound
+    from matcher.curation.proposals import ConflictError, ProposalNotFound
+    from matcher.curation.workflow import CurationError
     from matcher.store.accounts import UnknownCoordinator
 
     @app.errorhandler(CurationError)

@@ -18,9 +18,9 @@ from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Response
 
-from matcher.cli.rendering import FEATURE_LABELS, FLAG_LABELS
 from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS
+from matcher.facts.labels import FEATURE_LABELS, FLAG_LABELS
 
 LANGUAGES = ("ja", "en")
 COOKIE = "musubi_lang"

@@ -225,8 +225,8 @@ def _labelled(key: str, label: str) -> str:
 def _value(name: str, value: Any, names: bool = False) -> str:
     """One parameter as the page says it: labels for fields (``names``: the input's name), kinds,
     roles, statuses and places."""
-    from matcher.curation.proposals import STATUS_LABELS
-    from matcher.modes.consortium.assembly import ROLES
+    from matcher.curation.workflow import STATUS_LABELS
+    from matcher.modes.consortium.roles import ROLES
     from web.i18n import kind_label, lang, prefecture_label, region_label
 
     if name == "places" and not value:

@@ -194,7 +194,7 @@ def consortium_query(args: Args):  # noqa: ANN201
     """A ConsortiumQuery from ``theme``, ``region``, ``prefecture``, ``neighbours``, ``role``,
     ``min_prefectures``, ``min_kinds`` and ``top`` (``role=company&role=startup`` asks for
     one slot each; a role given twice gets two slots)."""
-    from matcher.modes.consortium.assembly import ConsortiumQuery
+    from matcher.modes.consortium.results import ConsortiumQuery
 
     theme = text(args, "theme")
     if theme is None:

@@ -18,7 +18,7 @@ from web.errors import BadRequest
 from web.messages import localise
 
 if TYPE_CHECKING:
-    from matcher.modes.consortium.assembly import ConsortiumQuery, Proposal
+    from matcher.modes.consortium.results import ConsortiumQuery, Proposal
 
 T = TypeVar("T")
 

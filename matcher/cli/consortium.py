@@ -1,7 +1,7 @@
-"""Command line for consortia and curation: `musubi consortium …` and `musubi user …`.
+"""Consortia on the command line: `musubi consortium …` proposes teams and curates saved ones.
 
-Thin like cli.py: parse options, call one function of consortium.py, curation.py or
-accounts.py, print. Registered on the main group at the end of matcher/cli.py.
+Thin like the other commands: parse options, call one function of the consortium mode or of
+curation, print.
 """
 
 from __future__ import annotations
@@ -13,9 +13,26 @@ from typing import Any
 
 import click
 
-from matcher.cli.main import App, _matcher, fail, pass_app
+from matcher.cli.app import App, echo_json, fail, pass_app
+from matcher.cli.rendering import render_consortium
+from matcher.curation import proposals, workflow
+from matcher.curation.export import render, write_export
+from matcher.curation.proposals import (
+    audit_log,
+    change_status,
+    get_proposal,
+    list_proposals,
+    proposal_alternatives,
+    save_proposal,
+)
+from matcher.curation.workflow import CurationError
 from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS
+from matcher.modes.consortium.assembly import consortium, member_facts
+from matcher.modes.consortium.results import ConsortiumQuery
+from matcher.modes.consortium.roles import DEFAULT_ROLES, ROLES, active_roles
+from matcher.retrieval.matcher import MatchError
+from matcher.store.accounts import UnknownCoordinator, get_coordinator
 
 COORDINATOR_ENV = "MUSUBI_COORDINATOR"
 
@@ -35,8 +52,6 @@ def _roles(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
 
 def _actor(app: App, name: str | None) -> str:
     """The coordinator named by --as or MUSUBI_COORDINATOR; exits unless the account exists."""
-    from matcher.store.accounts import UnknownCoordinator, get_coordinator
-
     name = name or os.environ.get(COORDINATOR_ENV)
     if not name:
         fail(f"who is making this change? give --as NAME or set {COORDINATOR_ENV}")
@@ -46,9 +61,7 @@ def _actor(app: App, name: str | None) -> str:
         fail(str(error))
 
 
-def _query_from(options: dict[str, Any]):  # noqa: ANN202
-    from matcher.modes.consortium.assembly import ConsortiumQuery
-
+def _query_from(options: dict[str, Any]) -> ConsortiumQuery:
     return ConsortiumQuery(
         theme=options["theme"] or "",
         regions=tuple(options["region"]),
@@ -85,42 +98,6 @@ def _query_options(command):  # noqa: ANN001, ANN202
     return command
 
 
-def render_consortium(result) -> str:  # noqa: ANN001
-    from matcher.modes.consortium.assembly import ROLES
-
-    lines = []
-    for k, p in enumerate(result.proposals, start=1):
-        places = "・".join(prefectures.name(c) for c in p.prefectures)
-        lines.append(f"案{k}  score={p.score:.3f}  [{places}]")
-        for mb in p.members:
-            terms = "、".join(mb.shared_terms[:5])
-            lines.append(
-                f"   {ROLES[mb.role].label:<10} {mb.name}  [{KIND_LABELS.get(mb.kind, mb.kind)} / "
-                f"{prefectures.name(mb.prefecture)}]  id={mb.id}  適合={mb.fit:.2f}"
-            )
-            lines.append(f"      根拠「{mb.matched}」" + (f"  共通語: {terms}" if terms else ""))
-        names = {mb.id: mb.name for mb in p.members}
-        for lk in p.explanation.links:
-            lines.append(
-                f"   つながり: {names[lk.source_org]}の「{lk.source}」 ⇔ "
-                f"{names[lk.target_org]}の「{lk.target}」 ({lk.similarity:.2f})"
-            )
-        for a, b in p.explanation.collaborations:
-            lines.append(f"   連携実績: {names[a]} と {names[b]}")
-        f = p.explanation.features
-        lines.append(
-            "   内訳: "
-            + ", ".join(f"{name} {value:.2f}" for name, value in f.items())
-            + f"; 最大距離 {p.explanation.facts['max_distance_km']} km"
-        )
-        lines.append("")
-    for empty in result.empty_roles:
-        lines.append(f"空き: {empty.role} — {empty.reason}")
-    if result.note:
-        lines.append(result.note)
-    return "\n".join(lines).rstrip() or "no proposals"
-
-
 @click.group("consortium", invoke_without_command=True)
 @_query_options
 @click.option("--json", "as_json", is_flag=True)
@@ -131,28 +108,25 @@ def consortium_group(ctx: click.Context, as_json: bool, **options: Any) -> None:
         return
     if not options["theme"]:
         fail("give --theme TEXT to propose consortia, or a subcommand (see --help)")
-    from matcher.modes.consortium.assembly import consortium
-    from matcher.retrieval.matcher import MatchError
 
     app = ctx.find_object(App)
     try:
-        result = consortium(_matcher(app), _query_from(options))
+        result = consortium(app.matcher(), _query_from(options))
     except MatchError as error:
         fail(str(error))
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        echo_json(result.to_json())
     else:
         click.echo(render_consortium(result))
 
 
 def _emit_view(view, as_json: bool, audit=()) -> None:  # noqa: ANN001
-    from matcher.curation.proposals import render
 
     if as_json:
         data = view.to_json()
         if audit:
             data["audit"] = [a.to_json() for a in audit]
-        click.echo(json.dumps(data, ensure_ascii=False))
+        echo_json(data)
         return
     click.echo(render(view, "md").rstrip())
     click.echo(f"\n(version {view.version}: pass --version {view.version} to change it)")
@@ -175,16 +149,12 @@ def save_command(
     app: App, pick: int, actor: str | None, reason: str | None, as_json: bool, **options: Any
 ) -> None:
     """Assemble proposals for --theme and save proposal --pick (status: proposed)."""
-    from matcher.curation.proposals import CurationError, save_proposal
-    from matcher.modes.consortium.assembly import consortium
-    from matcher.retrieval.matcher import MatchError
-
     actor = _actor(app, actor)
     if not options["theme"]:
         fail("save needs --theme TEXT (the same options as `musubi consortium`)")
     query = _query_from(options)
     try:
-        result = consortium(_matcher(app), query)
+        result = consortium(app.matcher(), query)
     except MatchError as error:
         fail(str(error))
     if not 1 <= pick <= len(result.proposals):
@@ -199,7 +169,7 @@ def save_command(
     except CurationError as error:
         fail(str(error))
     if as_json:
-        click.echo(json.dumps(view.to_json(), ensure_ascii=False))
+        echo_json(view.to_json())
     else:
         click.echo(f"saved proposal #{view.id} (version {view.version}, status {view.status})")
 
@@ -210,15 +180,13 @@ def save_command(
 @pass_app
 def list_command(app: App, status: str | None, as_json: bool) -> None:
     """List saved proposals."""
-    from matcher.curation.proposals import CurationError, list_proposals
-
     try:
         rows = list_proposals(app.store, status)
     except CurationError as error:
         fail(str(error))
     for row in rows:
         if as_json:
-            click.echo(json.dumps(row.to_json(), ensure_ascii=False))
+            echo_json(row.to_json())
         else:
             click.echo(
                 f"#{row.id:<5} {row.status:<11} v{row.version:<3} {row.members} members  "
@@ -233,8 +201,6 @@ def list_command(app: App, status: str | None, as_json: bool) -> None:
 @pass_app
 def show_command(app: App, proposal_id: int, audit: bool, as_json: bool) -> None:
     """Show a saved proposal: members, evidence, notes, status and version."""
-    from matcher.curation.proposals import CurationError, audit_log, get_proposal
-
     try:
         view = get_proposal(app.store, proposal_id)
     except CurationError as error:
@@ -259,17 +225,13 @@ def show_command(app: App, proposal_id: int, audit: bool, as_json: bool) -> None
 @pass_app
 def edit_command(app: App, proposal_id: int, **o: Any) -> None:
     """Change one thing: --remove, --add, --swap … --with, or --note; or list --alternatives."""
-    from matcher.curation import proposals
-    from matcher.modes.consortium import assembly as cons
-    from matcher.retrieval.matcher import MatchError
-
     actions = [k for k in ("remove", "add", "swap", "note", "alternatives") if o[k]]
     if len(actions) != 1:
         fail("give exactly one of --remove, --add, --swap … --with, --note, --alternatives")
     action = actions[0]
     try:
         view = proposals.get_proposal(app.store, proposal_id)
-    except proposals.CurationError as error:
+    except workflow.CurationError as error:
         fail(str(error))
     if action == "alternatives":
         _alternatives(app, view, o["alternatives"], o["top"], o["as_json"])
@@ -288,11 +250,11 @@ def edit_command(app: App, proposal_id: int, **o: Any) -> None:
                 app.store, proposal_id, o["remove"], reason=o["reason"], **common
             )
         else:
-            proposals._reason(o["reason"], "changing a member")  # before any slow work
-            m = _matcher(app)
+            workflow.require_reason(o["reason"], "changing a member")  # before any slow work
+            m = app.matcher()
             if action == "add":
                 role = o["role"] or _default_role(m.org(o["add"]).kind)
-                member = cons.member_facts(m, view.theme, o["add"], role)
+                member = member_facts(m, view.theme, o["add"], role)
                 view = proposals.add_member(
                     app.store, proposal_id, member, reason=o["reason"], **common
                 )
@@ -300,16 +262,16 @@ def edit_command(app: App, proposal_id: int, **o: Any) -> None:
                 old = next((x for x in view.members if x.id == o["swap"]), None)
                 if old is None:
                     fail(f"{o['swap']} is not a member of proposal #{proposal_id}")
-                member = cons.member_facts(m, view.theme, o["with_"], old.role)
+                member = member_facts(m, view.theme, o["with_"], old.role)
                 view = proposals.swap_member(
                     app.store, proposal_id, o["swap"], member, reason=o["reason"], **common
                 )
-    except (proposals.CurationError, MatchError) as error:
+    except (workflow.CurationError, MatchError) as error:
         fail(str(error))
     except LookupError as error:
         fail(str(error).strip("'\""))
     if o["as_json"]:
-        click.echo(json.dumps(view.to_json(), ensure_ascii=False))
+        echo_json(view.to_json())
     else:
         click.echo(f"proposal #{view.id}: {action} done (now version {view.version})")
         for check in view.checks:
@@ -317,8 +279,6 @@ def edit_command(app: App, proposal_id: int, **o: Any) -> None:
 
 
 def _default_role(kind: str) -> str:
-    from matcher.modes.consortium.assembly import DEFAULT_ROLES, ROLES, active_roles
-
     for key in DEFAULT_ROLES:
         if key in active_roles() and kind in ROLES[key].kinds:
             return key
@@ -326,9 +286,6 @@ def _default_role(kind: str) -> str:
 
 
 def _alternatives(app: App, view, target: str, top: int, as_json: bool) -> None:  # noqa: ANN001
-    from matcher.curation.proposals import proposal_alternatives
-    from matcher.modes.consortium.assembly import ROLES
-    from matcher.retrieval.matcher import MatchError
 
     member = next((x for x in view.members if x.id == target), None)
     role = member.role if member else target
@@ -336,7 +293,7 @@ def _alternatives(app: App, view, target: str, top: int, as_json: bool) -> None:
         fail(f"{target!r} is neither a member of proposal #{view.id} nor a role")
     try:
         found = proposal_alternatives(
-            _matcher(app), view, role, replacing=member.id if member else None, top=top
+            app.matcher(), view, role, replacing=member.id if member else None, top=top
         )
     except MatchError as error:
         fail(str(error))
@@ -380,8 +337,6 @@ def status_command(
     as_json: bool,
 ) -> None:
     """Move a proposal: proposed → shortlisted → contacted → agreed | declined (or reopen)."""
-    from matcher.curation.proposals import CurationError, change_status
-
     actor = _actor(app, actor)
     try:
         view = change_status(
@@ -390,7 +345,7 @@ def status_command(
     except CurationError as error:
         fail(str(error))
     if as_json:
-        click.echo(json.dumps(view.to_json(), ensure_ascii=False))
+        echo_json(view.to_json())
     else:
         click.echo(f"proposal #{view.id} is now {view.status} (version {view.version})")
 
@@ -409,8 +364,6 @@ def status_command(
 @pass_app
 def export_command(app: App, proposal_id: int, fmt: str, output: str, audit: bool) -> None:
     """Export a proposal: JSON, CSV of members (UTF-8 with BOM), or a Markdown/HTML brief."""
-    from matcher.curation.proposals import CurationError, audit_log, get_proposal, write_export
-
     try:
         view = get_proposal(app.store, proposal_id)
         log = audit_log(app.store, proposal_id) if audit else ()
@@ -424,39 +377,3 @@ def export_command(app: App, proposal_id: int, fmt: str, output: str, audit: boo
         sys.stdout.write(("\ufeff" if fmt == "csv" else "") + text)
     else:
         click.echo(f"wrote proposal #{proposal_id} as {fmt} to {output}", err=True)
-
-
-@click.group("user")
-def user_group() -> None:
-    """Coordinator accounts (the names in the audit log; logins and API tokens for the web)."""
-
-
-@user_group.command("add")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@pass_app
-def user_add_command(app: App, name: str, password_stdin: bool) -> None:
-    """Create a coordinator; prints a new API token once (only its hash is stored)."""
-    from matcher.store.accounts import AccountError, create_coordinator
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("password", hide_input=True, confirmation_prompt=True, err=True)
-    try:
-        created = create_coordinator(app.store, name, password)
-    except AccountError as error:
-        fail(str(error))
-    click.echo(f"created coordinator {created.coordinator.name!r}", err=True)
-    click.echo("API token (shown once, store it now):", err=True)
-    click.echo(created.token)
-
-
-@user_group.command("list")
-@pass_app
-def user_list_command(app: App) -> None:
-    """List coordinator accounts."""
-    from matcher.store.accounts import list_coordinators
-
-    for c in list_coordinators(app.store):
-        click.echo(f"{c.name}  (since {c.created_at:%Y-%m-%d})")

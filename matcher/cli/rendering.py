@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
+from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS
+from matcher.facts.labels import FEATURE_LABELS, FLAG_LABELS
+from matcher.ingest.records import OrgRecord
+from matcher.modes.consortium.results import ConsortiumResult
+from matcher.modes.consortium.roles import ROLES
 from matcher.ranking.explain import MatchResult
-
-FEATURE_LABELS = {
-    "offer_fit": "提供内容の適合",
-    "profile_fit": "プロフィールの適合",
-    "term_coverage": "キーワード一致",
-    "track_record": "公共実績",
-    "certified": "認定",
-    "size_fit": "規模・予算の適合",
-    "proximity": "距離",
-    "gain_origin": "こちらが得るもの",
-    "gain_candidate": "相手が得るもの",
-    "reciprocal_fit": "相互適合",
-    "novelty": "新しい組み合わせ",
-    "sought": "求める相手の種別",
-    "need_fit": "課題の近さ",
-    "bm25": "語の一致(BM25)",
-    "consensus": "上位候補との一致",
-    "stated_fit": "他の自治体の近い課題との適合",
-    "budget_fit": "予算の近さ",
-    "theme_fit": "テーマへの適合",
-    "complementarity": "課題と提供の補完",
-    "collaboration": "連携実績",
-}
-
-FLAG_LABELS = {
-    "collaborated_before": "過去に連携あり",
-    "weak_fit": "課題との関連が弱い",
-}
 
 
 def render_result(result: MatchResult) -> str:
@@ -73,4 +50,84 @@ def render_result(result: MatchResult) -> str:
             lines.append(f"      注記: {FLAG_LABELS.get(flag, flag)}")
     if result.note:
         lines.append(result.note)
+    return "\n".join(lines)
+
+
+def render_consortium(result: ConsortiumResult) -> str:
+    """Consortium proposals as `musubi consortium` prints them."""
+    lines = []
+    for k, p in enumerate(result.proposals, start=1):
+        places = "・".join(prefectures.name(c) for c in p.prefectures)
+        lines.append(f"案{k}  score={p.score:.3f}  [{places}]")
+        for mb in p.members:
+            terms = "、".join(mb.shared_terms[:5])
+            lines.append(
+                f"   {ROLES[mb.role].label:<10} {mb.name}  [{KIND_LABELS.get(mb.kind, mb.kind)} / "
+                f"{prefectures.name(mb.prefecture)}]  id={mb.id}  適合={mb.fit:.2f}"
+            )
+            lines.append(f"      根拠「{mb.matched}」" + (f"  共通語: {terms}" if terms else ""))
+        names = {mb.id: mb.name for mb in p.members}
+        for lk in p.explanation.links:
+            lines.append(
+                f"   つながり: {names[lk.source_org]}の「{lk.source}」 ⇔ "
+                f"{names[lk.target_org]}の「{lk.target}」 ({lk.similarity:.2f})"
+            )
+        for a, b in p.explanation.collaborations:
+            lines.append(f"   連携実績: {names[a]} と {names[b]}")
+        f = p.explanation.features
+        lines.append(
+            "   内訳: "
+            + ", ".join(f"{name} {value:.2f}" for name, value in f.items())
+            + f"; 最大距離 {p.explanation.facts['max_distance_km']} km"
+        )
+        lines.append("")
+    for empty in result.empty_roles:
+        lines.append(f"空き: {empty.role} — {empty.reason}")
+    if result.note:
+        lines.append(result.note)
+    return "\n".join(lines).rstrip() or "no proposals"
+
+
+def render_record(record: OrgRecord) -> str:
+    """One organisation as `musubi show` prints it: profile, needs with their index, offers."""
+    pref = prefectures.get(record.prefecture)
+    lines = [
+        f"{record.name}" + (f" ({record.name_en})" if record.name_en else ""),
+        f"  id: {record.id}   種別: {KIND_LABELS[record.kind]} ({record.kind})",
+        f"  所在地: {pref.kanji}{record.city or ''}",
+    ]
+    facts = []
+    if record.employees is not None:
+        facts.append(f"従業員 {record.employees:,}名")
+    if record.founded:
+        facts.append(f"設立 {record.founded}年")
+    if record.public_sector_record:
+        facts.append(f"公共実績 {record.public_sector_record}件")
+    if facts:
+        lines.append("  " + " / ".join(facts))
+    if record.certifications:
+        lines.append("  認定: " + "、".join(record.certifications))
+    if record.tags:
+        lines.append("  タグ: " + "、".join(record.tags))
+    lines += ["", "  " + record.description]
+    if record.needs:
+        lines += ["", "  ニーズ (needs):"]
+        for k, need in enumerate(record.needs):
+            extra = []
+            if need.budget_jpy is not None:
+                extra.append(f"予算 {need.budget_jpy:,}円")
+            if need.trial_order:
+                extra.append("トライアル発注可")
+            suffix = f" [{' / '.join(extra)}]" if extra else ""
+            lines.append(f"   {k}. {need.title}{suffix}")
+            if need.description:
+                lines.append(f"      {need.description}")
+    if record.offers:
+        lines += ["", "  シーズ・提供 (offers):"]
+        for k, offer in enumerate(record.offers):
+            lines.append(f"   {k}. {offer.title}")
+            if offer.description:
+                lines.append(f"      {offer.description}")
+    if record.collaborations:
+        lines += ["", "  連携実績: " + ", ".join(record.collaborations)]
     return "\n".join(lines)

@@ -30,29 +30,27 @@ only while the proposal is open (not agreed or declined).
 
 from __future__ import annotations
 
-import csv
-import html
-import io
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from matcher.facts import prefectures
-from matcher.modes.consortium.assembly import (
-    ROLES,
-    Alternative,
-    ConsortiumQuery,
-    Member,
-    Proposal,
-    alternatives,
+from matcher.curation.workflow import (
+    MAX_NOTE,
+    OPEN,
+    STATUSES,
+    TRANSITIONS,
+    CurationError,
+    InvalidTransition,
+    require_reason,
+    unknown_status,
 )
+from matcher.facts import prefectures
+from matcher.modes.consortium.assembly import alternatives
+from matcher.modes.consortium.results import Alternative, ConsortiumQuery, Member, Proposal
+from matcher.modes.consortium.roles import ROLES
 from matcher.ranking.explain import Notice
 from matcher.retrieval.matcher import Matcher
 from matcher.store.accounts import UnknownCoordinator
@@ -65,31 +63,6 @@ from matcher.store.models import (
     utcnow,
 )
 from matcher.store.session import Store
-
-STATUSES = ("proposed", "shortlisted", "contacted", "agreed", "declined")
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "proposed": ("shortlisted", "declined"),
-    "shortlisted": ("contacted", "proposed", "declined"),
-    "contacted": ("agreed", "declined"),
-    "agreed": ("proposed",),  # reopen, with a reason
-    "declined": ("proposed",),  # reopen, with a reason
-}
-OPEN = ("proposed", "shortlisted", "contacted")
-FORMATS = ("json", "csv", "md", "html")
-MAX_NOTE = 10_000
-
-
-class CurationError(ValueError):
-    """A curation request that cannot be carried out; nothing was written.
-
-    Like ``MatchError``, the message is English for the command line, ``code`` names the problem
-    and ``params`` holds the values the message quotes, for the web to say it in its language.
-    """
-
-    def __init__(self, message: str, code: str = "curation", /, **params: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.params = params
 
 
 class ProposalNotFound(CurationError, LookupError):
@@ -126,10 +99,6 @@ class ConflictError(CurationError):
         self.at = at
 
 
-class InvalidTransition(CurationError):
-    pass
-
-
 @dataclass(frozen=True)
 class SavedMember:
     id: str
@@ -163,7 +132,7 @@ class Note:
         return {
             "id": self.id,
             "author": self.author,
-            "at": _iso(self.created_at),
+            "at": iso_utc(self.created_at),
             "text": self.text,
         }
 
@@ -184,7 +153,7 @@ class AuditRecord:
             "id": self.id,
             "proposal_id": self.proposal_id,
             "version": self.version,
-            "at": _iso(self.at),
+            "at": iso_utc(self.at),
             "actor": self.actor,
             "action": self.action,
             "details": self.details,
@@ -260,9 +229,9 @@ class ProposalView:
             "checks": list(self.checks),
             "check_notices": [n.to_json() for n in self.broken],
             "created_by": self.created_by,
-            "created_at": _iso(self.created_at),
+            "created_at": iso_utc(self.created_at),
             "updated_by": self.updated_by,
-            "updated_at": _iso(self.updated_at),
+            "updated_at": iso_utc(self.updated_at),
         }
 
 
@@ -284,30 +253,12 @@ class ProposalSummary:
             "version": self.version,
             "members": self.members,
             "updated_by": self.updated_by,
-            "updated_at": _iso(self.updated_at),
+            "updated_at": iso_utc(self.updated_at),
         }
 
 
-def _iso(at: datetime) -> str:
+def iso_utc(at: datetime) -> str:
     return at.isoformat(timespec="seconds") + "Z"
-
-
-def unknown_status(status: str) -> CurationError:
-    return CurationError(
-        f"unknown status {status!r}; use one of: {', '.join(STATUSES)}",
-        "unknown_status",
-        value=status,
-        statuses=STATUSES,
-    )
-
-
-def _reason(reason: str | None, what: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise CurationError(
-            f"{what} needs a reason (--reason): say why, for the audit log", "reason_required"
-        )
-    return text
 
 
 def _check_actor(session: so.Session, actor: str) -> None:
@@ -565,7 +516,7 @@ def _renumber(session: so.Session, row: SavedProposal, members: list[Member | Pr
 def remove_member(
     store: Store, proposal_id: int, ext_id: str, *, version: int, actor: str, reason: str
 ) -> ProposalView:
-    reason = _reason(reason, "removing a member")
+    reason = require_reason(reason, "removing a member")
 
     def change(session: so.Session, row: SavedProposal) -> dict:
         _require_open(row)
@@ -587,7 +538,7 @@ def remove_member(
 def add_member(
     store: Store, proposal_id: int, member: Member, *, version: int, actor: str, reason: str
 ) -> ProposalView:
-    reason = _reason(reason, "adding a member")
+    reason = require_reason(reason, "adding a member")
 
     def change(session: so.Session, row: SavedProposal) -> dict:
         _require_open(row)
@@ -610,7 +561,7 @@ def swap_member(
     actor: str,
     reason: str,
 ) -> ProposalView:
-    reason = _reason(reason, "swapping a member")
+    reason = require_reason(reason, "swapping a member")
 
     def change(session: so.Session, row: SavedProposal) -> dict:
         _require_open(row)
@@ -633,7 +584,7 @@ def change_status(
 ) -> ProposalView:
     if status not in STATUSES:
         raise unknown_status(status)
-    reason = _reason(reason, f"changing the status to {status}")
+    reason = require_reason(reason, f"changing the status to {status}")
 
     def change(session: so.Session, row: SavedProposal) -> dict:
         allowed = TRANSITIONS[row.status]
@@ -707,231 +658,3 @@ def _brief(member: Member) -> dict[str, Any]:
 
 
 # ---- exports ---------------------------------------------------------------------------
-
-ROLE_LABELS = {r.key: r.label for r in ROLES.values()}
-STATUS_LABELS = {
-    "proposed": "提案",
-    "shortlisted": "候補",
-    "contacted": "打診中",
-    "agreed": "合意",
-    "declined": "見送り",
-}
-CSV_COLUMNS = (
-    "proposal_id",
-    "position",
-    "role",
-    "role_label",
-    "id",
-    "name",
-    "kind",
-    "prefecture",
-    "fit",
-    "matched",
-    "shared_terms",
-)
-
-
-def render(view: ProposalView, fmt: str, audit: tuple[AuditRecord, ...] = ()) -> str:
-    """The proposal as JSON, CSV (members), or a Markdown / HTML brief."""
-    if fmt == "json":
-        data = view.to_json()
-        if audit:
-            data["audit"] = [a.to_json() for a in audit]
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if fmt == "csv":
-        return _csv(view)
-    if fmt == "md":
-        return _markdown(view)
-    if fmt == "html":
-        return _html(view)
-    raise CurationError(
-        f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}",
-        "unknown_export_format",
-        value=fmt,
-        formats=FORMATS,
-    )
-
-
-def write_export(
-    view: ProposalView, fmt: str, path: str | Path | None, audit: tuple[AuditRecord, ...] = ()
-) -> str:
-    """Render and, when ``path`` is given (not "-"), write it atomically (temp file + rename).
-
-    CSV is written as UTF-8 with a BOM so that Excel reads Japanese correctly.
-    """
-    text = render(view, fmt, audit)
-    if path is None or str(path) == "-":
-        return text
-    target = Path(path)
-    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return text
-
-
-def _csv(view: ProposalView) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for k, m in enumerate(view.members, start=1):
-        writer.writerow(
-            [
-                view.id,
-                k,
-                m.role,
-                ROLE_LABELS.get(m.role, m.role),
-                m.id,
-                m.name,
-                m.kind,
-                prefectures.name(m.prefecture),
-                "" if m.fit is None else f"{m.fit:.3f}",
-                m.evidence.get("matched", ""),
-                "、".join(m.evidence.get("shared_terms", [])),
-            ]
-        )
-    return out.getvalue()
-
-
-def _brief_parts(view: ProposalView) -> dict[str, Any]:
-    names = [prefectures.name(c) for c in view.prefectures]
-    by_id = {m.id: m.name for m in view.members}
-    # The snapshot was taken at save time; after edits only ties between current members hold.
-    links = [
-        lk
-        for lk in view.explanation.get("links", [])
-        if lk.get("member") in by_id and lk.get("partner") in by_id
-    ]
-    collaborations = [
-        pair for pair in view.explanation.get("collaborations", []) if set(pair) <= set(by_id)
-    ]
-    return {
-        "prefs": "・".join(names),
-        "declaration": (
-            f"{'、'.join(names)}の{len(view.members)}者("
-            + "、".join(m.name for m in view.members)
-            + f")は、「{view.theme}」を共通のビジョンとして掲げ、それぞれの強みを持ち寄り、"
-            "都道府県の枠を越えて連携して取り組むことをここに宣言する。"
-        ),
-        "links": [
-            (
-                by_id.get(lk.get("member"), lk.get("member")),
-                lk.get("need", ""),
-                by_id.get(lk.get("partner"), lk.get("partner")),
-                lk.get("offer", ""),
-                lk.get("similarity", 0.0),
-            )
-            for lk in links
-        ],
-        "collabs": [(by_id.get(a, a), by_id.get(b, b)) for a, b in collaborations],
-    }
-
-
-def _markdown(view: ProposalView) -> str:
-    def cell(text: object) -> str:
-        return str(text).replace("|", "\\|").replace("\n", " ")
-
-    p = _brief_parts(view)
-    lines = [
-        f"# 連携提案 #{view.id}: {cell(view.theme)}",
-        "",
-        f"- 状態: {STATUS_LABELS[view.status]} ({view.status}), 版 {view.version}",
-        f"- 都道府県: {p['prefs']}",
-        f"- 作成: {view.created_by} ({_iso(view.created_at)}), 更新: {view.updated_by} "
-        f"({_iso(view.updated_at)})",
-        "",
-        "## 構成員",
-        "",
-        "| 役割 | 名称 | id | 都道府県 | 適合 | 根拠 |",
-        "|---|---|---|---|---|---|",
-    ]
-    for m in view.members:
-        evidence = m.evidence.get("matched", "")
-        terms = "、".join(m.evidence.get("shared_terms", []))
-        if terms:
-            evidence += f"(共通語: {terms})"
-        fit = "" if m.fit is None else f"{m.fit:.2f}"
-        lines.append(
-            f"| {cell(ROLE_LABELS.get(m.role, m.role))} | {cell(m.name)} | {m.id} | "
-            f"{prefectures.name(m.prefecture)} | {fit} | {cell(evidence)} |"
-        )
-    if p["links"]:
-        lines += ["", "## 構成員をつなぐニーズと提供", ""]
-        for a, need, b, offer, sim in p["links"]:
-            lines.append(
-                f"- {cell(a)}の「{cell(need)}」 ⇔ {cell(b)}の「{cell(offer)}」 ({sim:.2f})"
-            )
-    if p["collabs"]:
-        lines += ["", "## 連携実績", ""]
-        lines += [f"- {cell(a)} と {cell(b)}" for a, b in p["collabs"]]
-    if view.checks:
-        lines += ["", "## 注意", ""] + [f"- {c}" for c in view.checks]
-    if view.notes:
-        lines += ["", "## メモ", ""]
-        lines += [f"- {n.author} ({_iso(n.created_at)}): {cell(n.text)}" for n in view.notes]
-    lines += ["", "## 連携宣言(案)", "", p["declaration"], ""]
-    return "\n".join(lines)
-
-
-def _html(view: ProposalView) -> str:
-    e = html.escape
-    p = _brief_parts(view)
-    rows = []
-    for m in view.members:
-        terms = "、".join(m.evidence.get("shared_terms", []))
-        fit = "" if m.fit is None else f"{m.fit:.2f}"
-        rows.append(
-            "<tr>"
-            + "".join(
-                f"<td>{e(str(v))}</td>"
-                for v in (
-                    ROLE_LABELS.get(m.role, m.role),
-                    m.name,
-                    m.id,
-                    prefectures.name(m.prefecture),
-                    fit,
-                    m.evidence.get("matched", "") + (f"(共通語: {terms})" if terms else ""),
-                )
-            )
-            + "</tr>"
-        )
-    parts = [
-        "<!doctype html>",
-        '<html lang="ja"><head><meta charset="utf-8">',
-        f"<title>連携提案 #{view.id}: {e(view.theme)}</title>",
-        "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .5em}"
-        "@media print{body{margin:0}}</style></head><body>",
-        f"<h1>連携提案 #{view.id}: {e(view.theme)}</h1>",
-        f"<p>状態: {e(STATUS_LABELS[view.status])} ({e(view.status)}), 版 {view.version}<br>"
-        f"都道府県: {e(p['prefs'])}<br>作成: {e(view.created_by)} ({_iso(view.created_at)})</p>",
-        "<h2>構成員</h2><table><thead><tr><th>役割</th><th>名称</th><th>id</th><th>都道府県</th>"
-        "<th>適合</th><th>根拠</th></tr></thead><tbody>",
-        *rows,
-        "</tbody></table>",
-    ]
-    if p["links"]:
-        parts.append("<h2>構成員をつなぐニーズと提供</h2><ul>")
-        parts += [
-            f"<li>{e(str(a))}の「{e(need)}」 ⇔ {e(str(b))}の「{e(offer)}」 ({sim:.2f})</li>"
-            for a, need, b, offer, sim in p["links"]
-        ]
-        parts.append("</ul>")
-    if p["collabs"]:
-        parts.append("<h2>連携実績</h2><ul>")
-        parts += [f"<li>{e(str(a))} と {e(str(b))}</li>" for a, b in p["collabs"]]
-        parts.append("</ul>")
-    if view.checks:
-        parts.append("<h2>注意</h2><ul>" + "".join(f"<li>{e(c)}</li>" for c in view.checks))
-        parts.append("</ul>")
-    if view.notes:
-        parts.append("<h2>メモ</h2><ul>")
-        parts += [f"<li>{e(n.author)} ({_iso(n.created_at)}): {e(n.text)}</li>" for n in view.notes]
-        parts.append("</ul>")
-    parts += [f"<h2>連携宣言(案)</h2><p>{e(p['declaration'])}</p>", "</body></html>", ""]
-    return "\n".join(parts)

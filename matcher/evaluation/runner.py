@@ -1,39 +1,28 @@
-"""Evaluation: batch queries, nDCG@10 / recall@10 / MRR, and the two baselines beside Musubi."""
+"""Evaluation runner: labelled queries run through Musubi and both baselines, scored per mode."""
 
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
-from matcher.modes.consortium.assembly import (
-    ROLES,
-    ConsortiumQuery,
-    ConsortiumResult,
-    consortium,
-    places_for,
-    roles_for,
-)
+from matcher.evaluation.baselines import Baselines
+from matcher.evaluation.metrics import K, Scores, ndcg, recall, reciprocal_rank, role_precision
+from matcher.facts.kinds import SUPPLIER_KINDS
+from matcher.modes.consortium.assembly import consortium
+from matcher.modes.consortium.results import ConsortiumQuery, ConsortiumResult
 from matcher.modes.joint import JointQuery, joint
-from matcher.modes.partners import PartnersQuery, eligible_partner, partner_filters, partners
+from matcher.modes.partners import PartnersQuery, partners
 from matcher.modes.procurement import ProcurementQuery, procurement
 from matcher.ranking.explain import MatchResult
-from matcher.retrieval.bm25 import VIEWS, document
-from matcher.retrieval.catalogue import OrgFacts
-from matcher.retrieval.dense import Filters
-from matcher.retrieval.matcher import Matcher, MatchError, check_text, resolve_places
+from matcher.retrieval.matcher import Matcher, MatchError
 
-K = 10
 MODES = ("procurement", "partners", "joint", "consortium")
 SYSTEMS = ("musubi", "bm25", "dense")
-VIEW_OF = {"procurement": "supply", "partners": "all", "joint": "demand"}
 
 
 class QueryError(ValueError):
@@ -105,150 +94,10 @@ def run(m: Matcher, query: Query) -> MatchResult | ConsortiumResult:
 # ---- metrics ---------------------------------------------------------------------------
 
 
-def ndcg(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
-    gains = [(2 ** relevant.get(i, 0) - 1) / math.log2(r + 2) for r, i in enumerate(ranked[:k])]
-    ideal = sorted(relevant.values(), reverse=True)[:k]
-    best = sum((2**g - 1) / math.log2(r + 2) for r, g in enumerate(ideal))
-    return sum(gains) / best if best else 0.0
-
-
-def recall(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
-    wanted = {i for i, g in relevant.items() if g > 0}
-    return len(wanted & set(ranked[:k])) / len(wanted) if wanted else 0.0
-
-
-def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
-    for rank, item in enumerate(ranked, start=1):
-        if relevant.get(item, 0) > 0:
-            return 1.0 / rank
-    return 0.0
-
-
-def role_precision(members: list[str], relevant: dict[str, int]) -> float:
-    """Share of a team's members that a person accepted for their role (graded ≥ 1)."""
-    return sum(relevant.get(i, 0) >= 1 for i in members) / len(members) if members else 0.0
-
-
 # ---- baselines -------------------------------------------------------------------------
 
 
-class Baselines:
-    """Character-bigram BM25 and dense retrieval alone, under the same eligibility as Musubi."""
-
-    def __init__(self, m: Matcher) -> None:
-        self.m = m
-
-    def bm25(self, mode: str, text: str, eligible: Callable[[OrgFacts], bool]) -> list[str]:
-        """The same BM25 documents Musubi reads as one feature, here the whole ranking, every
-        bigram of the query counted."""
-        lexical = self.m.lexical
-        scores = lexical.scores(VIEW_OF[mode], text, all_bigrams=True)
-        order = np.argsort(-scores, kind="stable")
-        return [
-            lexical.orgs[i].ext_id for i in order if scores[i] > 0 and eligible(lexical.orgs[i])
-        ][:K]
-
-    def dense(self, vectors: np.ndarray, filters: Filters, eligible: Callable) -> list[str]:
-        found = self.m.candidates(vectors, filters, limit=K * 8)
-        return [c.org.ext_id for c in found if eligible(c.org)][:K]
-
-    def team(self, query: ConsortiumQuery) -> dict[str, list[str]]:
-        """Naive teams: the best-ranked organisation of each role, by BM25 and by dense alone."""
-        m = self.m
-        text = check_text(query.theme, "theme")
-        codes = places_for(m, query)
-        vector = m.search.encode_queries([text])[0]
-        teams: dict[str, list[str]] = {"bm25": [], "dense": []}
-        for key in roles_for(m, query):
-            kinds = tuple(k for k in ROLES[key].kinds if k in KINDS)
-
-            def eligible(o: OrgFacts, kinds: tuple[str, ...] = kinds) -> bool:
-                return o.kind in kinds and (not codes or o.prefecture in codes)
-
-            bm25 = [i for i in self.bm25("partners", text, eligible) if i not in teams["bm25"]]
-            filters = Filters(kinds=kinds, prefectures=codes)
-            dense = [i for i in self.dense(vector, filters, eligible) if i not in teams["dense"]]
-            teams["bm25"] += bm25[:1]
-            teams["dense"] += dense[:1]
-        return teams
-
-    def rank(self, query: ProcurementQuery | PartnersQuery | JointQuery) -> dict[str, list[str]]:
-        """Both baselines' top-10 external ids for one query."""
-        m = self.m
-        if isinstance(query, ProcurementQuery):
-            text = check_text(query.text) if query.org is None else _need_text(m, query)
-            codes = resolve_places(query.prefectures, query.regions)
-            origin = m.org(query.org).id if query.org else None
-
-            def eligible(o: OrgFacts) -> bool:
-                return (
-                    o.kind in query.kinds
-                    and (not codes or o.prefecture in codes)
-                    and o.id != origin
-                )
-
-            filters = Filters(
-                roles=("offer", "profile"),
-                kinds=query.kinds,
-                prefectures=codes,
-                exclude_orgs=(origin,) if origin else (),
-            )
-            return {
-                "bm25": self.bm25("procurement", text, eligible),
-                "dense": self.dense(m.search.encode_queries([text])[0], filters, eligible),
-            }
-        origin = m.org(query.org)
-        if isinstance(query, PartnersQuery):
-            text = document(origin, VIEWS["all"])
-
-            def eligible(o: OrgFacts) -> bool:
-                return eligible_partner(m, origin, o, query)
-
-            filters = partner_filters(origin, query, ("profile", "need", "offer"))
-            vectors = m.vectors([i for ids in origin.text_ids.values() for i in ids])
-            return {
-                "bm25": self.bm25("partners", text, eligible),
-                "dense": self.dense(vectors, filters, eligible),
-            }
-        positions = [query.need] if query.need is not None else range(len(origin.needs))
-        text = " ".join(origin.text("need", k) for k in positions)
-
-        def eligible(o: OrgFacts) -> bool:
-            return o.kind == "municipality" and o.prefecture != origin.prefecture
-
-        filters = Filters(
-            roles=("need",),
-            kinds=("municipality",),
-            prefectures=tuple(c for c in range(1, 48) if c != origin.prefecture),
-            exclude_orgs=(origin.id,),
-        )
-        vectors = m.vectors([origin.text_ids["need"][k] for k in positions])
-        return {
-            "bm25": self.bm25("joint", text, eligible),
-            "dense": self.dense(vectors, filters, eligible),
-        }
-
-
-def _need_text(m: Matcher, query: ProcurementQuery) -> str:
-    origin = m.org(query.org)
-    return origin.text("need", query.need or 0)
-
-
 # ---- evaluation ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scores:
-    ndcg: float
-    recall: float
-    mrr: float
-
-    def to_json(self) -> dict[str, float]:
-        return {
-            "ndcg@10": round(self.ndcg, 4),
-            "recall@10": round(self.recall, 4),
-            "mrr": round(self.mrr, 4),
-        }
 
 
 def evaluate(m: Matcher, path: str | Path) -> dict[str, Any]:

@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from matcher.facts import terms
-from matcher.ranking.explain import Explanation, LinearScorer, Link, MatchResult, ScoredMatch, mmr
+from matcher.ranking.diversify import mmr
+from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
+from matcher.ranking.scorer import LinearScorer
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (
     Matcher,

@@ -9,15 +9,10 @@ import numpy as np
 from matcher.facts import prefectures, terms
 from matcher.facts.kinds import KINDS, SECTORS
 from matcher.facts.sought import sought_kinds
-from matcher.ranking.explain import (
-    Explanation,
-    LinearScorer,
-    Link,
-    MatchResult,
-    ScoredMatch,
-    min_max,
-    mmr,
-)
+from matcher.ranking.diversify import mmr
+from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
+from matcher.ranking.features import min_max
+from matcher.ranking.scorer import LinearScorer
 from matcher.retrieval.bm25 import gives, wants
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters

@@ -11,18 +11,10 @@ from embeddings import japanese_share
 from matcher.facts import terms
 from matcher.facts.glossary import gloss, key_terms_of
 from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
-from matcher.ranking.explain import (
-    Explanation,
-    LinearScorer,
-    Link,
-    MatchResult,
-    Notice,
-    RouteHint,
-    ScoredMatch,
-    family,
-    min_max,
-    mmr,
-)
+from matcher.ranking.diversify import family, mmr
+from matcher.ranking.explain import Explanation, Link, MatchResult, Notice, RouteHint, ScoredMatch
+from matcher.ranking.features import min_max
+from matcher.ranking.scorer import LinearScorer
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from matcher.cli.rendering import FEATURE_LABELS, KIND_LABELS
+from matcher.facts.kinds import KIND_LABELS
+from matcher.facts.labels import FEATURE_LABELS
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 MESSAGE = re.compile(r"""(?<![A-Za-z0-9_])_\(\s*(["'])(.+?)\1""", re.S)
@@ -28,8 +29,8 @@ def _messages() -> set[str]:
 
 
 def test_every_message_has_an_english_translation() -> None:
-    from matcher.curation.proposals import STATUS_LABELS
-    from matcher.modes.consortium.assembly import ROLES
+    from matcher.curation.workflow import STATUS_LABELS
+    from matcher.modes.consortium.roles import ROLES
     from web.consortia import ACTION_LABELS
 
     catalogue = _catalogue()

@@ -9,7 +9,7 @@ import pytest
 from conftest import AuthActions, csrf_token
 
 import seeds
-from matcher.curation.proposals import CurationError
+from matcher.curation.workflow import CurationError
 from matcher.ranking.explain import MatchResult
 from web.messages import MESSAGES, notices, say
 

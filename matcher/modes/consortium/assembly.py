@@ -27,8 +27,7 @@ members with each earlier proposal, so alternatives differ meaningfully.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
 
@@ -36,284 +35,44 @@ import numpy as np
 
 from matcher.facts import prefectures, terms
 from matcher.facts.glossary import key_terms_of
-from matcher.facts.kinds import KINDS
-from matcher.ranking.explain import LinearScorer, Link, Notice, joined
-from matcher.retrieval.catalogue import OrgFacts
-from matcher.retrieval.dense import Filters
+from matcher.modes.consortium.results import (
+    Alternative,
+    ConsortiumQuery,
+    ConsortiumResult,
+    EmptyRole,
+    Member,
+    Proposal,
+    TeamExplanation,
+)
+from matcher.modes.consortium.roles import (
+    DEFAULT_ROLES,
+    ROLES,
+    active_roles,
+    kinds_of,
+    unknown_role,
+)
+from matcher.modes.consortium.team import (
+    FEATURES,
+    RoleCandidate,
+    TeamPool,
+    TeamSearch,
+    role_candidate,
+    role_pools,
+)
+from matcher.ranking.explain import Link, Notice
 from matcher.retrieval.matcher import (
     Matcher,
     MatchError,
     check_text,
     check_top,
-    proximity,
     resolve_places,
 )
 
 MAX_TOP = 10
-
-
-@dataclass(frozen=True)
-class Role:
-    """A slot of a consortium: which kinds may fill it and which of their texts show their fit.
-
-    A role whose kinds are not (yet) in ``matcher.models.KINDS`` is inactive: adding a kind
-    "financial" to KINDS is all it takes for the 金 role to take part.
-    """
-
-    key: str
-    kinds: tuple[str, ...]
-    sector: str  # 産 官 学 金
-    label: str
-    texts: tuple[str, ...]
-
-
-ROLE_TABLE: tuple[Role, ...] = (
-    Role("municipality", ("municipality",), "官", "自治体", ("need", "profile")),
-    Role("industry", ("company", "startup"), "産", "企業・スタートアップ", ("offer", "profile")),
-    Role("company", ("company",), "産", "企業", ("offer", "profile")),
-    Role("startup", ("startup",), "産", "スタートアップ", ("offer", "profile")),
-    Role("university", ("university",), "学", "大学", ("offer", "profile")),
-    Role("research_institute", ("research_institute",), "学", "研究機関", ("offer", "profile")),
-    Role("financial", ("financial",), "金", "金融機関", ("offer", "profile")),
-)
-ROLES: dict[str, Role] = {r.key: r for r in ROLE_TABLE}
-# One slot each; "industry" takes a company or a startup. Ask for company and startup slots
-# instead (roles=(("company", 1), ("startup", 1), …)) when both are wanted.
-DEFAULT_ROLES: tuple[str, ...] = (
-    "municipality",
-    "industry",
-    "university",
-    "research_institute",
-    "financial",
-)
-
-FEATURES = {
-    "theme_fit": 1.0,  # mean fit of the members to the theme
-    "complementarity": 0.5,  # mean over members of how well another member's offers meet its needs
-    "collaboration": 0.15,  # share of member pairs that have worked together (2 hops count half)
-    "proximity": 0.15,  # mean closeness of the members' prefectures (1 same … 0 at 1,500 km)
-}
-# Member fit = semantic × (FIT_LEXICAL_FLOOR + (1 − FIT_LEXICAL_FLOOR) × key-term coverage),
-# where semantic = min(1, (cosine − background) / (FIT_SPAN × (1 − background))) and background is
-# the theme's median cosine to a sample of profiles: encoders differ in their cosine floor, and a
-# vague theme is one that is about as close to everybody as to anybody.
-FIT_LEXICAL_FLOOR = 0.6
-FIT_SPAN = 0.5
-PROFILE_DISCOUNT = 0.8  # a gain read from a profile, not a stated need/offer, counts less
-SEEDS = 8  # teams grown per proposal, one from each of the scarcest role's best candidates
 LINK_MIN = 0.2  # need→offer links weaker than this are not shown as evidence
 
 
-def active_roles() -> tuple[str, ...]:
-    """Roles whose kinds exist in this version's KINDS."""
-    return tuple(r.key for r in ROLE_TABLE if any(k in KINDS for k in r.kinds))
-
-
-def _kinds_of(role: Role) -> tuple[str, ...]:
-    return tuple(k for k in role.kinds if k in KINDS)
-
-
-@dataclass(frozen=True)
-class ConsortiumQuery:
-    """A theme and the constraints on the team. ``roles`` = ((role, count), …); () = default."""
-
-    theme: str
-    regions: tuple[str, ...] = ()
-    prefectures: tuple[str, ...] = ()
-    neighbours: bool = False  # widen ``prefectures`` by their land neighbours
-    roles: tuple[tuple[str, int], ...] = ()
-    min_prefectures: int = 2
-    min_kinds: int = 3
-    top: int = 3
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"mode": "consortium", "theme": self.theme}
-        if self.regions:
-            out["regions"] = list(self.regions)
-        if self.prefectures:
-            out["prefectures"] = list(self.prefectures)
-        if self.neighbours:
-            out["neighbours"] = True
-        if self.roles:
-            out["roles"] = dict(self.roles)
-        out.update(min_prefectures=self.min_prefectures, min_kinds=self.min_kinds, top=self.top)
-        return out
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ConsortiumQuery:
-        """The query back from ``to_json`` (or a batch line); TypeError on a wrong shape."""
-        roles = data.get("roles") or {}
-        if isinstance(roles, list):
-            roles = dict.fromkeys(roles, 1)
-        return cls(
-            theme=data.get("theme") or "",
-            regions=tuple(data.get("regions") or ()),
-            prefectures=tuple(data.get("prefectures") or ()),
-            neighbours=bool(data.get("neighbours", False)),
-            roles=tuple((str(k), int(v)) for k, v in roles.items()),
-            min_prefectures=int(data.get("min_prefectures", 2)),
-            min_kinds=int(data.get("min_kinds", 3)),
-            top=int(data.get("top", 3)),
-        )
-
-
-@dataclass(frozen=True)
-class Member:
-    """One member of a proposal: its role, its fit to the theme and the evidence for it."""
-
-    id: str
-    name: str
-    kind: str
-    role: str
-    prefecture: int
-    fit: float
-    matched: str = ""  # title of the text that best fits the theme
-    matched_text: str = "profile"  # need | offer | profile
-    similarity: float = 0.0
-    shared_terms: tuple[str, ...] = ()
-
-    def evidence(self) -> dict[str, Any]:
-        return {
-            "matched": self.matched,
-            "text": self.matched_text,
-            "similarity": round(self.similarity, 4),
-            "shared_terms": list(self.shared_terms),
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "kind": self.kind,
-            "role": self.role,
-            "prefecture": prefectures.name(self.prefecture),
-            "fit": round(self.fit, 4),
-            "evidence": self.evidence(),
-        }
-
-
-@dataclass(frozen=True)
-class TeamExplanation:
-    """Why this team: feature values and contributions, why each member (``members`` holds
-    their evidence), the need→offer links between members, past collaborations, place facts."""
-
-    features: dict[str, float]
-    contributions: dict[str, float]
-    links: tuple[Link, ...] = ()
-    collaborations: tuple[tuple[str, str], ...] = ()
-    facts: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self, members: Sequence[Member] = ()) -> dict[str, Any]:
-        return {
-            "features": {k: round(v, 4) for k, v in self.features.items()},
-            "contributions": {k: round(v, 4) for k, v in self.contributions.items()},
-            "members": [
-                {"id": mb.id, "role": mb.role, "fit": round(mb.fit, 4), **mb.evidence()}
-                for mb in members
-            ],
-            "links": [
-                {
-                    "relation": lk.relation,
-                    "member": lk.source_org,
-                    "need": lk.source,
-                    "partner": lk.target_org,
-                    "offer": lk.target,
-                    "similarity": round(lk.similarity, 4),
-                    "shared_terms": list(lk.shared_terms),
-                }
-                for lk in self.links
-            ],
-            "collaborations": [list(pair) for pair in self.collaborations],
-            "facts": self.facts,
-        }
-
-
-@dataclass(frozen=True)
-class Proposal:
-    score: float
-    members: tuple[Member, ...]
-    explanation: TeamExplanation
-
-    @property
-    def prefectures(self) -> tuple[int, ...]:
-        return tuple(dict.fromkeys(mb.prefecture for mb in self.members))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "score": round(self.score, 4),
-            "members": [mb.to_json() for mb in self.members],
-            "prefectures": [prefectures.name(c) for c in self.prefectures],
-            "explanation": self.explanation.to_json(self.members),
-        }
-
-
-@dataclass(frozen=True)
-class EmptyRole:
-    """A role no candidate could fill, and why (``why.text`` in English for the CLI)."""
-
-    role: str
-    why: Notice
-
-    @property
-    def reason(self) -> str:
-        return self.why.text
-
-    def to_json(self) -> dict[str, Any]:
-        return {"role": self.role, "reason": self.reason, **self.why.to_json()}
-
-
-@dataclass(frozen=True)
-class ConsortiumResult:
-    query: dict[str, Any]
-    proposals: tuple[Proposal, ...]
-    empty_roles: tuple[EmptyRole, ...] = ()
-    notices: tuple[Notice, ...] = ()  # why there are none or fewer than asked
-
-    @property
-    def note(self) -> str | None:
-        return joined(self.notices)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "query": self.query,
-            "proposals": [p.to_json() for p in self.proposals],
-        }
-        if self.empty_roles:
-            out["empty_roles"] = [e.to_json() for e in self.empty_roles]
-        if self.notices:
-            out["note"] = self.note
-            out["notices"] = [n.to_json() for n in self.notices]
-        return out
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """A candidate for a role of an existing team and the team score it would give."""
-
-    member: Member
-    team_score: float
-    delta: float  # against the current team (with the replaced member, if any)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **self.member.to_json(),
-            "team_score": round(self.team_score, 4),
-            "delta": round(self.delta, 4),
-        }
-
-
-# ---- the theme, the places, the roles --------------------------------------------------
-
-
-def unknown_role(key: str) -> MatchError:
-    """The error for a role that is not one of this version's roles."""
-    active = active_roles()
-    return MatchError(
-        f"unknown role {key!r}; use one of: {', '.join(active)}",
-        "unknown_role",
-        value=key,
-        roles=active,
-    )
+# ---- the places and the roles ---------------------------------------------------------
 
 
 def roles_for(m: Matcher, q: ConsortiumQuery) -> tuple[str, ...]:
@@ -341,7 +100,7 @@ def roles_for(m: Matcher, q: ConsortiumQuery) -> tuple[str, ...]:
                 count=count,
                 max=5,
             )
-        for kind in _kinds_of(ROLES[key]):
+        for kind in kinds_of(ROLES[key]):
             if kind in seen_kinds and seen_kinds[kind] != key:
                 raise MatchError(
                     f"roles {seen_kinds[kind]} and {key} both take {kind}: ask for one of them",
@@ -393,252 +152,7 @@ def places_for(m: Matcher, q: ConsortiumQuery) -> tuple[int, ...]:
 # ---- the candidate pool ----------------------------------------------------------------
 
 
-@dataclass
-class _Cand:
-    org: OrgFacts
-    role: str
-    member: Member
-    needs: np.ndarray
-    offers: np.ndarray
-    profile: np.ndarray
-
-
-class _Pool:
-    """Candidates of every role with their pairwise gains, ties and proximity, as matrices."""
-
-    def __init__(self, m: Matcher, cands: list[_Cand]) -> None:
-        self.cands = cands
-        n = len(cands)
-        self.fit = np.array([c.member.fit for c in cands])
-        self.gain = np.zeros((n, n))
-        if n:
-            # Every candidate's needs (or profile) against every candidate's offers (or profile)
-            # in one product, then the best pair per (taker, giver) by segment maxima.
-            takers = [
-                (c.needs, 1.0) if len(c.needs) else (c.profile[None], PROFILE_DISCOUNT)
-                for c in cands
-            ]
-            givers = [
-                (c.offers, 1.0) if len(c.offers) else (c.profile[None], PROFILE_DISCOUNT)
-                for c in cands
-            ]
-            sims = np.vstack([v for v, _ in takers]) @ np.vstack([v for v, _ in givers]).T
-            rows = np.cumsum([0] + [len(v) for v, _ in takers])[:-1]
-            cols = np.cumsum([0] + [len(v) for v, _ in givers])[:-1]
-            best = np.maximum.reduceat(np.maximum.reduceat(sims, rows, axis=0), cols, axis=1)
-            discount = np.outer([d for _, d in takers], [d for _, d in givers])
-            self.gain = np.maximum(best, 0.0) * discount
-            np.fill_diagonal(self.gain, 0.0)
-        ext = [c.org.ext_id for c in cands]
-        partners = [set(c.org.collaborations) for c in cands]
-        self.tie = np.zeros((n, n))
-        self.prox = np.zeros((n, n))
-        for i, j in combinations(range(n), 2):
-            if ext[j] in partners[i] or ext[i] in partners[j]:
-                tie = 1.0
-            elif partners[i] & partners[j]:
-                tie = 0.5  # a shared past partner: they are one introduction apart
-            else:
-                tie = 0.0
-            self.tie[i, j] = self.tie[j, i] = tie
-            p = proximity(cands[i].org.prefecture, cands[j].org.prefecture)
-            self.prox[i, j] = self.prox[j, i] = p
-        self.scorer = LinearScorer(FEATURES)
-
-    def features(self, team: Sequence[int]) -> dict[str, float]:
-        idx = np.asarray(team)
-        if len(idx) == 0:
-            return dict.fromkeys(FEATURES, 0.0)
-        fit = float(self.fit[idx].mean())
-        if len(idx) == 1:
-            return {
-                "theme_fit": fit,
-                "complementarity": 0.0,
-                "collaboration": 0.0,
-                "proximity": 0.0,
-            }
-        sub = self.gain[np.ix_(idx, idx)]
-        pairs = len(idx) * (len(idx) - 1)
-        return {
-            "theme_fit": fit,
-            "complementarity": float(sub.max(axis=1).mean()),
-            "collaboration": float(self.tie[np.ix_(idx, idx)].sum() / pairs),
-            "proximity": float(self.prox[np.ix_(idx, idx)].sum() / pairs),
-        }
-
-    def score(self, team: Sequence[int]) -> float:
-        f = self.features(team)
-        return sum(FEATURES[k] * v for k, v in f.items())
-
-
-def _member(
-    m: Matcher,
-    org: OrgFacts,
-    role: Role,
-    theme_vec: np.ndarray,
-    theme_terms: tuple[str, ...],
-    background: float,
-) -> _Cand:
-    ids = org.text_ids
-    need_ids, offer_ids = list(ids.get("need", ())), list(ids.get("offer", ()))
-    vectors = m.vectors([*need_ids, *offer_ids, ids["profile"][0]])
-    needs, offers = vectors[: len(need_ids)], vectors[len(need_ids) : -1]
-    profile = vectors[-1]
-    best = ("profile", 0, float(profile @ theme_vec))
-    for text_role, vecs in (("need", needs), ("offer", offers)):
-        if text_role in role.texts and len(vecs):
-            sims = vecs @ theme_vec
-            k = int(np.argmax(sims))
-            if float(sims[k]) > best[2]:
-                best = (text_role, k, float(sims[k]))
-    doc = " ".join(
-        [
-            org.text("profile", 0),
-            *(
-                org.text(r, k)
-                for r in ("need", "offer")
-                for k in range(len(org.needs if r == "need" else org.offers))
-                if r in role.texts
-            ),
-        ]
-    )
-    coverage = terms.coverage(theme_terms, doc)
-    semantic = (best[2] - background) / (FIT_SPAN * (1.0 - background))
-    fit = min(1.0, max(semantic, 0.0)) * (FIT_LEXICAL_FLOOR + (1 - FIT_LEXICAL_FLOOR) * coverage)
-    member = Member(
-        org.ext_id,
-        org.name,
-        org.kind,
-        role.key,
-        org.prefecture,
-        fit,
-        org.title(best[0], best[1]),
-        best[0],
-        best[2],
-        terms.shared(theme_terms, doc),
-    )
-    return _Cand(org, role.key, member, needs, offers, profile)
-
-
-def _pools(
-    m: Matcher,
-    roles: Iterable[str],
-    codes: tuple[int, ...],
-    theme_vec: np.ndarray,
-    theme_terms: tuple[str, ...],
-    exclude: tuple[int, ...] = (),
-) -> tuple[dict[str, list[_Cand]], dict[str, _Cand | None]]:
-    """Per role: candidates with fit ≥ consortium_min_fit, best first; and each role's best
-    candidate below the threshold (for saying why a role stayed empty)."""
-    size = int(m.settings.consortium_pool)
-    threshold = float(m.settings.consortium_min_fit)
-    bg = m.background(theme_vec)
-    pools: dict[str, list[_Cand]] = {}
-    best_below: dict[str, _Cand | None] = {}
-    for key in dict.fromkeys(roles):
-        role = ROLES[key]
-        filters = Filters(
-            roles=role.texts, kinds=_kinds_of(role), prefectures=codes, exclude_orgs=exclude
-        )
-        found = m.candidates(theme_vec, filters, limit=2 * size)
-        cands = sorted(
-            (_member(m, c.org, role, theme_vec, theme_terms, bg) for c in found),
-            key=lambda c: -c.member.fit,
-        )
-        pools[key] = [c for c in cands if c.member.fit >= threshold][:size]
-        best_below[key] = cands[0] if cands and not pools[key] else None
-    return pools, best_below
-
-
 # ---- assembly --------------------------------------------------------------------------
-
-
-class _Search:
-    """Greedy team growth from seeds plus single-swap improvement, under the constraints."""
-
-    def __init__(
-        self,
-        pool: _Pool,
-        slots: list[list[int]],
-        min_prefectures: int,
-        min_kinds: int,
-    ) -> None:
-        self.pool = pool
-        self.slots = slots  # per slot, the pool indices that may fill it
-        self.min_prefectures = min_prefectures
-        self.min_kinds = min_kinds
-        self.prefecture = [c.org.prefecture for c in pool.cands]
-        self.kind = [c.org.kind for c in pool.cands]
-
-    def feasible(self, team: Sequence[int], remaining: int) -> bool:
-        prefs = len({self.prefecture[i] for i in team})
-        kinds = len({self.kind[i] for i in team})
-        return prefs + remaining >= self.min_prefectures and kinds + remaining >= self.min_kinds
-
-    def distinct(self, team: Sequence[int], chosen: Sequence[frozenset[int]]) -> bool:
-        limit = len(self.slots) // 2
-        members = set(team)
-        return all(len(members & other) <= limit for other in chosen)
-
-    def grow(self, seed_slot: int, seed: int, chosen: list[frozenset[int]]) -> list[int] | None:
-        team: list[int | None] = [None] * len(self.slots)
-        team[seed_slot] = seed
-        order = sorted(
-            (s for s in range(len(self.slots)) if s != seed_slot),
-            key=lambda s: len(self.slots[s]),
-        )
-        for step, s in enumerate(order, start=1):
-            current = [i for i in team if i is not None]
-            remaining = len(order) - step
-            best, best_score = None, -np.inf
-            for c in self.slots[s]:
-                if c in current:
-                    continue
-                trial = [*current, c]
-                if not self.feasible(trial, remaining) or not self.distinct(trial, chosen):
-                    continue
-                value = self.pool.score(trial)
-                if value > best_score:
-                    best, best_score = c, value
-            team[s] = best
-        members = [i for i in team if i is not None]
-        if not self.feasible(members, 0) or not self.distinct(members, chosen):
-            return None
-        return self.improve(team, chosen)
-
-    def improve(self, team: list[int | None], chosen: list[frozenset[int]]) -> list[int]:
-        current = self.pool.score([i for i in team if i is not None])
-        for _ in range(3):
-            improved = False
-            for s, options in enumerate(self.slots):
-                for c in options:
-                    if c in team:
-                        continue
-                    trial = list(team)
-                    trial[s] = c
-                    members = [i for i in trial if i is not None]
-                    if not self.feasible(members, 0) or not self.distinct(members, chosen):
-                        continue
-                    value = self.pool.score(members)
-                    if value > current + 1e-9:
-                        team, current, improved = trial, value, True
-            if not improved:
-                break
-        return [i for i in team if i is not None]
-
-    def best_team(self, chosen: list[frozenset[int]]) -> list[int] | None:
-        filled = [s for s in range(len(self.slots)) if self.slots[s]]
-        if not filled:
-            return None
-        rarest = min(filled, key=lambda s: len(self.slots[s]))
-        best, best_score = None, -np.inf
-        for seed in self.slots[rarest][:SEEDS]:
-            team = self.grow(rarest, seed, chosen)
-            if team is not None:
-                value = self.pool.score(team)
-                if value > best_score:
-                    best, best_score = team, value
-        return best
 
 
 def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
@@ -659,22 +173,24 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
     codes = places_for(m, q)
     theme_vec = m.query_vector(theme)
     theme_terms = key_terms_of(theme)
-    pools, best_below = _pools(m, slots, codes, theme_vec, theme_terms)
+    pools, best_below = role_pools(m, slots, codes, theme_vec, theme_terms)
     empty = tuple(
         EmptyRole(key, _empty_reason(m, key, codes, best_below[key], theme_terms))
         for key in dict.fromkeys(slots)
         if not pools[key]
     )
-    cands: list[_Cand] = []
+    cands: list[RoleCandidate] = []
     index: dict[tuple[str, str], int] = {}
     for key, found in pools.items():
         for c in found:
             index[(key, c.org.ext_id)] = len(cands)
             cands.append(c)
-    pool = _Pool(m, cands)
+    pool = TeamPool(m, cands)
     slot_options = [[index[(key, c.org.ext_id)] for c in pools[key]] for key in slots]
     filled_slots = [s for s, opts in enumerate(slot_options) if opts]
-    search = _Search(pool, [slot_options[s] for s in filled_slots], q.min_prefectures, q.min_kinds)
+    search = TeamSearch(
+        pool, [slot_options[s] for s in filled_slots], q.min_prefectures, q.min_kinds
+    )
     chosen: list[frozenset[int]] = []
     teams: list[list[int]] = []
     for _ in range(q.top):
@@ -689,7 +205,7 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
     return ConsortiumResult(q.to_json(), proposals, empty, notices)
 
 
-def _proposal(m: Matcher, pool: _Pool, team: list[int]) -> Proposal:
+def _proposal(m: Matcher, pool: TeamPool, team: list[int]) -> Proposal:
     features = pool.features(team)
     contributions = {k: FEATURES[k] * v for k, v in features.items()}
     members = tuple(pool.cands[i].member for i in team)
@@ -713,7 +229,7 @@ def _proposal(m: Matcher, pool: _Pool, team: list[int]) -> Proposal:
     )
 
 
-def _link(pool: _Pool, i: int, j: int) -> Link:
+def _link(pool: TeamPool, i: int, j: int) -> Link:
     a, b = pool.cands[i], pool.cands[j]
     need_role = "need" if len(a.needs) else "profile"
     offer_role = "offer" if len(b.offers) else "profile"
@@ -763,13 +279,13 @@ def _empty_reason(
     m: Matcher,
     key: str,
     codes: tuple[int, ...],
-    best: _Cand | None,
+    best: RoleCandidate | None,
     theme_terms: tuple[str, ...],
 ) -> Notice:
     role = ROLES[key]
     where = _places_label(codes)
     if best is None:
-        kinds = _kinds_of(role)
+        kinds = kinds_of(role)
         return Notice(
             f"no indexed {' or '.join(kinds)} in {where}",
             "role_none_indexed",
@@ -878,7 +394,7 @@ def member_facts(m: Matcher, theme: str, ext_id: str, role: str) -> Member:
         )
     theme_vec = m.query_vector(check_text(theme, "theme"))
     bg = m.background(theme_vec)
-    return _member(m, org, ROLES[role], theme_vec, key_terms_of(theme), bg).member
+    return role_candidate(m, org, ROLES[role], theme_vec, key_terms_of(theme), bg).member
 
 
 def alternatives(
@@ -907,21 +423,21 @@ def alternatives(
     exclude = tuple(
         m.catalogue.by_ext_id[ext].id for ext, _ in members if ext in m.catalogue.by_ext_id
     )
-    pools, _ = _pools(m, [role], codes, theme_vec, theme_terms, exclude)
+    pools, _ = role_pools(m, [role], codes, theme_vec, theme_terms, exclude)
     bg = m.background(theme_vec)
     current = [
-        _member(m, m.catalogue.by_ext_id[ext], ROLES[r], theme_vec, theme_terms, bg)
+        role_candidate(m, m.catalogue.by_ext_id[ext], ROLES[r], theme_vec, theme_terms, bg)
         for ext, r in keep
     ]
     replaced = None
     if replacing and replacing in m.catalogue.by_ext_id:
         old_role = dict(members).get(replacing, role)
         if old_role in ROLES:
-            replaced = _member(
+            replaced = role_candidate(
                 m, m.catalogue.by_ext_id[replacing], ROLES[old_role], theme_vec, theme_terms, bg
             )
     cands = current + ([replaced] if replaced else []) + pools[role]
-    pool = _Pool(m, cands)
+    pool = TeamPool(m, cands)
     base = list(range(len(current)))
     before = pool.score(base + ([len(current)] if replaced else []))
     offset = len(current) + (1 if replaced else 0)

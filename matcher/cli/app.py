@@ -1,0 +1,58 @@
+"""What every command shares: the settings, the store opened on first use, the Matcher, exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from embeddings import EncoderUnavailableError, VectorIndexError
+from matcher.facts.kinds import KINDS
+from matcher.retrieval.matcher import Matcher
+from matcher.settings import Settings
+from matcher.store.session import Store, open_store
+
+
+class App:
+    """What every command needs: the settings, and the store opened on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings)
+        return self._store
+
+    def matcher(self) -> Matcher:
+        """The matching engine, or a clear exit when the index is missing or stale."""
+        try:
+            return Matcher(self.store, self.settings)
+        except VectorIndexError as error:
+            fail(str(error))
+        except (ValueError, EncoderUnavailableError) as error:
+            fail(f"--encoder / MUSUBI_ENCODER: {error}")
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"musubi: {message}", err=True)
+    sys.exit(code)
+
+
+def echo_json(data: Any, *, indent: int | None = None) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
+
+
+def kind_option(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):  # noqa: ANN201
+    """Click callback: every value one of KINDS."""
+    bad = [v for v in values if v not in KINDS]
+    if bad:
+        raise click.BadParameter(f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}")
+    return values

@@ -1,0 +1,187 @@
+"""Matching on the command line: `musubi match …` and `musubi evaluate`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from matcher.cli.app import App, echo_json, fail, kind_option, pass_app
+from matcher.cli.rendering import render_result
+from matcher.evaluation.runner import QueryError, evaluate, read_queries, run, to_query
+from matcher.facts.kinds import SUPPLIER_KINDS
+from matcher.modes.joint import JointQuery, joint
+from matcher.modes.partners import PartnersQuery, partners
+from matcher.modes.procurement import ProcurementQuery, procurement
+from matcher.ranking.explain import MatchResult
+from matcher.retrieval.matcher import MatchError
+
+
+@click.group("match")
+def match_group() -> None:
+    """Ranked, explained matches: procurement, partners, joint procurement, batch."""
+
+
+def _emit(result: MatchResult, as_json: bool) -> None:
+    if as_json:
+        echo_json(result.to_json())
+    else:
+        click.echo(render_result(result))
+
+
+@match_group.command("procurement")
+@click.option("--text", help="The challenge, in Japanese or English.")
+@click.option("--org", "org_id", help="Start from this municipality's stored need instead.")
+@click.option("--need", type=int, help="Index K of the need (see `musubi show ID`); default 0.")
+@click.option(
+    "--kind", multiple=True, callback=kind_option, help="Supplier kinds (default startup, company)."
+)
+@click.option("--prefecture", multiple=True, help="Only suppliers in these prefectures.")
+@click.option(
+    "--region", multiple=True, help="Only suppliers in these regional blocks (九州, Kanto …)."
+)
+@click.option(
+    "--budget", "budget_jpy", type=click.IntRange(0), help="Budget in yen (text queries)."
+)
+@click.option("--trial-order/--no-trial-order", default=None, help="Trial orders allowed.")
+@click.option("--prefer", type=click.Choice(["near", "far"]), help="Favour suppliers near or far.")
+@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def procurement_command(app: App, **options: Any) -> None:
+    """Startups and companies whose offers solve a challenge, with procurement routes."""
+    as_json = options.pop("as_json")
+    kinds = options.pop("kind") or SUPPLIER_KINDS
+    query = ProcurementQuery(
+        text=options["text"],
+        org=options["org_id"],
+        need=options["need"],
+        kinds=tuple(kinds),
+        prefectures=tuple(options["prefecture"]),
+        regions=tuple(options["region"]),
+        budget_jpy=options["budget_jpy"],
+        trial_order=options["trial_order"],
+        prefer=options["prefer"],
+        top=options["top"],
+    )
+    try:
+        result = procurement(app.matcher(), query)
+    except MatchError as error:
+        fail(str(error))
+    _emit(result, as_json)
+
+
+@match_group.command("partners")
+@click.option("--org", "org_id", required=True, help="The organisation looking for partners.")
+@click.option("--same-prefecture", is_flag=True, help="Allow partners in its own prefecture.")
+@click.option("--same-kind", is_flag=True, help="Allow partners of its own sector.")
+@click.option("--include-known", is_flag=True, help="Rank past partners among new ones.")
+@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def partners_command(
+    app: App,
+    org_id: str,
+    same_prefecture: bool,
+    same_kind: bool,
+    include_known: bool,
+    top: int,
+    as_json: bool,
+) -> None:
+    """Partners of another sector and prefecture where both sides gain (reciprocal)."""
+    query = PartnersQuery(org_id, same_prefecture, same_kind, include_known, top)
+    try:
+        result = partners(app.matcher(), query)
+    except MatchError as error:
+        fail(str(error))
+    _emit(result, as_json)
+
+
+@match_group.command("joint")
+@click.option("--org", "org_id", required=True, help="The municipality.")
+@click.option("--need", type=int, help="Index K of its need; default: all its needs.")
+@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def joint_command(app: App, org_id: str, need: int | None, top: int, as_json: bool) -> None:
+    """Municipalities in other prefectures with the same challenge, for joint procurement."""
+    try:
+        result = joint(app.matcher(), JointQuery(org_id, need, top))
+    except MatchError as error:
+        fail(str(error))
+    _emit(result, as_json)
+
+
+@match_group.command("batch")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON result per line (the default).")
+@pass_app
+def batch_command(app: App, queries: Path, as_json: bool) -> None:
+    """Answer a JSONL file of queries in one process, one JSON result object per line.
+
+    Lines: {"qid", "mode": "procurement", "text", "kinds"?} | {"qid", "mode": "partners",
+    "org"} | {"qid", "mode": "joint", "org", "need"?} | {"qid", "mode": "consortium", "theme",
+    "regions"?, "prefectures"?, "top"?}; "relevant" labels are ignored.
+    A line that cannot be answered gives {"qid", "error"} and the exit status is 2.
+    """
+    matcher = app.matcher()
+    failed = 0
+    try:
+        for number, line in read_queries(queries):
+            qid = line.get("qid", number)
+            try:
+                out = {"qid": qid, **run(matcher, to_query(line)).to_json()}
+            except (MatchError, TypeError, ValueError) as error:
+                failed += 1
+                out = {"qid": qid, "error": str(error)}
+                click.echo(f"musubi: line {number} ({qid}): {error}", err=True)
+            echo_json(out)
+    except QueryError as error:
+        fail(str(error))
+    if failed:
+        sys.exit(2)
+
+
+@click.command("evaluate")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def evaluate_command(app: App, queries: Path, as_json: bool) -> None:
+    """nDCG@10, recall@10 and MRR per mode: Musubi beside BM25 and dense retrieval alone."""
+    try:
+        report = evaluate(app.matcher(), queries)
+    except QueryError as error:
+        fail(str(error))
+    if as_json:
+        echo_json(report)
+        return
+    click.echo(f"{'mode':<12} {'system':<8} {'nDCG@10':>8} {'recall@10':>10} {'MRR':>6}  queries")
+    for mode, systems in report["modes"].items():
+        if mode == "consortium":
+            continue
+        for system in ("musubi", "bm25", "dense"):
+            score = systems[system]
+            click.echo(
+                f"{mode:<12} {system:<8} {score['ndcg@10']:>8.3f} {score['recall@10']:>10.3f} "
+                f"{score['mrr']:>6.3f}  {systems['queries']}"
+            )
+        if systems["bm25"]["ndcg@10"] > 0:
+            ratio = systems["musubi"]["ndcg@10"] / systems["bm25"]["ndcg@10"]
+            click.echo(f"{'':<12} musubi/bm25 nDCG@10 = {ratio:.2f}×")
+    teams = report["modes"].get("consortium")
+    if teams:
+        click.echo(f"\n{'mode':<12} {'system':<8} {'role precision@1':>17} {'@3':>6}  queries")
+        for system in ("musubi", "bm25", "dense"):
+            score = teams[system]
+            at3 = f"{score['role_precision@3']:>6.3f}" if "role_precision@3" in score else " " * 6
+            click.echo(
+                f"{'consortium':<12} {system:<8} {score['role_precision@1']:>17.3f} {at3}  "
+                f"{teams['queries']}"
+            )
+    if report["skipped"]:
+        click.echo(f"skipped {len(report['skipped'])} line(s) without labels or of another mode")
+
+
+COMMANDS = (match_group, evaluate_command)
