@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -18,6 +19,7 @@ import numpy as np
 
 from embeddings.base import Encoder, EncoderUnavailableError, file_digest
 from embeddings.japanese import SudachiTokenizer
+from embeddings.normalise import normalise_text
 
 __all__ = ["POOLINGS", "GinzaEncoder", "ginza_vectors_dir"]
 
@@ -60,6 +62,7 @@ class _Vectors:
 
     @classmethod
     def load(cls, vocab_dir: Path, sif_a: float) -> _Vectors:
+        # spaCy takes about a second to import; only loading the vectors needs it.
         from spacy.strings import hash_string
         from spacy.vectors import Vectors
 
@@ -152,8 +155,6 @@ class GinzaEncoder(Encoder):
 
     def fit(self, texts: list[str]) -> GinzaEncoder:
         """Learn IDF weights of content words (used by pooling="idf")."""
-        from embeddings.normalise import normalise_text
-
         document_frequency: Counter[str] = Counter()
         for text in texts:
             document_frequency.update({form for form, _ in self._words(normalise_text(text))})
@@ -210,6 +211,4 @@ class GinzaEncoder(Encoder):
 
 
 def file_digest_text(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

@@ -57,7 +57,7 @@ class SudachiTokenizer:
     def _tokenizer(self):
         tokenizer = getattr(self._local, "tokenizer", None)
         if tokenizer is None:
-            try:
+            try:  # deferred: the dictionary loads on first use, per thread
                 from sudachipy import Dictionary, SplitMode
             except ImportError as error:  # pragma: no cover - dependency of the project
                 raise EncoderUnavailableError(

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 
 from embeddings.base import Encoder
 from embeddings.japanese import SudachiTokenizer
+from embeddings.normalise import normalise_text
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
     from sklearn.feature_extraction.text import HashingVectorizer
 
 __all__ = ["ANALYZERS", "TF_WEIGHTINGS", "LexicalEncoder"]
@@ -107,8 +108,6 @@ class LexicalEncoder(Encoder):
 
     def fit(self, texts: list[str]) -> LexicalEncoder:
         """Learn smoothed IDF weights (as scikit-learn's TfidfTransformer) from a corpus."""
-        from embeddings.normalise import normalise_text
-
         counts = self._counts([normalise_text(text) for text in texts])
         document_frequency = np.bincount(counts.indices, minlength=_HASH_FEATURES)
         n_documents = counts.shape[0]
@@ -161,8 +160,6 @@ class LexicalEncoder(Encoder):
         return counts
 
     def _encode_batch(self, texts: list[str], role: str) -> np.ndarray:
-        import scipy.sparse as sp
-
         features = self.sparse(texts).tocoo()
         folded = sp.csr_matrix(
             (features.data, (features.row, features.col % self.dim)),

@@ -31,6 +31,7 @@ HYBRID_DEFAULTS: dict[str, Any] = {
 
 
 def _minilm(**options: Any) -> Encoder:
+    # Each encoder's module is imported when it is chosen: torch and spaCy take seconds.
     from embeddings.sentence_transformer import SentenceTransformerEncoder, bundled_minilm_path
 
     return SentenceTransformerEncoder(bundled_minilm_path(), name="minilm", **options)
@@ -104,6 +105,7 @@ ENCODER_NAMES: tuple[str, ...] = (*_FACTORIES, "st:<model>")
 
 def _options_of(factory: Callable[..., Encoder]) -> list[str]:
     target = factory
+    # Imported here for the same reason as in the factories: only the chosen one is loaded.
     if factory is _ginza:
         from embeddings.ginza import GinzaEncoder as target
     elif factory is _lexical:

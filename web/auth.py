@@ -15,10 +15,11 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from web.engine import get_engine
+from matcher.store import accounts
 from web.errors import error_response
 from web.extensions import login_manager
 from web.i18n import safe_next
+from web.service import get_service
 
 bp = Blueprint("auth", __name__)
 
@@ -32,7 +33,6 @@ class Coordinator(UserMixin):
 
 
 def _accounts():  # noqa: ANN202
-    from matcher.store import accounts
 
     return accounts
 
@@ -41,19 +41,19 @@ def _accounts():  # noqa: ANN202
 def load_user(user_id: str) -> Coordinator | None:
     accounts = _accounts()
     try:
-        account = accounts.get_coordinator(get_engine().store, user_id)
+        account = accounts.get_coordinator(get_service().store, user_id)
     except accounts.UnknownCoordinator:
         return None  # the account was removed: the session no longer logs anyone in
     return Coordinator(account.name, account.name)
 
 
 def check_password(name: str, password: str) -> Coordinator | None:
-    account = _accounts().verify_password(get_engine().store, name, password)
+    account = _accounts().verify_password(get_service().store, name, password)
     return Coordinator(account.name, account.name) if account else None
 
 
 def check_token(token: str) -> Coordinator | None:
-    account = _accounts().authenticate_token(get_engine().store, token)
+    account = _accounts().authenticate_token(get_service().store, token)
     return Coordinator(account.name, account.name) if account else None
 
 

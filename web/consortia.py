@@ -6,14 +6,29 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from matcher.curation import proposals, workflow
+from matcher.curation.export import render
+from matcher.curation.proposals import (
+    ConflictError,
+    ProposalNotFound,
+    audit_log,
+    get_proposal,
+    list_proposals,
+    proposal_alternatives,
+    save_proposal,
+)
+from matcher.curation.workflow import STATUS_LABELS, STATUSES, TRANSITIONS, CurationError
 from matcher.facts import prefectures
+from matcher.modes.consortium.assembly import consortium, member_facts
+from matcher.modes.consortium.roles import ROLES
 from matcher.retrieval.matcher import MatchError
+from matcher.store.accounts import UnknownCoordinator
 from web import japanmap, params
 from web.auth import actor
-from web.engine import get_engine, get_matcher
 from web.errors import BadRequest, unknown_action
-from web.i18n import prefecture_label
+from web.labels import prefecture_label
 from web.messages import localise, say
+from web.service import get_matcher, get_service
 from web.shared import attempt, rerun_proposal
 
 bp = Blueprint("consortia", __name__, url_prefix="/consortia")
@@ -27,8 +42,6 @@ EXAMPLE_THEMES = (
 
 @bp.context_processor
 def role_labels() -> dict:
-    from matcher.modes.consortium.roles import ROLES
-
     return {
         "role_labels": {key: role.label for key, role in ROLES.items()},
         "action_labels": ACTION_LABELS,
@@ -60,13 +73,11 @@ def team_map(members) -> dict:  # noqa: ANN001
 @bp.get("/")
 def index():  # noqa: ANN201
     """The builder: a theme and constraints → several distinct proposals, each explained."""
-    from matcher.modes.consortium.assembly import consortium
-
     result = error = None
     if request.args.get("theme"):
         query, error = attempt(lambda: params.consortium_query(request.args))
         if query is not None:
-            result, error = attempt(lambda: get_engine().run(consortium, query))
+            result, error = attempt(lambda: get_service().run(consortium, query))
     proposals = []
     if result is not None:
         for proposal, data in zip(result.proposals, result.to_json()["proposals"], strict=True):
@@ -87,10 +98,8 @@ def index():  # noqa: ANN201
 
 def get_proposal_or_404(proposal_id: int):  # noqa: ANN201
     """The saved proposal ``proposal_id``, or a 404 that names it."""
-    from matcher.curation.proposals import ProposalNotFound, get_proposal
-
     try:
-        return get_proposal(get_engine().store, proposal_id)
+        return get_proposal(get_service().store, proposal_id)
     except ProposalNotFound:
         abort(404, _("保存された座組み #%(id)s は見つかりません。", id=proposal_id))
 
@@ -100,15 +109,13 @@ def _version() -> int:
 
 
 def detail_page(proposal_id: int, error: str | None = None, status: int = 200):  # noqa: ANN201
-    from matcher.curation.proposals import audit_log
-    from matcher.curation.workflow import STATUS_LABELS, TRANSITIONS
 
     view = get_proposal_or_404(proposal_id)
     return render_template(
         "consortia/show.html",
         view=view,
         data=view.to_json(),
-        audit=[a.to_json() for a in reversed(audit_log(get_engine().store, proposal_id))],
+        audit=[a.to_json() for a in reversed(audit_log(get_service().store, proposal_id))],
         transitions=TRANSITIONS[view.status],
         status_labels=STATUS_LABELS,
         map=team_map(view.members),
@@ -118,10 +125,6 @@ def detail_page(proposal_id: int, error: str | None = None, status: int = 200): 
 
 def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
     """Run one curation write for a page: back to the proposal, or the page with the error."""
-    from matcher.curation.proposals import ConflictError, ProposalNotFound
-    from matcher.curation.workflow import CurationError
-    from matcher.store.accounts import UnknownCoordinator
-
     try:
         write()
     except ProposalNotFound:
@@ -140,11 +143,9 @@ def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
 @login_required
 def save():  # noqa: ANN201
     """Save proposal number ``k`` of a query (re-run here, so the form carries no member data)."""
-    from matcher.curation.proposals import save_proposal
-
     query, proposal = rerun_proposal(request.form, first=1)
     view = save_proposal(
-        get_engine().store,
+        get_service().store,
         query,
         proposal,
         actor=actor(),
@@ -157,10 +158,7 @@ def save():  # noqa: ANN201
 @bp.get("/board")
 def board():  # noqa: ANN201
     """Every saved proposal, in columns by status."""
-    from matcher.curation.proposals import list_proposals
-    from matcher.curation.workflow import STATUS_LABELS, STATUSES
-
-    summaries = [s.to_json() for s in list_proposals(get_engine().store)]
+    summaries = [s.to_json() for s in list_proposals(get_service().store)]
     columns = [(s, [p for p in summaries if p["status"] == s]) for s in STATUSES]
     return render_template(
         "consortia/board.html", columns=columns, status_labels=STATUS_LABELS, total=len(summaries)
@@ -177,13 +175,11 @@ def show(proposal_id: int):  # noqa: ANN201
 @login_required
 def change_status(proposal_id: int):  # noqa: ANN201
     """Move the proposal to another status, with a reason."""
-    from matcher.curation import proposals
-
     status = params.text(request.form, "status", limit=params.MAX_VALUE) or ""
     return _curate(
         proposal_id,
         lambda: proposals.change_status(
-            get_engine().store,
+            get_service().store,
             proposal_id,
             status,
             version=_version(),
@@ -197,12 +193,10 @@ def change_status(proposal_id: int):  # noqa: ANN201
 @login_required
 def add_note(proposal_id: int):  # noqa: ANN201
     """Add a note."""
-    from matcher.curation import proposals, workflow
-
     return _curate(
         proposal_id,
         lambda: proposals.add_note(
-            get_engine().store,
+            get_service().store,
             proposal_id,
             params.text(request.form, "text", limit=workflow.MAX_NOTE) or "",
             version=_version(),
@@ -215,11 +209,8 @@ def add_note(proposal_id: int):  # noqa: ANN201
 @login_required
 def edit_members(proposal_id: int):  # noqa: ANN201
     """Remove, add or swap a member (``action``), with a reason."""
-    from matcher.curation import proposals
-    from matcher.modes.consortium.assembly import member_facts
-
     action = request.form.get("action", "")
-    store = get_engine().store
+    store = get_service().store
     reason = params.text(request.form, "reason") or ""
     version = _version()
 
@@ -261,8 +252,6 @@ def edit_members(proposal_id: int):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/alternatives")
 def alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates to swap in for one member (or to add in a role)."""
-    from matcher.curation.proposals import proposal_alternatives
-
     view = get_proposal_or_404(proposal_id)
     role, replacing, top = params.alternatives_request(request.args, view)
     found = proposal_alternatives(get_matcher(), view, role, replacing=replacing, top=top)
@@ -278,15 +267,12 @@ def alternatives(proposal_id: int):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/export.<fmt>")
 def export(proposal_id: int, fmt: str):  # noqa: ANN201
     """The proposal as JSON (with the audit log), CSV (members) or Markdown."""
-    from matcher.curation.export import render
-    from matcher.curation.proposals import audit_log
-
     if fmt not in EXPORTS:
         formats = ", ".join(EXPORTS)
         english = f"unknown export format {fmt[:10]!r}: use {formats}, or the brief page"
         abort(404, say("unknown_export_format", {"value": fmt[:10], "formats": formats}, english))
     view = get_proposal_or_404(proposal_id)
-    text = render(view, fmt, audit_log(get_engine().store, proposal_id) if fmt == "json" else ())
+    text = render(view, fmt, audit_log(get_service().store, proposal_id) if fmt == "json" else ())
     if fmt == "csv":
         text = "\ufeff" + text  # a BOM, so Excel reads the Japanese as UTF-8
     response = Response(text, mimetype=EXPORTS[fmt])
@@ -299,8 +285,6 @@ def export(proposal_id: int, fmt: str):  # noqa: ANN201
 @bp.get("/<int:proposal_id>/brief")
 def brief(proposal_id: int):  # noqa: ANN201
     """A printable brief of the proposal (the browser's print turns it into a PDF)."""
-    from matcher.curation.workflow import STATUS_LABELS
-
     view = get_proposal_or_404(proposal_id)
     return render_template(
         "consortia/brief.html",

@@ -9,9 +9,13 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from matcher.curation.proposals import ConflictError, ProposalNotFound
+from matcher.curation.workflow import CurationError
+from matcher.modes.consortium.roles import active_roles
 from matcher.retrieval.matcher import MatchError
+from matcher.store.accounts import UnknownCoordinator
 from web import messages
-from web.engine import IndexUnavailable
+from web.service import IndexUnavailable
 
 
 class BadRequest(ValueError):
@@ -46,8 +50,6 @@ def not_a_member(org_id: str, proposal_id: int) -> BadRequest:
 
 
 def member_or_role_required() -> BadRequest:
-    from matcher.modes.consortium.roles import active_roles
-
     roles = active_roles()
     return BadRequest(
         f"give member=ID or role=ROLE ({', '.join(roles)})", "member_or_role_required", roles=roles
@@ -81,10 +83,6 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return error_response(str(error), 503)
         return _page(str(error), 503, _("索引がありません"))
-
-    from matcher.curation.proposals import ConflictError, ProposalNotFound
-    from matcher.curation.workflow import CurationError
-    from matcher.store.accounts import UnknownCoordinator
 
     @app.errorhandler(CurationError)
     def curation_error(error: CurationError):  # noqa: ANN202

@@ -18,9 +18,17 @@ from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Response
 
-from matcher.facts import prefectures
-from matcher.facts.kinds import KIND_LABELS
-from matcher.facts.labels import FEATURE_LABELS, FLAG_LABELS
+from web.labels import (
+    feature_label,
+    flag_label,
+    kind_label,
+    lang,
+    prefecture_code,
+    prefecture_label,
+    region_key,
+    region_label,
+)
+from web.messages import notices, say
 
 LANGUAGES = ("ja", "en")
 COOKIE = "musubi_lang"
@@ -74,60 +82,6 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="ja") or "ja"
 
 
-def lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "ja"
-
-
-def kind_label(kind: str) -> str:
-    from flask_babel import gettext
-
-    return gettext(KIND_LABELS.get(kind, kind))
-
-
-def feature_label(name: str) -> str:
-    from flask_babel import gettext
-
-    return gettext(FEATURE_LABELS.get(name, name))
-
-
-def flag_label(flag: str) -> str:
-    from flask_babel import gettext
-
-    return gettext(FLAG_LABELS.get(flag, flag))
-
-
-def prefecture_code(value: int | str | None) -> int | None:
-    """The code of a prefecture given in any spelling (13, 東京, Tokyo), None if it is none:
-    a form keeps 沖縄 from a link as selected as 47 from the form itself."""
-    try:
-        return prefectures.resolve(value) if value else None
-    except ValueError:
-        return None
-
-
-def region_key(value: str | None) -> str | None:
-    """The key of a regional block given in any spelling (九州, Kyushu), None if it is none."""
-    try:
-        return prefectures.resolve_region(value).key if value else None
-    except ValueError:
-        return None
-
-
-def prefecture_label(value: int | str) -> str:
-    """The prefecture's name in the page's language, from a code or any spelling."""
-    code = prefecture_code(value)
-    if code is None:
-        return str(value)
-    p = prefectures.get(code)
-    return p.english if lang() == "en" else p.kanji
-
-
-def region_label(key: str) -> str:
-    region = prefectures.resolve_region(key)
-    return region.english if lang() == "en" else region.kanji
-
-
 def safe_next(target: str | None, default: str = "/") -> str:
     """A same-site path to go back to; anything else (another host, a scheme) is the default."""
     if not target:
@@ -150,8 +104,6 @@ def switch(code: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from web.messages import notices, say
-
     app.extensions["musubi_i18n"] = CatalogueDomain(load_catalogues())
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)

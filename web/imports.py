@@ -7,9 +7,9 @@ from flask_login import login_required
 
 from matcher.ingest.importer import ImportRejected
 from web import params, uploads
-from web.engine import get_engine
 from web.errors import BadRequest
 from web.messages import localise
+from web.service import get_service
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -41,6 +41,6 @@ def create():  # noqa: ANN201
         return render_template("imports/index.html", problems=rejected.problems, **context), 422
     context.update(valid=len(records), format=fmt, encoding=encoding)
     if not dry_run:
-        created, updated = get_engine().import_records(records)
+        created, updated = get_service().import_records(records)
         context.update(created=created, updated=updated)
     return render_template("imports/index.html", done=True, **context)

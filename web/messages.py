@@ -15,7 +15,10 @@ from typing import Any
 
 from flask_babel import force_locale, gettext
 
+from matcher.curation.workflow import STATUS_LABELS
 from matcher.facts.kinds import KIND_LABELS
+from matcher.modes.consortium.roles import ROLES
+from web.labels import kind_label, lang, prefecture_label, region_label
 
 MESSAGES: dict[str, str] = {
     # matcher: every match mode
@@ -225,10 +228,6 @@ def _labelled(key: str, label: str) -> str:
 def _value(name: str, value: Any, names: bool = False) -> str:
     """One parameter as the page says it: labels for fields (``names``: the input's name), kinds,
     roles, statuses and places."""
-    from matcher.curation.workflow import STATUS_LABELS
-    from matcher.modes.consortium.roles import ROLES
-    from web.i18n import kind_label, lang, prefecture_label, region_label
-
     if name == "places" and not value:
         return gettext("全国")
 
@@ -278,8 +277,6 @@ def notices(result: Mapping[str, Any]) -> str:
     """A result's ``notices`` (``{"code", "params"}`` each, as ``to_json`` gives them) in the
     page's language, one sentence after another; its English ``note`` if any code has no
     wording here."""
-    from web.i18n import lang
-
     english_note = result.get("note") or ""
     items = result.get("notices") or ()
     said = [say(n["code"], n["params"], "") for n in items]

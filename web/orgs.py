@@ -9,9 +9,9 @@ from matcher.facts.kinds import KINDS
 from matcher.modes.partners import partners
 from matcher.retrieval.matcher import resolve_places
 from web import japanmap, params
-from web.engine import get_engine, get_matcher
 from web.errors import BadRequest
-from web.i18n import prefecture_label
+from web.labels import prefecture_label
+from web.service import get_matcher, get_service
 from web.shared import attempt, get_record_or_404, score_scale
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -70,7 +70,7 @@ def show(org_id: str):  # noqa: ANN201
     query, error = attempt(lambda: params.partners_query({**request.args.to_dict(), "org": org_id}))
     result = None
     if query is not None:
-        result, error = attempt(lambda: get_engine().run(partners, query))
+        result, error = attempt(lambda: get_service().run(partners, query))
     data = result.to_json() if result else None
     map_data = japanmap.build(
         [(r.prefecture, r.name, r.kind) for r in (result.results if result else ())],

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from matcher.curation.proposals import ProposalView
 from matcher.facts.kinds import SUPPLIER_KINDS
+from matcher.modes.consortium.results import ConsortiumQuery
 from matcher.modes.joint import JointQuery
 from matcher.modes.partners import PartnersQuery
 from matcher.modes.procurement import ProcurementQuery
@@ -194,8 +195,6 @@ def consortium_query(args: Args):  # noqa: ANN201
     """A ConsortiumQuery from ``theme``, ``region``, ``prefecture``, ``neighbours``, ``role``,
     ``min_prefectures``, ``min_kinds`` and ``top`` (``role=company&role=startup`` asks for
     one slot each; a role given twice gets two slots)."""
-    from matcher.modes.consortium.results import ConsortiumQuery
-
     theme = text(args, "theme")
     if theme is None:
         raise BadRequest(

@@ -9,8 +9,8 @@ from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
 from matcher.modes.joint import joint
 from matcher.modes.procurement import procurement
 from web import japanmap, params
-from web.engine import get_engine, get_matcher
-from web.i18n import prefecture_label
+from web.labels import prefecture_label
+from web.service import get_matcher, get_service
 from web.shared import attempt, org_names, score_scale
 
 bp = Blueprint("search", __name__)
@@ -40,7 +40,7 @@ def index():  # noqa: ANN201
         query, error = attempt(lambda: run(request.args))
         if query is not None:
             find = joint if mode == "joint" else procurement
-            result, error = attempt(lambda: get_engine().run(find, query))
+            result, error = attempt(lambda: get_service().run(find, query))
     context = {
         "mode": mode,
         "args": request.args,

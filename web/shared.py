@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from flask import abort
 from flask_babel import gettext as _
 
 from matcher.ingest.records import OrgRecord
+from matcher.modes.consortium.assembly import consortium
+from matcher.modes.consortium.results import ConsortiumQuery, Proposal
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.matcher import Matcher, MatchError
 from matcher.store import queries
 from web import params
-from web.engine import get_engine, get_matcher
 from web.errors import BadRequest
 from web.messages import localise
-
-if TYPE_CHECKING:
-    from matcher.modes.consortium.results import ConsortiumQuery, Proposal
+from web.service import get_matcher, get_service
 
 T = TypeVar("T")
 
@@ -35,7 +34,7 @@ def get_org_or_404(org_id: str, m: Matcher | None = None) -> OrgFacts:
 def get_record_or_404(org_id: str) -> OrgRecord:
     """The stored record (every field, as imported) of ``org_id``, or a 404 that names it."""
     try:
-        return queries.get(get_engine().store, org_id)
+        return queries.get(get_service().store, org_id)
     except queries.UnknownOrganisation:
         abort(404, _("組織 %(id)s は見つかりません。", id=org_id[:80]))
 
@@ -68,11 +67,9 @@ def rerun_proposal(data: Mapping[str, Any], first: int) -> tuple[ConsortiumQuery
     """The consortium query in ``data`` and its proposal ``k``, re-run here so that a form or a
     body carries no member data. When the query now gives fewer proposals, a BadRequest says
     ``k`` as the caller numbers them: from ``first`` (the API from 0, pages from 1)."""
-    from matcher.modes.consortium.assembly import consortium
-
     query = params.consortium_query(data)
     k = params.integer(data, "k", lo=0, hi=9, default=0) or 0
-    result = get_engine().run(consortium, query)
+    result = get_service().run(consortium, query)
     if k >= len(result.proposals):
         raise BadRequest(
             f"k={k}: the query gave {len(result.proposals)} proposal(s); search again",

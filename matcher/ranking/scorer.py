@@ -24,6 +24,7 @@ class LinearScorer:
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> LinearScorer:  # noqa: N803
         """Learn weights from X of shape (n_pairs, n_features) and binary labels y (n_pairs,)."""
+        # scikit-learn's linear models take about half a second to import; only fitting needs them.
         from sklearn.linear_model import LogisticRegression
 
         model = LogisticRegression(C=self.C, max_iter=1000).fit(X, y)

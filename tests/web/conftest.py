@@ -1,7 +1,7 @@
 """Web fixtures in the Flask tutorial's style: app, client, runner, auth — over one seed corpus.
 
 The corpus (300 seed organisations, the deterministic hashing encoder) is built once per test
-session; read-only tests share one loaded engine across apps, tests that write get a copy.
+session; read-only tests share one loaded service across apps, tests that write get a copy.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from matcher.settings import load_settings
 from matcher.store.accounts import create_coordinator
 from matcher.store.session import open_store
 from web import create_app
-from web.engine import Engine
+from web.service import Service
 
 COORDINATOR = ("tanaka", "correct horse battery")
 # The hashing encoder sees only shared character n-grams, so fits run lower than with the real
@@ -55,26 +55,26 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 @pytest.fixture(scope="session")
-def shared_engine(corpus: dict) -> Engine:
-    return Engine(_settings(corpus["home"]))
+def shared_service(corpus: dict) -> Service:
+    return Service(_settings(corpus["home"]))
 
 
-def make_app(home: Path, engine: Engine | None = None, **config) -> Flask:  # noqa: ANN003
+def make_app(home: Path, service: Service | None = None, **config) -> Flask:  # noqa: ANN003
     return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
             "MUSUBI": {"home": str(home), **MUSUBI},
-            "ENGINE": engine,
+            "SERVICE": service,
             **config,
         }
     )
 
 
 @pytest.fixture
-def app(corpus: dict, shared_engine: Engine) -> Flask:
+def app(corpus: dict, shared_service: Service) -> Flask:
     """An app over the shared corpus: for tests that only read."""
-    return make_app(corpus["home"], shared_engine)
+    return make_app(corpus["home"], shared_service)
 
 
 @pytest.fixture

@@ -144,7 +144,7 @@ def test_import_through_the_api(writable_app, token) -> None:  # noqa: ANN001
     )
     assert done.status_code == 201, done.get_data(as_text=True)
     assert done.get_json()["created"] == 2
-    # The engine reloaded: the new organisations are searchable at once.
+    # The service reloaded: the new organisations are searchable at once.
     found = client.get(
         "/api/match/procurement", query_string={"text": "除雪ロボットの遠隔監視", "top": "20"}
     ).get_json()

@@ -62,8 +62,8 @@ def _urls(app) -> list[tuple[str, str]]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(corpus, shared_engine):  # noqa: ANN001, ANN201
-    app = make_app(corpus["home"], shared_engine, PROPAGATE_EXCEPTIONS=False)
+def fuzz_app(corpus, shared_service):  # noqa: ANN001, ANN201
+    app = make_app(corpus["home"], shared_service, PROPAGATE_EXCEPTIONS=False)
     return app
 
 

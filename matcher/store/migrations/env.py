@@ -2,7 +2,9 @@
 
 from alembic import context
 
+from matcher.settings import load_settings
 from matcher.store.models import Base
+from matcher.store.session import Store, open_store
 
 config = context.config
 
@@ -10,9 +12,6 @@ config = context.config
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from matcher.settings import load_settings
-        from matcher.store.session import Store, open_store
-
         url = config.get_main_option("sqlalchemy.url")
         store = Store(url) if url else open_store(load_settings(), migrate=False)
         with store.engine.begin() as connection:

@@ -1,4 +1,4 @@
-"""The matching engine for the web: one store and one Matcher per process, shared by threads."""
+"""The matching service for the web: one store and one Matcher per process, shared by threads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from typing import Any
 
 from flask import current_app
 
+from embeddings import EncoderUnavailableError, VectorIndexError
+from matcher.index.indexing import refresh_index
+from matcher.ingest.importer import write_records
 from matcher.ingest.records import OrgRecord
 from matcher.retrieval.matcher import Matcher
 from matcher.settings import Settings
@@ -21,7 +24,7 @@ class IndexUnavailable(RuntimeError):
     """The index is missing, stale or built with another encoder; the message says what to run."""
 
 
-class Engine:
+class Service:
     """Holds the Matcher (catalogue + FAISS index) and swaps it whole after a write.
 
     Reads never take the lock: a request grabs the current reference once and uses that object
@@ -66,8 +69,6 @@ class Engine:
         return result
 
     def _load(self) -> Matcher:
-        from embeddings import EncoderUnavailableError, VectorIndexError
-
         try:
             return Matcher(self.store, self.settings)
         except (VectorIndexError, EncoderUnavailableError) as error:
@@ -77,9 +78,6 @@ class Engine:
 
     def import_records(self, records: Sequence[OrgRecord]) -> tuple[int, int]:
         """Write validated records, refresh the index and publish a fresh Matcher."""
-        from matcher.index.indexing import refresh_index
-        from matcher.ingest.importer import write_records
-
         with self._lock:
             created, updated = write_records(self.store, records)
             refresh_index(self.store, self.settings)
@@ -98,9 +96,9 @@ class Engine:
             self._clear_cache()
 
 
-def get_engine() -> Engine:
+def get_service() -> Service:
     return current_app.extensions["musubi"]
 
 
 def get_matcher() -> Matcher:
-    return get_engine().matcher()
+    return get_service().matcher()
