@@ -12,11 +12,11 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from matcher.curation.proposals import ProposalView
-from matcher.facts.kinds import SUPPLIER_KINDS
 from matcher.modes.consortium.results import ConsortiumQuery
 from matcher.modes.joint import JointQuery
 from matcher.modes.partners import PartnersQuery
 from matcher.modes.procurement import ProcurementQuery
+from matcher.modes.queries import build_query
 from matcher.retrieval.matcher import MAX_TOP
 from web.errors import BadRequest, member_or_role_required, not_a_member
 
@@ -153,45 +153,53 @@ def org_id(args: Args, name: str = "org", *, required: bool = False) -> str | No
     return value
 
 
-def top(args: Args, default: int = 10) -> int:
-    return integer(args, "top", lo=1, hi=MAX_TOP, default=default)  # type: ignore[return-value]
+def top(args: Args, hi: int = MAX_TOP) -> int | None:
+    return integer(args, "top", lo=1, hi=hi)
 
 
 def procurement_query(args: Args) -> ProcurementQuery:
-    kinds = many(args, "kind") or SUPPLIER_KINDS
-    return ProcurementQuery(
-        text=text(args, "text"),
-        org=org_id(args),
-        need=integer(args, "need", lo=0, hi=1000),
-        kinds=kinds,
-        prefectures=many(args, "prefecture"),
-        regions=many(args, "region"),
-        budget_jpy=integer(args, "budget", lo=0, hi=10**13),
-        trial_order=flag(args, "trial_order"),
-        prefer=text(args, "prefer", limit=MAX_VALUE),
-        top=top(args),
+    return build_query(
+        "procurement",
+        {
+            "text": text(args, "text"),
+            "org": org_id(args),
+            "need": integer(args, "need", lo=0, hi=1000),
+            "kinds": many(args, "kind"),
+            "prefectures": many(args, "prefecture"),
+            "regions": many(args, "region"),
+            "budget_jpy": integer(args, "budget", lo=0, hi=10**13),
+            "trial_order": flag(args, "trial_order"),
+            "prefer": text(args, "prefer", limit=MAX_VALUE),
+            "top": top(args),
+        },
     )
 
 
 def partners_query(args: Args) -> PartnersQuery:
-    return PartnersQuery(
-        org=org_id(args, required=True),  # type: ignore[arg-type]
-        same_prefecture=bool(flag(args, "same_prefecture")),
-        same_kind=bool(flag(args, "same_kind")),
-        include_known=bool(flag(args, "include_known")),
-        top=top(args),
+    return build_query(
+        "partners",
+        {
+            "org": org_id(args, required=True),
+            "same_prefecture": flag(args, "same_prefecture"),
+            "same_kind": flag(args, "same_kind"),
+            "include_known": flag(args, "include_known"),
+            "top": top(args),
+        },
     )
 
 
 def joint_query(args: Args) -> JointQuery:
-    return JointQuery(
-        org=org_id(args, required=True),  # type: ignore[arg-type]
-        need=integer(args, "need", lo=0, hi=1000),
-        top=top(args),
+    return build_query(
+        "joint",
+        {
+            "org": org_id(args, required=True),
+            "need": integer(args, "need", lo=0, hi=1000),
+            "top": top(args),
+        },
     )
 
 
-def consortium_query(args: Args):  # noqa: ANN201
+def consortium_query(args: Args) -> ConsortiumQuery:
     """A ConsortiumQuery from ``theme``, ``region``, ``prefecture``, ``neighbours``, ``role``,
     ``min_prefectures``, ``min_kinds`` and ``top`` (``role=company&role=startup`` asks for
     one slot each; a role given twice gets two slots)."""
@@ -202,18 +210,18 @@ def consortium_query(args: Args):  # noqa: ANN201
             "empty_text",
             field="theme",
         )
-    roles: dict[str, int] = {}
-    for role in many_repeated(args, "role"):
-        roles[role] = roles.get(role, 0) + 1
-    return ConsortiumQuery(
-        theme=theme,
-        regions=many(args, "region"),
-        prefectures=many(args, "prefecture"),
-        neighbours=bool(flag(args, "neighbours")),
-        roles=tuple(roles.items()),
-        min_prefectures=integer(args, "min_prefectures", lo=1, hi=47, default=2),  # type: ignore[arg-type]
-        min_kinds=integer(args, "min_kinds", lo=1, hi=10, default=3),  # type: ignore[arg-type]
-        top=integer(args, "top", lo=1, hi=10, default=3),  # type: ignore[arg-type]
+    return build_query(
+        "consortium",
+        {
+            "theme": theme,
+            "regions": many(args, "region"),
+            "prefectures": many(args, "prefecture"),
+            "neighbours": flag(args, "neighbours"),
+            "roles": many_repeated(args, "role"),
+            "min_prefectures": integer(args, "min_prefectures", lo=1, hi=47),
+            "min_kinds": integer(args, "min_kinds", lo=1, hi=10),
+            "top": top(args, hi=10),
+        },
     )
 
 
@@ -229,7 +237,7 @@ def alternatives_request(args: Args, view: ProposalView) -> tuple[str, str | Non
         role = role or current.role
     if not role:
         raise member_or_role_required()
-    return role, replacing, top(args)
+    return role, replacing, integer(args, "top", lo=1, hi=MAX_TOP, default=10)  # type: ignore[return-value]
 
 
 def many_repeated(args: Args, name: str) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import fields
 from typing import Any, NoReturn
 
 import click
@@ -56,3 +58,14 @@ def kind_option(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     if bad:
         raise click.BadParameter(f"unknown kind {bad[0]!r}; use one of: {', '.join(KINDS)}")
     return values
+
+
+def query_default(query: type, name: str) -> Any:
+    """The default of field ``name`` of a query dataclass: options show the one the query uses."""
+    return next(f.default for f in fields(query) if f.name == name)
+
+
+def top_option(query: type, help: str = "How many results.") -> Callable:
+    """``--top N``, defaulting to what ``query`` defaults to."""
+    default = query_default(query, "top")
+    return click.option("--top", type=int, default=default, show_default=True, help=help)

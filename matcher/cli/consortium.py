@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from matcher.cli.app import App, echo_json, fail, pass_app
+from matcher.cli.app import App, echo_json, fail, pass_app, query_default, top_option
 from matcher.cli.rendering import render_consortium
 from matcher.curation import proposals, workflow
 from matcher.curation.export import render, write_export
@@ -31,6 +31,7 @@ from matcher.facts.kinds import KIND_LABELS
 from matcher.modes.consortium.assembly import consortium, member_facts
 from matcher.modes.consortium.results import ConsortiumQuery
 from matcher.modes.consortium.roles import DEFAULT_ROLES, ROLES, active_roles
+from matcher.modes.queries import build_query
 from matcher.retrieval.matcher import MatchError
 from matcher.store.accounts import UnknownCoordinator, get_coordinator
 
@@ -61,37 +62,45 @@ def _actor(app: App, name: str | None) -> str:
         fail(str(error))
 
 
-def _query_from(options: dict[str, Any]) -> ConsortiumQuery:
-    return ConsortiumQuery(
-        theme=options["theme"] or "",
-        regions=tuple(options["region"]),
-        prefectures=tuple(options["prefecture"]),
-        neighbours=options["with_neighbours"],
-        roles=options["role"],
-        min_prefectures=options["min_prefectures"],
-        min_kinds=options["min_kinds"],
-        top=options["top"],
-    )
-
-
 def _query_options(command):  # noqa: ANN001, ANN202
     for option in reversed(
         [
             click.option("--theme", help="The joint vision, e.g. 独居高齢者の見守りの広域連携."),
-            click.option("--region", multiple=True, help="Only members in these regional blocks."),
-            click.option("--prefecture", multiple=True, help="Only members in these prefectures."),
             click.option(
-                "--with-neighbours", is_flag=True, help="Widen --prefecture by its neighbours."
+                "--region", "regions", multiple=True, help="Only members in these regional blocks."
+            ),
+            click.option(
+                "--prefecture",
+                "prefectures",
+                multiple=True,
+                help="Only members in these prefectures.",
+            ),
+            click.option(
+                "--with-neighbours",
+                "neighbours",
+                is_flag=True,
+                help="Widen --prefecture by its neighbours.",
             ),
             click.option(
                 "--role",
+                "roles",
                 multiple=True,
                 callback=_roles,
                 help="Role slots instead of the default (ROLE or ROLE=COUNT; repeat).",
             ),
-            click.option("--min-prefectures", type=int, default=2, show_default=True),
-            click.option("--min-kinds", type=int, default=3, show_default=True),
-            click.option("--top", type=int, default=3, show_default=True),
+            click.option(
+                "--min-prefectures",
+                type=int,
+                default=query_default(ConsortiumQuery, "min_prefectures"),
+                show_default=True,
+            ),
+            click.option(
+                "--min-kinds",
+                type=int,
+                default=query_default(ConsortiumQuery, "min_kinds"),
+                show_default=True,
+            ),
+            top_option(ConsortiumQuery, "How many distinct proposals."),
         ]
     ):
         command = option(command)
@@ -111,7 +120,7 @@ def consortium_group(ctx: click.Context, as_json: bool, **options: Any) -> None:
 
     app = ctx.find_object(App)
     try:
-        result = consortium(app.matcher(), _query_from(options))
+        result = consortium(app.matcher(), build_query("consortium", options))
     except MatchError as error:
         fail(str(error))
     if as_json:
@@ -152,7 +161,7 @@ def save_command(
     actor = _actor(app, actor)
     if not options["theme"]:
         fail("save needs --theme TEXT (the same options as `musubi consortium`)")
-    query = _query_from(options)
+    query = build_query("consortium", options)
     try:
         result = consortium(app.matcher(), query)
     except MatchError as error:

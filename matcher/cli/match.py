@@ -8,14 +8,13 @@ from typing import Any
 
 import click
 
-from matcher.cli.app import App, echo_json, fail, kind_option, pass_app
+from matcher.cli.app import App, echo_json, fail, kind_option, pass_app, top_option
 from matcher.cli.rendering import render_result
-from matcher.evaluation.runner import QueryError, evaluate, read_queries, run, to_query
-from matcher.facts.kinds import SUPPLIER_KINDS
-from matcher.modes.joint import JointQuery, joint
-from matcher.modes.partners import PartnersQuery, partners
-from matcher.modes.procurement import ProcurementQuery, procurement
-from matcher.ranking.explain import MatchResult
+from matcher.evaluation.runner import QueryError, evaluate, read_queries
+from matcher.modes.joint import JointQuery
+from matcher.modes.partners import PartnersQuery
+from matcher.modes.procurement import ProcurementQuery
+from matcher.modes.queries import build_query, run
 from matcher.retrieval.matcher import MatchError
 
 
@@ -24,94 +23,72 @@ def match_group() -> None:
     """Ranked, explained matches: procurement, partners, joint procurement, batch."""
 
 
-def _emit(result: MatchResult, as_json: bool) -> None:
-    if as_json:
-        echo_json(result.to_json())
-    else:
-        click.echo(render_result(result))
-
-
 @match_group.command("procurement")
 @click.option("--text", help="The challenge, in Japanese or English.")
-@click.option("--org", "org_id", help="Start from this municipality's stored need instead.")
+@click.option("--org", help="Start from this municipality's stored need instead.")
 @click.option("--need", type=int, help="Index K of the need (see `musubi show ID`); default 0.")
 @click.option(
-    "--kind", multiple=True, callback=kind_option, help="Supplier kinds (default startup, company)."
+    "--kind",
+    "kinds",
+    multiple=True,
+    callback=kind_option,
+    help="Supplier kinds (default startup, company).",
 )
-@click.option("--prefecture", multiple=True, help="Only suppliers in these prefectures.")
 @click.option(
-    "--region", multiple=True, help="Only suppliers in these regional blocks (九州, Kanto …)."
+    "--prefecture", "prefectures", multiple=True, help="Only suppliers in these prefectures."
+)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="Only suppliers in these regional blocks (九州, Kanto …).",
 )
 @click.option(
     "--budget", "budget_jpy", type=click.IntRange(0), help="Budget in yen (text queries)."
 )
 @click.option("--trial-order/--no-trial-order", default=None, help="Trial orders allowed.")
 @click.option("--prefer", type=click.Choice(["near", "far"]), help="Favour suppliers near or far.")
-@click.option("--top", type=int, default=10, show_default=True)
+@top_option(ProcurementQuery)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
-def procurement_command(app: App, **options: Any) -> None:
+def procurement_command(app: App, as_json: bool, **options: Any) -> None:
     """Startups and companies whose offers solve a challenge, with procurement routes."""
-    as_json = options.pop("as_json")
-    kinds = options.pop("kind") or SUPPLIER_KINDS
-    query = ProcurementQuery(
-        text=options["text"],
-        org=options["org_id"],
-        need=options["need"],
-        kinds=tuple(kinds),
-        prefectures=tuple(options["prefecture"]),
-        regions=tuple(options["region"]),
-        budget_jpy=options["budget_jpy"],
-        trial_order=options["trial_order"],
-        prefer=options["prefer"],
-        top=options["top"],
-    )
-    try:
-        result = procurement(app.matcher(), query)
-    except MatchError as error:
-        fail(str(error))
-    _emit(result, as_json)
+    _answer(app, "procurement", options, as_json)
 
 
 @match_group.command("partners")
-@click.option("--org", "org_id", required=True, help="The organisation looking for partners.")
+@click.option("--org", required=True, help="The organisation looking for partners.")
 @click.option("--same-prefecture", is_flag=True, help="Allow partners in its own prefecture.")
 @click.option("--same-kind", is_flag=True, help="Allow partners of its own sector.")
 @click.option("--include-known", is_flag=True, help="Rank past partners among new ones.")
-@click.option("--top", type=int, default=10, show_default=True)
+@top_option(PartnersQuery)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
-def partners_command(
-    app: App,
-    org_id: str,
-    same_prefecture: bool,
-    same_kind: bool,
-    include_known: bool,
-    top: int,
-    as_json: bool,
-) -> None:
+def partners_command(app: App, as_json: bool, **options: Any) -> None:
     """Partners of another sector and prefecture where both sides gain (reciprocal)."""
-    query = PartnersQuery(org_id, same_prefecture, same_kind, include_known, top)
-    try:
-        result = partners(app.matcher(), query)
-    except MatchError as error:
-        fail(str(error))
-    _emit(result, as_json)
+    _answer(app, "partners", options, as_json)
 
 
 @match_group.command("joint")
-@click.option("--org", "org_id", required=True, help="The municipality.")
+@click.option("--org", required=True, help="The municipality.")
 @click.option("--need", type=int, help="Index K of its need; default: all its needs.")
-@click.option("--top", type=int, default=10, show_default=True)
+@top_option(JointQuery)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
-def joint_command(app: App, org_id: str, need: int | None, top: int, as_json: bool) -> None:
+def joint_command(app: App, as_json: bool, **options: Any) -> None:
     """Municipalities in other prefectures with the same challenge, for joint procurement."""
+    _answer(app, "joint", options, as_json)
+
+
+def _answer(app: App, mode: str, options: dict[str, Any], as_json: bool) -> None:
     try:
-        result = joint(app.matcher(), JointQuery(org_id, need, top))
+        result = run(app.matcher(), build_query(mode, options))
     except MatchError as error:
         fail(str(error))
-    _emit(result, as_json)
+    if as_json:
+        echo_json(result.to_json())
+    else:
+        click.echo(render_result(result))
 
 
 @match_group.command("batch")
@@ -132,7 +109,7 @@ def batch_command(app: App, queries: Path, as_json: bool) -> None:
         for number, line in read_queries(queries):
             qid = line.get("qid", number)
             try:
-                out = {"qid": qid, **run(matcher, to_query(line)).to_json()}
+                out = {"qid": qid, **run(matcher, build_query(line.get("mode"), line)).to_json()}
             except (MatchError, TypeError, ValueError) as error:
                 failed += 1
                 out = {"qid": qid, "error": str(error)}

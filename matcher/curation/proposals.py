@@ -51,8 +51,9 @@ from matcher.facts import prefectures
 from matcher.modes.consortium.assembly import alternatives
 from matcher.modes.consortium.results import Alternative, ConsortiumQuery, Member, Proposal
 from matcher.modes.consortium.roles import ROLES
+from matcher.modes.queries import build_query
 from matcher.ranking.explain import Notice
-from matcher.retrieval.matcher import Matcher
+from matcher.retrieval.matcher import Matcher, MatchError
 from matcher.store.accounts import UnknownCoordinator
 from matcher.store.models import (
     AuditEntry,
@@ -312,8 +313,8 @@ def proposal_alternatives(
     """Ranked candidates for ``role`` beside a saved proposal's members (to replace
     ``replacing``, or to add), under the constraints the proposal was assembled with."""
     try:
-        query = ConsortiumQuery.from_json(view.query)
-    except (TypeError, ValueError):
+        query = build_query("consortium", view.query)
+    except (MatchError, TypeError, ValueError):
         query = None  # saved by an older release: rank without its place restriction
     return alternatives(
         m,

@@ -11,17 +11,10 @@ from typing import Any
 import numpy as np
 
 from matcher.evaluation.baselines import Baselines
-from matcher.evaluation.metrics import K, Scores, ndcg, recall, reciprocal_rank, role_precision
-from matcher.facts.kinds import SUPPLIER_KINDS
-from matcher.modes.consortium.assembly import consortium
-from matcher.modes.consortium.results import ConsortiumQuery, ConsortiumResult
-from matcher.modes.joint import JointQuery, joint
-from matcher.modes.partners import PartnersQuery, partners
-from matcher.modes.procurement import ProcurementQuery, procurement
-from matcher.ranking.explain import MatchResult
+from matcher.evaluation.metrics import Scores, ndcg, recall, reciprocal_rank, role_precision
+from matcher.modes.queries import MODES, build_query, run
 from matcher.retrieval.matcher import Matcher, MatchError
 
-MODES = ("procurement", "partners", "joint", "consortium")
 SYSTEMS = ("musubi", "bm25", "dense")
 
 
@@ -42,53 +35,6 @@ def read_queries(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not isinstance(value, dict):
                 raise QueryError(f"line {number}: expected a JSON object")
             yield number, value
-
-
-Query = ProcurementQuery | PartnersQuery | JointQuery | ConsortiumQuery
-
-
-def to_query(line: dict[str, Any]) -> Query:
-    """A query object from one line of a queries file (``relevant`` labels are ignored)."""
-    mode = line.get("mode")
-    top = int(line.get("top", K))
-    if mode == "procurement":
-        return ProcurementQuery(
-            text=line.get("text"),
-            org=line.get("org"),
-            need=line.get("need"),
-            kinds=tuple(line.get("kinds") or SUPPLIER_KINDS),
-            prefectures=tuple(line.get("prefectures", ())),
-            regions=tuple(line.get("regions", ())),
-            top=top,
-        )
-    if mode == "partners":
-        if not line.get("org"):
-            raise MatchError('a partners query needs "org"', "query_needs_org", mode=mode)
-        return PartnersQuery(line["org"], top=top)
-    if mode == "joint":
-        if not line.get("org"):
-            raise MatchError('a joint query needs "org"', "query_needs_org", mode=mode)
-        return JointQuery(line["org"], line.get("need"), top=top)
-    if mode == "consortium":
-        if not line.get("theme"):
-            raise MatchError('a consortium query needs "theme"', "query_needs_theme")
-        return ConsortiumQuery.from_json({**line, "top": int(line.get("top", 3))})
-    raise MatchError(
-        f"unknown mode {mode!r}; use one of: {', '.join(MODES)}",
-        "unknown_mode",
-        value=mode,
-        choices=MODES,
-    )
-
-
-def run(m: Matcher, query: Query) -> MatchResult | ConsortiumResult:
-    if isinstance(query, ConsortiumQuery):
-        return consortium(m, query)
-    if isinstance(query, ProcurementQuery):
-        return procurement(m, query)
-    if isinstance(query, PartnersQuery):
-        return partners(m, query)
-    return joint(m, query)
 
 
 # ---- metrics ---------------------------------------------------------------------------
@@ -115,8 +61,8 @@ def evaluate(m: Matcher, path: str | Path) -> dict[str, Any]:
             continue
         if line["mode"] == "consortium":
             try:
-                query = to_query(line)
-                result = consortium(m, query)
+                query = build_query(line.get("mode"), line)
+                result = run(m, query)
                 naive = baselines.team(query)
             except MatchError as error:
                 raise QueryError(f"line {number} ({line.get('qid')}): {error}") from None
@@ -129,7 +75,7 @@ def evaluate(m: Matcher, path: str | Path) -> dict[str, Any]:
                 teams[system].append(role_precision(ids, relevant))
             continue
         try:
-            query = to_query(line)
+            query = build_query(line.get("mode"), line)
             ranked = {"musubi": [r.id for r in run(m, query).results]} | baselines.rank(query)
         except MatchError as error:
             raise QueryError(f"line {number} ({line.get('qid')}): {error}") from None

@@ -36,23 +36,6 @@ class ConsortiumQuery:
         out.update(min_prefectures=self.min_prefectures, min_kinds=self.min_kinds, top=self.top)
         return out
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ConsortiumQuery:
-        """The query back from ``to_json`` (or a batch line); TypeError on a wrong shape."""
-        roles = data.get("roles") or {}
-        if isinstance(roles, list):
-            roles = dict.fromkeys(roles, 1)
-        return cls(
-            theme=data.get("theme") or "",
-            regions=tuple(data.get("regions") or ()),
-            prefectures=tuple(data.get("prefectures") or ()),
-            neighbours=bool(data.get("neighbours", False)),
-            roles=tuple((str(k), int(v)) for k, v in roles.items()),
-            min_prefectures=int(data.get("min_prefectures", 2)),
-            min_kinds=int(data.get("min_kinds", 3)),
-            top=int(data.get("top", 3)),
-        )
-
 
 @dataclass(frozen=True)
 class Member:
