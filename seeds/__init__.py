@@ -16,9 +16,11 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from matcher.facts.kinds import KINDS
+
 from .builder import ID_PREFIXES, KIND_SHARES, build_labelled_corpus, kind_counts
 from .places import PREFECTURE_NAMES, PREFECTURES
-from .themes import KINDS, THEME_BY_KEY, THEMES
+from .themes import THEME_BY_KEY, THEMES
 
 __all__ = [
     "DEFAULT_SIZE",

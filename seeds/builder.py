@@ -8,24 +8,12 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from . import phrases as ph
-from .names import (
-    COMPANY_STEMS,
-    INDUSTRIES,
-    PREFECTURAL_LEGAL_FORMS,
-    PREFECTURAL_RESEARCH_TYPES,
-    PREFECTURAL_UNIVERSITY,
-    RESEARCH_LEGAL_FORMS,
-    RESEARCH_STEMS,
-    RESEARCH_TYPES,
-    STARTUP_STEMS,
-    STARTUP_SUFFIXES,
-    UNIVERSITY_STEMS,
-    UNIVERSITY_TYPES,
-    OrgType,
-)
+from matcher.facts.kinds import KINDS
+
+from .names import NAMES, OrgType
+from .phrases import PHRASES
 from .places import PREFECTURES, City, Prefecture, city_has
-from .themes import KINDS, THEME_BY_KEY, THEMES, Theme
+from .themes import THEME_BY_KEY, THEMES, Theme
 
 Record = dict[str, Any]
 Labels = dict[str, dict[str, list[str]]]
@@ -63,9 +51,18 @@ _REGIONAL_JSTARTUP: dict[str, str] = {
     ),
 }
 
+# Startups cluster in the ecosystem hubs far more than population alone suggests.
+_STARTUP_HUBS: dict[str, float] = {
+    "東京都": 1.6,
+    "福岡県": 1.4,
+    "大阪府": 1.2,
+    "愛知県": 1.1,
+    "宮城県": 1.1,
+}
+
 _ENV_THEMES = frozenset({"circular", "decarbon", "forestry", "aquaculture", "water_leak"})
 _IT_INDUSTRIES = frozenset({"joho", "tsushin", "kyoiku", "finance", "capital"})
-_PLAIN_INDUSTRIES = tuple(k for k, ind in INDUSTRIES.items() if not ind.pattern)
+_PLAIN_INDUSTRIES = tuple(k for k, ind in NAMES.industries.items() if not ind.pattern)
 
 
 def kind_counts(n_orgs: int) -> dict[str, int]:
@@ -99,9 +96,7 @@ def _prefecture_weight(kind: str, pref: Prefecture) -> float:
     if kind == "company":
         return float(pref.population)
     if kind == "startup":
-        # Startups cluster in the ecosystem hubs far more than population alone suggests.
-        hub = {"東京都": 1.6, "福岡県": 1.4, "大阪府": 1.2, "愛知県": 1.1, "宮城県": 1.1}
-        return pref.population**1.15 * hub.get(pref.name, 1.0)
+        return pref.population**1.15 * _STARTUP_HUBS.get(pref.name, 1.0)
     if kind == "university":
         return pref.population**0.9
     return pref.population**0.5
@@ -176,7 +171,7 @@ class _Builder:
         return max(lo, min(hi, int(self.rng.lognormvariate(math.log(median), sigma))))
 
     def number(self, key: str) -> int:
-        """A fresh value for a number placeholder of themes.py, so no two read the same."""
+        """A fresh value for a number placeholder of themes.toml, so no two read the same."""
         r = self.random
         if key == "n":
             return 3 + int(r() * 28)
@@ -295,8 +290,8 @@ class _Builder:
         first: tuple[str, str, Any] | None = None
         for attempt in range(10):
             key = self.pick(theme.industries if attempt < 6 else _PLAIN_INDUSTRIES)
-            ind = INDUSTRIES[key]
-            stem, stem_en = self.pick(COMPANY_STEMS)
+            ind = NAMES.industries[key]
+            stem, stem_en = self.pick(NAMES.company_stems)
             if ind.pattern:
                 candidate = (
                     ind.pattern.format(stem=stem),
@@ -316,13 +311,13 @@ class _Builder:
     def startup_names(self, theme: Theme, city: City) -> Iterator[tuple[str, str, Any]]:
         first: tuple[str, str, Any] | None = None
         for attempt in range(12):
-            stems = theme.stems if attempt < 4 or self.chance(0.4) else STARTUP_STEMS
+            stems = theme.stems if attempt < 4 or self.chance(0.4) else NAMES.startup_stems
             stem, stem_en = self.pick(stems)
             roll = self.random()
             if roll < 0.15:
                 candidate = (f"合同会社{stem}", f"{stem_en} LLC", None)
             else:
-                suffix, suffix_en = self.pick(STARTUP_SUFFIXES)
+                suffix, suffix_en = self.pick(NAMES.startup_suffixes)
                 if roll < 0.25:
                     candidate = (f"合同会社{stem}{suffix}", f"{stem_en} {suffix_en} LLC", None)
                 elif roll < 0.7:
@@ -340,11 +335,11 @@ class _Builder:
     def university_names(
         self, theme: Theme, pref: Prefecture, city: City
     ) -> Iterator[tuple[str, str, Any]]:
-        types = self._org_types(UNIVERSITY_TYPES, theme.domain)
+        types = self._org_types(NAMES.university_types, theme.domain)
         first: tuple[str, str, Any] | None = None
         for _ in range(12):
-            stem, stem_en = self.pick(UNIVERSITY_STEMS)
-            org = PREFECTURAL_UNIVERSITY if self.chance(0.2) else self.pick(types)
+            stem, stem_en = self.pick(NAMES.university_stems)
+            org = NAMES.prefectural_university if self.chance(0.2) else self.pick(types)
             candidate = (
                 org.pattern.format(stem=stem, pref=pref.name),
                 org.pattern_en.format(stem=stem_en, pref_en=_prefectural_adjective(pref)),
@@ -361,20 +356,20 @@ class _Builder:
     def institute_names(
         self, theme: Theme, pref: Prefecture, city: City
     ) -> Iterator[tuple[str, str, Any]]:
-        stem_types = self._org_types(RESEARCH_TYPES, theme.domain)
-        pref_types = self._org_types(PREFECTURAL_RESEARCH_TYPES, theme.domain)
+        stem_types = self._org_types(NAMES.research_types, theme.domain)
+        pref_types = self._org_types(NAMES.prefectural_research_types, theme.domain)
         first: tuple[str, str, Any] | None = None
         for _ in range(12):
             if self.chance(0.3):
                 org = self.pick(pref_types)
-                form = self.pick(PREFECTURAL_LEGAL_FORMS)
+                form = self.pick(NAMES.prefectural_legal_forms)
                 name = org.pattern.format(pref=pref.name)
                 name_en = org.pattern_en.format(pref_en=_prefectural_adjective(pref))
                 public = True
             else:
                 org = self.pick(stem_types)
-                form = self.pick(RESEARCH_LEGAL_FORMS)
-                stem, stem_en = self.pick(RESEARCH_STEMS)
+                form = self.pick(NAMES.research_legal_forms)
+                stem, stem_en = self.pick(NAMES.research_stems)
                 name = org.pattern.format(stem=stem)
                 name_en = org.pattern_en.format(stem=stem_en)
                 public = False
@@ -419,12 +414,12 @@ class _Builder:
         if self.chance(0.7):
             extras.append(self.pick(theme.constraints))
         if trial and self.chance(0.5):
-            extras.append(self.pick(ph.TRIAL_LINES))
+            extras.append(self.pick(PHRASES.trial_lines))
         elif budget and self.chance(0.4):
             ctx["budget"] = f"{budget // 10_000:,}万円"
-            extras.append(self.pick(ph.BUDGET_LINES))
+            extras.append(self.pick(PHRASES.budget_lines))
         if self.chance(0.25):
-            extras.append(self.pick(ph.MUNICIPALITY_ASKS))
+            extras.append(self.pick(PHRASES.municipality_asks))
         if len(extras) > 2:
             del extras[int(self.random() * len(extras))]
         text = self.fill("".join([context, problem, *extras]), ctx)
@@ -450,9 +445,9 @@ class _Builder:
         if roll < 0.6:
             sentences.append(self.pick(theme.records))
         elif roll < 0.85:
-            sentences.append(self.pick(ph.OFFER_PRACTICES))
+            sentences.append(self.pick(PHRASES.offer_practices))
         if len(sentences) < 4 and self.chance(0.3):
-            sentences.append(self.pick(ph.OFFER_CLOSERS))
+            sentences.append(self.pick(PHRASES.offer_closers))
         return {"title": title, "description": self.fill("".join(sentences), ctx)}
 
     def research_offer(
@@ -473,8 +468,8 @@ class _Builder:
         }
         i = self.distinct(theme.seeds, taken.setdefault(theme.key, set()))
         title, body = theme.seeds[i]
-        leads = ph.UNIVERSITY_SEED_LEADS if university else ph.INSTITUTE_SEED_LEADS
-        closers = ph.UNIVERSITY_SEED_CLOSERS if university else ph.INSTITUTE_SEED_CLOSERS
+        leads = PHRASES.university_seed_leads if university else PHRASES.institute_seed_leads
+        closers = PHRASES.university_seed_closers if university else PHRASES.institute_seed_closers
         sentences = [self.pick(leads) + body, self.pick(theme.results[i])]
         if self.chance(0.8):
             sentences.append(self.pick(closers))
@@ -501,7 +496,7 @@ class _Builder:
                 chosen.append(purpose)
         needs = []
         for purpose in chosen:
-            titles, firsts, follows = ph.PARTNER_NEEDS[purpose]
+            titles, firsts, follows = PHRASES.partner_needs[purpose]
             i = int(self.random() * len(titles))
             text = firsts[i] + self.pick(follows)
             needs.append({"title": self.fill(titles[i], ctx), "description": self.fill(text, ctx)})
@@ -519,10 +514,10 @@ class _Builder:
         for _ in range(self.count((0.4, 0.4, 0.2)) - 1):
             need_themes.append(self.secondary_theme("municipality", pref, city, theme, 0.55, dept))
         taken: dict[str, set[int]] = {}
-        intro = self.fill(self.pick(ph.MUNICIPALITY_INTROS), {**ctx, "label": theme.label})
+        intro = self.fill(self.pick(PHRASES.municipality_intros), {**ctx, "label": theme.label})
         context_i = self.distinct(theme.contexts, taken.setdefault("ctx:" + theme.key, set()))
         description = intro + self.fill(theme.contexts[context_i], ctx)
-        stances = list(ph.MUNICIPALITY_STANCES)
+        stances = list(PHRASES.municipality_stances)
         self.rng.shuffle(stances)
         for stance in stances[: 1 + (self.random() < 0.4)]:
             # Descriptions stay within four sentences; some intros and stances have two.
@@ -533,12 +528,12 @@ class _Builder:
         if self.chance(0.15):
             octx = {**ctx, "label": theme.label, "field": self.pick(theme.fields)}
             # The first sentence says what is offered; the others vary.
-            first, *rest = ph.MUNICIPALITY_OFFER_SENTENCES
+            first, *rest = PHRASES.municipality_offer_sentences
             self.rng.shuffle(rest)
             body = first + "".join(rest[: 1 + int(self.random() * 2)])
             offers.append(
                 {
-                    "title": self.fill(self.pick(ph.MUNICIPALITY_OFFER_TITLES), octx),
+                    "title": self.fill(self.pick(PHRASES.municipality_offer_titles), octx),
                     "description": self.fill(body, octx),
                 }
             )
@@ -575,20 +570,22 @@ class _Builder:
             employees = self.lognormal(220, 1.0, 30, 5000)
         ctx: dict[str, Any] = {"city": city.name, "pref": pref.name, "founded": founded}
         if industry_key:
-            ctx["industry"] = INDUSTRIES[industry_key].description
+            ctx["industry"] = NAMES.industries[industry_key].description
         offer_themes = [theme]
         weights = (0.5, 0.35, 0.15) if startup else (0.35, 0.4, 0.25)
         for _ in range(self.count(weights) - 1):
             offer_themes.append(self.secondary_theme(kind, pref, city, theme, 0.25))
         taken: dict[str, set[int]] = {}
         offers = [self.supplier_offer(t, ctx, taken) for t in offer_themes]
-        intros = ph.STARTUP_INTROS if startup else ph.COMPANY_INTROS
+        intros = PHRASES.startup_intros if startup else PHRASES.company_intros
         sentences = [
             self.pick(intros),
-            self.pick(ph.PRODUCT_SUMMARIES),
+            self.pick(PHRASES.product_summaries),
         ]
         if self.chance(0.6 if startup else 0.5):
-            sentences.append(self.pick(ph.STARTUP_CLOSERS if startup else ph.COMPANY_CLOSERS))
+            sentences.append(
+                self.pick(PHRASES.startup_closers if startup else PHRASES.company_closers)
+            )
         description = self.fill(
             "".join(sentences), {**ctx, "label": theme.label, "offer": offers[0]["title"]}
         )
@@ -642,11 +639,11 @@ class _Builder:
             for i, t in enumerate(offer_themes)
         ]
         if university:
-            intros = ph.UNIVERSITY_INTROS
+            intros = PHRASES.university_intros
         else:
-            intros = ph.PUBLIC_INSTITUTE_INTROS if public else ph.INSTITUTE_INTROS
-        summaries = ph.UNIVERSITY_SUMMARIES if university else ph.INSTITUTE_SUMMARIES
-        closers = ph.UNIVERSITY_CLOSERS if university else ph.INSTITUTE_CLOSERS
+            intros = PHRASES.public_institute_intros if public else PHRASES.institute_intros
+        summaries = PHRASES.university_summaries if university else PHRASES.institute_summaries
+        closers = PHRASES.university_closers if university else PHRASES.institute_closers
         sentences = [self.pick(intros), self.pick(summaries)]
         if self.chance(0.65):
             sentences.append(self.pick(closers))

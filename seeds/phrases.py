@@ -1,249 +1,74 @@
 """Seed corpus — phrases: theme-independent sentence parts, one set per kind of organisation.
 
-Placeholders besides those of themes.py: {dept} {label} {field} {research} {lab} {offer}
-{seed} {founded} {industry}.
+The sentences are data in seeds/data/phrases.toml (whose comments say where each list is used
+and which placeholders it may hold); this module reads the file once, at import.
 """
 
 from __future__ import annotations
 
-MUNICIPALITY_INTROS: tuple[str, ...] = (
-    "{city}{dept}は、{label}をはじめとする地域の課題について、民間の技術やノウハウを生かした解決策を探しています。",
-    "{pref}{city}の{dept}です。人口減少と職員不足が進むなか、{label}の分野で外部のパートナーとの連携を強めています。",
-    "{city}では総合計画の重点施策として{label}に取り組んでおり、{dept}が庁内の調整窓口を担っています。",
-    "{city}{dept}では、限られた予算と人員で{label}の課題に向き合っており、現場で使える技術を持つ事業者との出会いを求めています。",
-    "{city}{dept}は、地方創生2.0の考え方を踏まえ、{label}の分野で官民連携のモデルづくりを進めています。",
-)
+import os
+from dataclasses import dataclass, fields
 
-MUNICIPALITY_STANCES: tuple[str, ...] = (
-    "予算化の前段として、トライアル発注による小規模な実証から始めることを想定しています。",
-    "新事業分野開拓者の認定を受けた事業者であれば、随意契約による導入も検討できます。",
-    "同じ課題を持つ近隣の自治体との共同調達も視野に入れています。",
-    "スタートアップからの提案を歓迎します。実証の結果次第で、次年度の本格導入を検討します。",
-    "大学や研究機関と組んだ効果検証の提案も歓迎します。",
-    "庁内の関係課や地元の事業者との調整は、私たちが窓口となって進めます。",
-)
+from .datafiles import DATA_DIR, read_toml
 
-# An optional last sentence of a municipal need.
-MUNICIPALITY_ASKS: tuple[str, ...] = (
-    "提案にあたっては、導入後の運用体制と費用の見通しもあわせて示してください。",
-    "同様の課題を抱える自治体での導入実績があれば、ぜひお聞かせください。",
-    "実証の結果は、他の自治体の参考となるよう公表したいと考えています。",
-    "現場の職員へのヒアリングや現地の視察にも対応します。",
-)
+PHRASES_FILE = DATA_DIR / "phrases.toml"
 
-MUNICIPALITY_OFFER_TITLES: tuple[str, ...] = (
-    "実証フィールドの提供（{label}）",
-    "{field}での実証の受け入れ",
-)
+# (title patterns, first sentences, follow-up sentences); titles[i] goes with firsts[i].
+PartnerNeeds = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
-MUNICIPALITY_OFFER_SENTENCES: tuple[str, ...] = (
-    "{field}を実証の場として提供できます。",
-    "{city}{dept}が庁内の調整と住民への周知を担い、実証期間中のデータの共有にも協力します。",
-    "これまでにも民間企業や大学との実証を受け入れてきました。",
-    "実証で成果が出た場合は、本格導入に向けた予算化を検討します。",
-)
 
-STARTUP_INTROS: tuple[str, ...] = (
-    "{pref}{city}に拠点を置き、{label}の課題に取り組むスタートアップです。",
-    "{founded}年に創業し、{label}の領域で現場の負担を減らすプロダクトを開発しています。",
-    "自治体の現場を知るメンバーとエンジニアが{founded}年に立ち上げた会社で、{label}向けのサービスを提供しています。",
-    "{city}発のスタートアップとして、{label}の分野でサービスを開発・提供しています。",
-    "大学の研究成果をもとに{founded}年に設立し、{label}に関わる技術の社会実装を進めています。",
-)
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """The sentence parts of a phrases file: lists of sentences, and partner needs by purpose."""
 
-COMPANY_INTROS: tuple[str, ...] = (
-    "{founded}年創業の{industry}として培った経験を生かし、{label}の分野に取り組んでいます。",
-    "{pref}を地盤とする{industry}です。本業で培った現場の力を生かして、{label}に関わる事業を展開しています。",
-    "{industry}として地域の暮らしと産業を長く支えてきました。近年は{label}の分野で新しいサービスを始めています。",
-    "{pref}{city}に本社を置く{industry}で、自治体との取引の経験を生かして{label}に取り組んでいます。",
-)
+    municipality_intros: tuple[str, ...]
+    municipality_stances: tuple[str, ...]
+    municipality_asks: tuple[str, ...]  # an optional last sentence of a municipal need
+    municipality_offer_titles: tuple[str, ...]
+    municipality_offer_sentences: tuple[str, ...]  # the first says what is offered
+    startup_intros: tuple[str, ...]
+    company_intros: tuple[str, ...]
+    product_summaries: tuple[str, ...]
+    startup_closers: tuple[str, ...]
+    company_closers: tuple[str, ...]
+    university_intros: tuple[str, ...]
+    university_summaries: tuple[str, ...]
+    university_closers: tuple[str, ...]
+    institute_intros: tuple[str, ...]
+    public_institute_intros: tuple[str, ...]  # institutes run by a prefecture (公設試)
+    institute_summaries: tuple[str, ...]
+    institute_closers: tuple[str, ...]
+    offer_practices: tuple[str, ...]  # how a supplier works, standing in for a track record
+    offer_closers: tuple[str, ...]  # an optional last sentence of a supplier's offer
+    university_seed_leads: tuple[str, ...]
+    institute_seed_leads: tuple[str, ...]
+    university_seed_closers: tuple[str, ...]
+    institute_seed_closers: tuple[str, ...]
+    budget_lines: tuple[str, ...]  # {budget} as 350万円
+    trial_lines: tuple[str, ...]
+    partner_needs: dict[str, PartnerNeeds]  # by purpose
 
-PRODUCT_SUMMARIES: tuple[str, ...] = (
-    "主力の「{offer}」は、自治体や事業者の現場の声をもとに改良を重ねてきました。",
-    "「{offer}」を中心に、導入から運用までを一貫して支援しています。",
-    "「{offer}」は{pref}内外の自治体で使われています。",
-    "現在は「{offer}」の提供に力を入れています。",
-)
 
-STARTUP_CLOSERS: tuple[str, ...] = (
-    "小さく始めて効果を確かめる、トライアル発注での導入を歓迎します。",
-    "全国の自治体への展開を目指しており、複数の自治体による共同調達にも対応できます。",
-    "導入前の現地調査から運用の定着まで、少人数のチームが伴走します。",
-    "新しい地域での実証のパートナーを探しています。",
-)
+def load_phrases(path: str | os.PathLike[str] = PHRASES_FILE) -> Phrases:
+    """The sentence parts of a phrases file, lists in file order.
 
-COMPANY_CLOSERS: tuple[str, ...] = (
-    "スタートアップや大学との協業による新しいサービスづくりにも積極的です。",
-    "自治体向けの導入から保守までを、地域の拠点で一貫して担います。",
-    "地域の雇用を守りながら、新しい事業の柱を育てたいと考えています。",
-)
+    Raises DataFileError naming the file and the list or purpose for a missing, misspelt or
+    mistyped key.
+    """
+    doc = read_toml(path)
+    lists = {f.name: doc.texts(f.name) for f in fields(Phrases) if f.name != "partner_needs"}
+    partner_needs: dict[str, PartnerNeeds] = {}
+    for purpose, t in doc.named_tables("partner_needs", "partner need"):
+        openings = t.tables("opening", "opening")
+        partner_needs[purpose] = (
+            tuple(o.text("title") for o in openings),
+            tuple(o.text("text") for o in openings),
+            t.texts("follow_ups"),
+        )
+        for part in (t, *openings):
+            part.done()
+    doc.done()
+    return Phrases(**lists, partner_needs=partner_needs)
 
-UNIVERSITY_INTROS: tuple[str, ...] = (
-    "{pref}{city}にキャンパスを置く大学です。地域連携推進センターが窓口となり、{label}をはじめとする研究シーズの社会実装を進めています。",
-    "地域に根ざした教育と研究を掲げ、{label}などの分野で自治体や企業との共同研究に力を入れています。",
-    "産学官連携本部を中心に、{label}に関わる研究成果の実用化と地域課題の解決に取り組んでいます。",
-)
 
-UNIVERSITY_SUMMARIES: tuple[str, ...] = (
-    "{lab}などが、「{seed}」をはじめとする研究シーズを持っています。",
-    "代表的な研究シーズに、{lab}の「{seed}」があります。",
-)
-
-UNIVERSITY_CLOSERS: tuple[str, ...] = (
-    "共同研究・受託研究のほか、学生のフィールドワークの受け入れ先も募集しています。",
-    "研究設備の学外利用や技術相談にも対応しています。",
-    "企業や自治体との包括連携協定にもとづくプロジェクトを複数進めています。",
-)
-
-INSTITUTE_INTROS: tuple[str, ...] = (
-    "{label}に関わる応用研究と技術移転を行う研究機関です。",
-    "地域の企業・大学・自治体を結ぶ研究拠点として、{label}をはじめとする分野の実証研究を進めています。",
-    "{founded}年の設立以来、{label}などの分野で企業からの受託研究と共同研究を手がけてきました。",
-)
-
-# Institutes run by a prefecture (公設試) say so.
-PUBLIC_INSTITUTE_INTROS: tuple[str, ...] = (
-    "{pref}の産業振興を担う公設の試験研究機関として、{label}などの分野で企業の技術開発を支えています。",
-    "{pref}が設置する研究機関として、{label}をはじめとする地域の課題に応える実証研究を進めています。",
-)
-
-INSTITUTE_SUMMARIES: tuple[str, ...] = (
-    "「{seed}」などの研究成果を、企業への技術移転につなげています。",
-    "現在は「{seed}」の実用化に向けた研究に重点を置いています。",
-)
-
-INSTITUTE_CLOSERS: tuple[str, ...] = (
-    "技術相談、依頼試験、設備の開放利用を行っています。",
-    "研究成果のライセンスや、企業との共同研究による製品化を進めたいと考えています。",
-    "国の研究開発プロジェクトの経験を生かし、実証から事業化までを支援します。",
-)
-
-# How a supplier works, true of any product; stands in for a track record.
-OFFER_PRACTICES: tuple[str, ...] = (
-    "導入前に小さな規模で試し、効果を確かめてから本格導入に進む進め方をとっています。",
-    "現場の担当者が使いこなせるよう、操作の研修と手引きを用意しています。",
-    "導入した現場の声をもとに、機能の改善を続けています。",
-    "導入の前後で効果を測る方法も、あわせて提案します。",
-)
-
-# An optional last sentence of a supplier's offer.
-OFFER_CLOSERS: tuple[str, ...] = (
-    "初期費用を抑えたトライアル導入のプランを用意しています。",
-    "導入前の現地調査には無償で対応します。",
-    "複数の自治体による共同調達にも対応できます。",
-)
-
-UNIVERSITY_SEED_LEADS: tuple[str, ...] = ("{lab}では、", "私たちの研究室では、")
-INSTITUTE_SEED_LEADS: tuple[str, ...] = ("当所の{group}では、", "私たちの研究グループでは、")
-
-UNIVERSITY_SEED_CLOSERS: tuple[str, ...] = (
-    "{field}での実証に協力いただける自治体と、製品化を担う企業を募集しています。",
-    "共同研究を通じて、この技術を一緒に実用化してくれる企業を探しています。",
-    "学生の研究テーマとしても取り組んでおり、現場のデータを提供いただけるパートナーを求めています。",
-)
-
-INSTITUTE_SEED_CLOSERS: tuple[str, ...] = (
-    "技術移転やライセンス、共同研究による製品化の相談に応じます。",
-    "試験設備を使った評価と、企業の製品開発への技術支援が可能です。",
-    "{field}での実証を通じて、実用化に向けた検証を一緒に進める企業・自治体を募集しています。",
-)
-
-# Partner needs: (title patterns, first sentences, follow-up sentences), by purpose; titles[i]
-# goes with firsts[i]. {offer} is the organisation's main product, {seed} its main seed.
-PARTNER_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "field": (
-        (
-            "{label}の実証フィールドの募集",
-            "{field}での実証先の募集",
-            "「{offer}」の実証に協力いただける自治体の募集",
-        ),
-        (
-            "{field}での実証に協力いただける自治体や事業者を探しています。",
-            "開発中の技術を、{field}で実際に試せる場を求めています。",
-            "「{offer}」を{field}で試す実証に協力いただける自治体や事業者を探しています。",
-        ),
-        (
-            "機器やソフトウェアはこちらで用意し、実証にかかる費用の多くを負担します。",
-            "実証で得られたデータは自治体と共有し、効果を一緒に検証したいと考えています。",
-            "住民への説明や現場での調整に協力いただけると助かります。",
-        ),
-    ),
-    "research": (
-        ("{research}に関する研究連携", "「{offer}」の高度化に向けた共同研究"),
-        (
-            "{research}について、大学や研究機関との共同研究を希望しています。",
-            "「{offer}」の精度と効果を高めるため、{research}に詳しい研究者を探しています。",
-        ),
-        (
-            "現場で集めたデータを研究に提供できます。",
-            "研究の成果を製品に反映し、論文などでの発表にも協力します。",
-        ),
-    ),
-    "funding": (
-        ("事業拡大のための資金調達", "{label}事業の資金パートナー"),
-        (
-            "「{offer}」を全国に広げるため、シリーズAの資金調達を予定しています。",
-            "{label}の事業を広げるため、地域の金融機関や事業会社からの出資・融資を検討しています。",
-        ),
-        (
-            "自治体での導入実績を評価いただける投資家を歓迎します。",
-            "地域の課題解決と事業の成長の両立を目指しています。",
-        ),
-    ),
-    "sales": (
-        ("「{offer}」の導入先自治体の開拓", "{label}に取り組む自治体との連携"),
-        (
-            "{label}の課題を抱える自治体への「{offer}」の導入を広げたいと考えています。",
-            "{label}に取り組む自治体の担当者と、課題と解決策について意見を交わしたいと考えています。",
-        ),
-        (
-            "同じ課題を持つ複数の自治体による共同調達にも対応します。",
-            "トライアル発注など、小さく始められる形での導入を提案できます。",
-        ),
-    ),
-    "startup": (
-        ("{label}分野でのスタートアップとの協業", "新技術を持つスタートアップとの連携"),
-        (
-            "{label}の分野で、新しい技術を持つスタートアップとの協業を探しています。",
-            "「{offer}」と組み合わせられる、{label}関連の技術を持つスタートアップを求めています。",
-        ),
-        (
-            "当社の顧客基盤と施工・保守の体制を生かし、共同でサービスを展開したいと考えています。",
-            "出資や業務提携を含め、柔軟に検討します。",
-        ),
-    ),
-    "industry": (
-        ("{research}の共同研究先企業の募集", "「{seed}」の実用化パートナーの募集"),
-        (
-            "{research}の成果を実用化するため、共同研究や技術移転の相手となる企業を探しています。",
-            "「{seed}」の成果を製品やサービスにしてくれる企業との連携を求めています。",
-        ),
-        (
-            "製品化や事業化を担える企業を歓迎します。",
-            "共同研究の費用については、公的な研究資金の活用も一緒に検討します。",
-        ),
-    ),
-    "site": (
-        ("{field}での実証先の募集", "「{seed}」の実証に協力いただける自治体の募集"),
-        (
-            "研究の成果を{field}で検証したいと考えており、協力いただける自治体を募集しています。",
-            "{field}を対象に、現地での調査と実証を行える協力先を探しています。",
-        ),
-        (
-            "調査の設計とデータの分析は研究チームが担います。",
-            "得られた知見は報告書として自治体に提供します。",
-        ),
-    ),
-}
-
-# Municipal needs: a budget line ({budget} as 350万円) and a trial-order line.
-BUDGET_LINES: tuple[str, ...] = (
-    "予算は{budget}程度を見込んでいます。",
-    "事業費として{budget}程度を想定しています。",
-    "初年度の予算は{budget}を上限に考えています。",
-)
-
-TRIAL_LINES: tuple[str, ...] = (
-    "トライアル発注の制度を使い、小さな規模の試行から始める予定です。",
-    "まずはトライアル発注で効果を確かめ、翌年度の本格導入を判断します。",
-)
+PHRASES = load_phrases()

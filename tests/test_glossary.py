@@ -1,7 +1,9 @@
 """English challenges glossed into Japanese terms for cross-language matching."""
 
+import pytest
+
 from matcher.facts import terms
-from matcher.facts.glossary import gloss, key_terms_of
+from matcher.facts.glossary import GLOSSARY_FILE, GlossaryError, gloss, key_terms_of, load_glossary
 
 
 def test_words_and_their_inflections_are_glossed():
@@ -45,3 +47,39 @@ def test_the_key_terms_of_english_text_are_japanese_words_acronyms_and_the_readi
 def test_a_space_ends_a_compound():
     assert terms.key_terms("除雪 担い手") == ("除雪", "担い手")
     assert terms.key_terms("独居高齢者の見守り")[:3] == ("独居高齢者", "独居", "高齢者")
+
+
+def test_the_glossary_file_loads_in_order() -> None:
+    entries = load_glossary()
+    assert len(entries) >= 400
+    assert list(entries)[:2] == ["elderly", "older people"]
+    assert entries["snow removal"] == "除雪 排雪"
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("snow plough 除雪車", "expected English, a tab and Japanese terms"),
+        ("snow plough\t除雪車\tmore", "expected English, a tab and Japanese terms"),
+        ("snow plough\t ", "empty Japanese"),
+        ("\t除雪車", "empty English"),
+        ("Snow Plough\t除雪車", "is not lower-case words"),
+        ("snow  plough\t除雪車", "is not lower-case words"),
+        ("snow removal\t除雪", "'snow removal' is already on line"),
+    ],
+)
+def test_a_malformed_glossary_line_is_named(tmp_path, line: str, problem: str) -> None:
+    text = GLOSSARY_FILE.read_text(encoding="utf-8")
+    broken = tmp_path / "glossary.tsv"
+    broken.write_text(text + line + "\n", encoding="utf-8")
+    with pytest.raises(GlossaryError) as caught:
+        load_glossary(broken)
+    assert str(caught.value).startswith(f"{broken}, line {text.count(chr(10)) + 1}: ")
+    assert problem in str(caught.value)
+
+
+def test_an_empty_glossary_is_refused(tmp_path) -> None:
+    empty = tmp_path / "glossary.tsv"
+    empty.write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match="no entries"):
+        load_glossary(empty)

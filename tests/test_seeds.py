@@ -9,9 +9,10 @@ from collections import Counter
 import pytest
 
 import seeds
-from seeds.phrases import PARTNER_NEEDS
+from matcher.facts.kinds import KINDS
+from seeds.phrases import PHRASES
 from seeds.places import PREFECTURE_BY_NAME, PREFECTURE_NAMES, PREFECTURES, TRAITS, city_has
-from seeds.themes import DOMAINS, KINDS, THEME_BY_KEY, THEMES
+from seeds.themes import DOMAINS, THEME_BY_KEY, THEMES
 
 REQUIRED = ("id", "kind", "name", "prefecture", "description")
 ID_PATTERN = re.compile(r"^(mu|co|st|un|ri)-\d{5,}$")
@@ -201,7 +202,7 @@ def test_themes_cover_policy_and_near_misses(corpus):
         assert len(t.seeds) >= 2 and len(t.records) >= 2, t.key
         assert len(t.evidence) == len(t.offers) and len(t.results) == len(t.seeds), t.key
         assert t.departments and t.stems and t.labs and t.fields and t.research, t.key
-    for titles, firsts, follows in PARTNER_NEEDS.values():
+    for titles, firsts, follows in PHRASES.partner_needs.values():
         assert len(titles) == len(firsts) and follows
     tags = Counter(tag for r in corpus for tag in r["tags"])
     for t in THEMES:
