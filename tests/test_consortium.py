@@ -150,11 +150,12 @@ def test_curation_through_the_cli(corpus: Musubi, tmp_path: Path) -> None:
     assert industry not in {a["id"] for a in alts["alternatives"]}
     pick = alts["alternatives"][0]["id"]
     edit = ["consortium", "edit", pid, "--as", "suzuki"]
-    no_reason = corpus(*edit, "--swap", industry, "--with", pick, "--version", "1")
+    swap = [*edit, "--swap", industry, "--with", pick, "--version", "1"]
+    no_reason = corpus(*swap, "--role", "industry")
     assert no_reason.exit_code == 2 and "needs a reason" in no_reason.stderr
-    swapped = json_of(
-        corpus, *edit, "--swap", industry, "--with", pick, "--version", "1", "--reason", "近い"
-    )
+    no_role = corpus(*swap, "--reason", "近い")
+    assert no_role.exit_code == 2 and "role is required for swap" in no_role.stderr
+    swapped = json_of(corpus, *swap, "--role", "industry", "--reason", "近い")
     assert pick in {m["id"] for m in swapped["members"]} and swapped["version"] == 2
     stale = corpus(*edit, "--note", "late", "--version", "1")
     assert stale.exit_code == 2 and "changed by suzuki" in stale.stderr

@@ -256,3 +256,65 @@ def test_exports(store: Store, tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.tmp"))
     with pytest.raises(workflow.CurationError, match="unknown format"):
         export.render(view, "pdf")
+
+
+def _no_matcher():  # noqa: ANN202
+    raise AssertionError("a request refused at the boundary must not load the index")
+
+
+@pytest.mark.parametrize(
+    ("action", "values", "code"),
+    [
+        ("promote", {"member": "st-1"}, "unknown_action"),
+        (None, {}, "unknown_action"),
+        ("remove", {}, "org_required"),
+        ("remove", {"member": "co-404"}, "not_a_member"),
+        ("swap", {"member": "st-1"}, "org_required"),
+        ("swap", {"member": "co-404", "org": "co-9", "role": "industry"}, "not_a_member"),
+        ("add", {"member": None}, "org_required"),
+        ("add", {"org": "co-9"}, "role_required"),
+        ("swap", {"member": "st-1", "org": "co-9", "role": ""}, "role_required"),
+    ],
+)
+def test_edit_member_refuses_before_measuring_anyone(
+    store: Store, saved, action, values, code
+) -> None:  # noqa: ANN001, E501
+    with pytest.raises(workflow.CurationError) as error:
+        proposals.edit_member(
+            store, _no_matcher, saved.id, action, version=1, actor="suzuki", reason="理由", **values
+        )
+    assert error.value.code == code
+    assert proposals.get_proposal(store, saved.id).version == 1
+
+
+def test_edit_member_removes_without_the_index_and_asks_a_reason_first(store: Store, saved) -> None:  # noqa: ANN001, E501
+    with pytest.raises(workflow.CurationError, match="removing a member needs a reason"):
+        proposals.edit_member(
+            store,
+            _no_matcher,
+            saved.id,
+            "remove",
+            member="un-1",
+            version=1,
+            actor="suzuki",
+            reason="",
+        )
+    view = proposals.edit_member(
+        store,
+        _no_matcher,
+        saved.id,
+        "remove",
+        member="un-1",
+        version=1,
+        actor="suzuki",
+        reason="辞退",
+    )
+    assert [m.id for m in view.members] == ["mu-1", "st-1"] and view.version == 2
+    assert _audit(store, saved.id)[-1] == "member_removed"
+
+
+def test_a_saved_member_reads_back_as_the_member_that_joined(store: Store, saved) -> None:  # noqa: ANN001
+    joined = _member("st-1", "startup", "industry", 40)
+    back = next(m for m in proposals.get_proposal(store, saved.id).members if m.id == "st-1")
+    assert back == joined
+    assert back.to_json() == joined.to_json()

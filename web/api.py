@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from matcher.curation import proposals
 from matcher.curation.proposals import (
     add_note,
     audit_log,
     change_status,
+    edit_member,
     get_proposal,
     list_proposals,
 )
@@ -22,7 +22,7 @@ from matcher.curation.workflow import MAX_NOTE
 from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
 from matcher.ingest.importer import ImportRejected
-from matcher.modes.consortium.assembly import consortium, member_facts
+from matcher.modes.consortium.assembly import consortium
 from matcher.modes.joint import joint
 from matcher.modes.partners import partners
 from matcher.modes.procurement import procurement
@@ -30,7 +30,7 @@ from matcher.store import queries
 from web import openapi as spec
 from web import params, uploads
 from web.auth import actor, token_required
-from web.errors import BadRequest, error_response, unknown_action
+from web.errors import BadRequest, error_response
 from web.orgs import PAGE, find_orgs
 from web.service import get_matcher, get_service
 from web.shared import get_org_or_404, get_record_or_404, rerun_proposal
@@ -272,42 +272,18 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
     """Edit members: {"action": "add"|"remove"|"swap", "org", "role", "member", "reason",
     "version"} — ``member`` is the one removed or replaced, ``org`` the one added."""
     data = json_body()
-    store = get_service().store
-    action = params.text(data, "action", limit=10)
-    version, reason = _version(data), params.text(data, "reason") or ""
-    if action == "remove":
-        view = proposals.remove_member(
-            store,
-            proposal_id,
-            params.org_id(data, "member", required=True),
-            version=version,
-            actor=actor(),
-            reason=reason,
-        )
-        return ok({"proposal": view.to_json()})
-    if action not in ("add", "swap"):
-        raise unknown_action(str(action))
-    theme = proposals.get_proposal(store, proposal_id).theme
-    member = member_facts(
-        get_matcher(),
-        theme,
-        params.org_id(data, "org", required=True),
-        params.text(data, "role", limit=params.MAX_VALUE) or "",
+    view = edit_member(
+        get_service().store,
+        get_matcher,
+        proposal_id,
+        params.text(data, "action", limit=10),
+        org=params.org_id(data, "org"),
+        member=params.org_id(data, "member"),
+        role=params.text(data, "role", limit=params.MAX_VALUE),
+        version=_version(data),
+        actor=actor(),
+        reason=params.text(data, "reason") or "",
     )
-    if action == "add":
-        view = proposals.add_member(
-            store, proposal_id, member, version=version, actor=actor(), reason=reason
-        )
-    else:
-        view = proposals.swap_member(
-            store,
-            proposal_id,
-            params.org_id(data, "member", required=True),
-            member,
-            version=version,
-            actor=actor(),
-            reason=reason,
-        )
     return ok({"proposal": view.to_json()})
 
 

@@ -19,13 +19,13 @@ from matcher.curation.proposals import (
 )
 from matcher.curation.workflow import STATUS_LABELS, STATUSES, TRANSITIONS, CurationError
 from matcher.facts import prefectures
-from matcher.modes.consortium.assembly import consortium, member_facts
+from matcher.modes.consortium.assembly import consortium
 from matcher.modes.consortium.roles import ROLES
 from matcher.retrieval.matcher import MatchError
 from matcher.store.accounts import UnknownCoordinator
 from web import japanmap, params
 from web.auth import actor
-from web.errors import BadRequest, unknown_action
+from web.errors import BadRequest
 from web.labels import prefecture_label
 from web.messages import localise, say
 from web.service import get_matcher, get_service
@@ -209,44 +209,22 @@ def add_note(proposal_id: int):  # noqa: ANN201
 @login_required
 def edit_members(proposal_id: int):  # noqa: ANN201
     """Remove, add or swap a member (``action``), with a reason."""
-    action = request.form.get("action", "")
-    store = get_service().store
-    reason = params.text(request.form, "reason") or ""
-    version = _version()
-
-    def write() -> None:
-        view = proposals.get_proposal(store, proposal_id)
-        if action == "remove":
-            proposals.remove_member(
-                store,
-                proposal_id,
-                params.org_id(request.form, "member", required=True),
-                version=version,
-                actor=actor(),
-                reason=reason,
-            )
-            return
-        if action not in ("add", "swap"):
-            raise unknown_action(action)
-        new_id = params.org_id(request.form, "org", required=True)
-        role = params.text(request.form, "role", limit=params.MAX_VALUE) or ""
-        member = member_facts(get_matcher(), view.theme, new_id, role)
-        if action == "add":
-            proposals.add_member(
-                store, proposal_id, member, version=version, actor=actor(), reason=reason
-            )
-        else:
-            proposals.swap_member(
-                store,
-                proposal_id,
-                params.org_id(request.form, "member", required=True),
-                member,
-                version=version,
-                actor=actor(),
-                reason=reason,
-            )
-
-    return _curate(proposal_id, write)
+    form = request.form
+    return _curate(
+        proposal_id,
+        lambda: proposals.edit_member(
+            get_service().store,
+            get_matcher,
+            proposal_id,
+            params.text(form, "action", limit=10),
+            org=params.org_id(form, "org"),
+            member=params.org_id(form, "member"),
+            role=params.text(form, "role", limit=params.MAX_VALUE),
+            version=_version(),
+            actor=actor(),
+            reason=params.text(form, "reason") or "",
+        ),
+    )
 
 
 @bp.get("/<int:proposal_id>/alternatives")

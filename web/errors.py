@@ -34,12 +34,6 @@ class BadRequest(ValueError):
         self.params = params
 
 
-def unknown_action(action: str) -> BadRequest:
-    return BadRequest(
-        f"action={action[:20]!r}: use add, remove or swap", "unknown_action", value=action[:20]
-    )
-
-
 def not_a_member(org_id: str, proposal_id: int) -> BadRequest:
     return BadRequest(
         f"{org_id!r} is not a member of proposal #{proposal_id}",

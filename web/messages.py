@@ -55,6 +55,7 @@ MESSAGES: dict[str, str] = {
     ),
     # matcher.consortium
     "unknown_role": "役割「%(value)s」はありません。%(roles)s から選んでください。",
+    "role_required": "役割を指定してください。%(roles)s から選んでください。",
     "role_count_out_of_range": (
         "役割「%(role)s」に %(count)s 人は指定できません。1つの役割は1〜%(max)s 人です。"
     ),

@@ -28,9 +28,9 @@ from matcher.curation.proposals import (
 from matcher.curation.workflow import CurationError
 from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS
-from matcher.modes.consortium.assembly import consortium, member_facts
+from matcher.modes.consortium.assembly import consortium
 from matcher.modes.consortium.results import ConsortiumQuery
-from matcher.modes.consortium.roles import DEFAULT_ROLES, ROLES, active_roles
+from matcher.modes.consortium.roles import ROLES
 from matcher.modes.queries import build_query
 from matcher.retrieval.matcher import MatchError
 from matcher.store.accounts import UnknownCoordinator, get_coordinator
@@ -222,7 +222,7 @@ def show_command(app: App, proposal_id: int, audit: bool, as_json: bool) -> None
 @click.option("--version", "version", type=int, help="The version you read (see `show`).")
 @click.option("--remove", "remove", metavar="ORG", help="Remove this member.")
 @click.option("--add", "add", metavar="ORG", help="Add this organisation (with --role).")
-@click.option("--role", help="Role of the added organisation (default: from its kind).")
+@click.option("--role", help="Role of the organisation added or swapped in (required for both).")
 @click.option("--swap", metavar="ORG", help="Replace this member …")
 @click.option("--with", "with_", metavar="ORG", help="… by this organisation.")
 @click.option("--alternatives", metavar="ORG|ROLE", help="List ranked alternatives; no change.")
@@ -250,48 +250,32 @@ def edit_command(app: App, proposal_id: int, **o: Any) -> None:
         fail(f"--version is required: the version you read (now {view.version}; see `show`)")
     if action == "swap" and not o["with_"]:
         fail("--swap ORG needs --with ORG (see --alternatives ORG for ranked candidates)")
-    common = {"version": o["version"], "actor": actor}
     try:
         if action == "note":
-            view = proposals.add_note(app.store, proposal_id, o["note"], **common)
-        elif action == "remove":
-            view = proposals.remove_member(
-                app.store, proposal_id, o["remove"], reason=o["reason"], **common
+            view = proposals.add_note(
+                app.store, proposal_id, o["note"], version=o["version"], actor=actor
             )
         else:
-            workflow.require_reason(o["reason"], "changing a member")  # before any slow work
-            m = app.matcher()
-            if action == "add":
-                role = o["role"] or _default_role(m.org(o["add"]).kind)
-                member = member_facts(m, view.theme, o["add"], role)
-                view = proposals.add_member(
-                    app.store, proposal_id, member, reason=o["reason"], **common
-                )
-            else:
-                old = next((x for x in view.members if x.id == o["swap"]), None)
-                if old is None:
-                    fail(f"{o['swap']} is not a member of proposal #{proposal_id}")
-                member = member_facts(m, view.theme, o["with_"], old.role)
-                view = proposals.swap_member(
-                    app.store, proposal_id, o["swap"], member, reason=o["reason"], **common
-                )
+            view = proposals.edit_member(
+                app.store,
+                app.matcher,
+                proposal_id,
+                action,
+                org=o["add"] or o["with_"],
+                member=o["remove"] or o["swap"],
+                role=o["role"],
+                version=o["version"],
+                actor=actor,
+                reason=o["reason"],
+            )
     except (workflow.CurationError, MatchError) as error:
         fail(str(error))
-    except LookupError as error:
-        fail(str(error).strip("'\""))
     if o["as_json"]:
         echo_json(view.to_json())
     else:
         click.echo(f"proposal #{view.id}: {action} done (now version {view.version})")
         for check in view.checks:
             click.echo(f"  note: {check}")
-
-
-def _default_role(kind: str) -> str:
-    for key in DEFAULT_ROLES:
-        if key in active_roles() and kind in ROLES[key].kinds:
-            return key
-    return kind
 
 
 def _alternatives(app: App, view, target: str, top: int, as_json: bool) -> None:  # noqa: ANN001

@@ -96,9 +96,9 @@ def _csv(view: ProposalView) -> str:
                 m.name,
                 m.kind,
                 prefectures.name(m.prefecture),
-                "" if m.fit is None else f"{m.fit:.3f}",
-                m.evidence.get("matched", ""),
-                "、".join(m.evidence.get("shared_terms", [])),
+                f"{m.fit:.3f}",
+                m.matched,
+                "、".join(m.shared_terms),
             ]
         )
     return out.getvalue()
@@ -157,11 +157,11 @@ def _markdown(view: ProposalView) -> str:
         "|---|---|---|---|---|---|",
     ]
     for m in view.members:
-        evidence = m.evidence.get("matched", "")
-        terms = "、".join(m.evidence.get("shared_terms", []))
+        evidence = m.matched
+        terms = "、".join(m.shared_terms)
         if terms:
             evidence += f"(共通語: {terms})"
-        fit = "" if m.fit is None else f"{m.fit:.2f}"
+        fit = f"{m.fit:.2f}"
         lines.append(
             f"| {cell(ROLE_LABELS.get(m.role, m.role))} | {cell(m.name)} | {m.id} | "
             f"{prefectures.name(m.prefecture)} | {fit} | {cell(evidence)} |"
@@ -189,8 +189,8 @@ def _html(view: ProposalView) -> str:
     p = _brief_parts(view)
     rows = []
     for m in view.members:
-        terms = "、".join(m.evidence.get("shared_terms", []))
-        fit = "" if m.fit is None else f"{m.fit:.2f}"
+        terms = "、".join(m.shared_terms)
+        fit = f"{m.fit:.2f}"
         rows.append(
             "<tr>"
             + "".join(
@@ -201,7 +201,7 @@ def _html(view: ProposalView) -> str:
                     m.id,
                     prefectures.name(m.prefecture),
                     fit,
-                    m.evidence.get("matched", "") + (f"(共通語: {terms})" if terms else ""),
+                    m.matched + (f"(共通語: {terms})" if terms else ""),
                 )
             )
             + "</tr>"

@@ -30,6 +30,7 @@ only while the proposal is open (not agreed or declined).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,9 +49,9 @@ from matcher.curation.workflow import (
     unknown_status,
 )
 from matcher.facts import prefectures
-from matcher.modes.consortium.assembly import alternatives
+from matcher.modes.consortium.assembly import alternatives, member_facts
 from matcher.modes.consortium.results import Alternative, ConsortiumQuery, Member, Proposal
-from matcher.modes.consortium.roles import ROLES
+from matcher.modes.consortium.roles import ROLES, active_roles
 from matcher.modes.queries import build_query
 from matcher.ranking.explain import Notice
 from matcher.retrieval.matcher import Matcher, MatchError
@@ -98,28 +99,6 @@ class ConflictError(CurationError):
         self.current = current
         self.by = by
         self.at = at
-
-
-@dataclass(frozen=True)
-class SavedMember:
-    id: str
-    name: str
-    kind: str
-    role: str
-    prefecture: int
-    fit: float | None
-    evidence: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "kind": self.kind,
-            "role": self.role,
-            "prefecture": prefectures.name(self.prefecture),
-            "fit": None if self.fit is None else round(self.fit, 4),
-            "evidence": self.evidence,
-        }
 
 
 @dataclass(frozen=True)
@@ -177,7 +156,7 @@ class ProposalView:
     created_at: datetime
     updated_by: str
     updated_at: datetime
-    members: tuple[SavedMember, ...]
+    members: tuple[Member, ...]
     notes: tuple[Note, ...]
 
     @property
@@ -283,6 +262,23 @@ def _member_row(position: int, m: Member) -> ProposalMember:
     )
 
 
+def _saved_member(row: ProposalMember) -> Member:
+    """A member as it was when it joined: its fit and evidence are the saved snapshot."""
+    evidence = row.evidence or {}
+    return Member(
+        row.org_ext_id,
+        row.name,
+        row.kind,
+        row.role,
+        row.prefecture,
+        row.fit or 0.0,
+        evidence.get("matched", ""),
+        evidence.get("text", "profile"),
+        evidence.get("similarity", 0.0),
+        tuple(evidence.get("shared_terms", ())),
+    )
+
+
 def _view(row: SavedProposal) -> ProposalView:
     return ProposalView(
         row.id,
@@ -296,10 +292,7 @@ def _view(row: SavedProposal) -> ProposalView:
         row.created_at,
         row.updated_by,
         row.updated_at,
-        tuple(
-            SavedMember(m.org_ext_id, m.name, m.kind, m.role, m.prefecture, m.fit, dict(m.evidence))
-            for m in row.members
-        ),
+        tuple(_saved_member(m) for m in row.members),
         tuple(Note(n.id, n.author, n.created_at, n.text) for n in row.notes),
     )
 
@@ -485,12 +478,15 @@ def _find(row: SavedProposal, ext_id: str) -> ProposalMember:
     for m in row.members:
         if m.org_ext_id == ext_id:
             return m
-    raise CurationError(
-        f"{ext_id} is not a member of proposal #{row.id}; members: "
-        + ", ".join(m.org_ext_id for m in row.members),
+    raise _not_a_member(ext_id, row.id, [m.org_ext_id for m in row.members])
+
+
+def _not_a_member(ext_id: str, proposal_id: int, ids: Sequence[str]) -> CurationError:
+    return CurationError(
+        f"{ext_id} is not a member of proposal #{proposal_id}; members: " + ", ".join(ids),
         "not_a_member",
         org=ext_id,
-        proposal=row.id,
+        proposal=proposal_id,
     )
 
 
@@ -512,6 +508,73 @@ def _renumber(session: so.Session, row: SavedProposal, members: list[Member | Pr
     row.members.clear()
     session.flush()
     row.members.extend(ProposalMember(position=k, **s) for k, s in enumerate(snapshot))
+
+
+MEMBER_ACTIONS = ("add", "remove", "swap")
+
+
+def edit_member(
+    store: Store,
+    matcher: Callable[[], Matcher],
+    proposal_id: int,
+    action: str | None,
+    *,
+    org: str | None = None,
+    member: str | None = None,
+    role: str | None = None,
+    version: int,
+    actor: str,
+    reason: str,
+) -> ProposalView:
+    """One member change as the command line, the pages and the API ask for it: ``remove``
+    ``member``, ``add`` ``org`` in ``role``, or ``swap`` ``member`` for ``org`` in ``role``.
+
+    ``matcher`` loads the Matcher, called only when an organisation joins (its fit to the theme
+    is measured then). Every request is checked before that slow step: the action, the reason,
+    the ids and the role. The role is always named, for an added member and for a swapped-in one.
+    """
+    if action not in MEMBER_ACTIONS:
+        raise CurationError(
+            f"action={str(action)[:20]!r}: use add, remove or swap",
+            "unknown_action",
+            value=str(action)[:20],
+        )
+    require_reason(
+        reason, {"add": "adding", "remove": "removing", "swap": "swapping"}[action] + " a member"
+    )
+    view = get_proposal(store, proposal_id)
+    if action in ("remove", "swap"):
+        if not member:
+            raise _id_required("member")
+        if all(mb.id != member for mb in view.members):
+            raise _not_a_member(member, view.id, [mb.id for mb in view.members])
+    if action == "remove":
+        return remove_member(
+            store, proposal_id, member, version=version, actor=actor, reason=reason
+        )
+    if not org:
+        raise _id_required("org")
+    if not role:
+        roles = active_roles()
+        raise CurationError(
+            f"role is required for {action}: one of {', '.join(roles)}",
+            "role_required",
+            roles=roles,
+        )
+    joining = member_facts(matcher(), view.theme, org, role)
+    if action == "add":
+        return add_member(store, proposal_id, joining, version=version, actor=actor, reason=reason)
+    return swap_member(
+        store, proposal_id, member, joining, version=version, actor=actor, reason=reason
+    )
+
+
+def _id_required(field: str) -> CurationError:
+    return CurationError(
+        f"{field} is required: the id of an organisation, e.g. mu-00001",
+        "org_required",
+        field=field,
+    )
 
 
 def remove_member(

@@ -280,6 +280,7 @@ ELSEWHERE = {
     "no_such_proposal",
     "not_a_member",
     "member_or_role_required",
+    "role_required",
     "unknown_action",
     "file_required",
     "unsupported_format",
