@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from flask import Flask
 
+from matcher.curation import export
 from matcher.settings import load_settings
 from web import (
     api,
@@ -34,6 +36,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     everything else in it is Flask's.
     """
     app = Flask(__name__, instance_relative_config=True)
+    # Pages include the printable brief's content from curation, as its HTML export does.
+    app.jinja_loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(Path(app.root_path) / app.template_folder),
+            jinja2.PrefixLoader({"curation": jinja2.FileSystemLoader(export.TEMPLATES)}),
+        ]
+    )
     app.config.from_mapping(
         MUSUBI={},
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,  # the largest import upload

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from matcher.curation import export as exports
 from matcher.curation import proposals, workflow
 from matcher.curation.export import render
 from matcher.curation.proposals import (
@@ -26,7 +27,7 @@ from matcher.store.accounts import UnknownCoordinator
 from web import japanmap, params
 from web.auth import actor
 from web.errors import BadRequest
-from web.labels import prefecture_label
+from web.labels import lang, prefecture_label
 from web.messages import localise, say
 from web.service import get_matcher, get_service
 from web.shared import attempt, rerun_proposal
@@ -262,13 +263,19 @@ def export(proposal_id: int, fmt: str):  # noqa: ANN201
 
 @bp.get("/<int:proposal_id>/brief")
 def brief(proposal_id: int):  # noqa: ANN201
-    """A printable brief of the proposal (the browser's print turns it into a PDF)."""
+    """The printable brief, the exports' content in the page's language (print makes a PDF)."""
     view = get_proposal_or_404(proposal_id)
+    content = exports.brief(view)
     return render_template(
         "consortia/brief.html",
         view=view,
-        data=view.to_json(),
-        status_labels=STATUS_LABELS,
+        brief=content,
+        declaration=exports.declaration(
+            content, _, prefecture_label, "、" if lang() == "ja" else ", "
+        ),
+        role_label=lambda key: _(exports.ROLE_LABELS.get(key, key)),
+        status_label=lambda status: _(STATUS_LABELS[status]),
+        notice=lambda n: say(n.code, n.params, n.text),
         map=team_map(view.members),
     )
 

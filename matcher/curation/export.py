@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from matcher.curation.proposals import AuditRecord, ProposalView, iso_utc
 from matcher.curation.workflow import STATUS_LABELS, CurationError
@@ -17,11 +20,14 @@ from matcher.facts import prefectures
 from matcher.modes.consortium.roles import ROLES
 
 FORMATS = ("json", "csv", "md", "html")
-
-
 ROLE_LABELS = {r.key: r.label for r in ROLES.values()}
-
-
+# The printable brief's HTML: brief_body.html is the content, shared with the web's brief page;
+# brief.html wraps it as a document of its own.
+TEMPLATES = Path(__file__).with_name("templates")
+DECLARATION = (
+    "%(places)sの%(count)s者(%(names)s)は、「%(theme)s」を共通のビジョンとして掲げ、"
+    "それぞれの強みを持ち寄り、都道府県の枠を越えて連携して取り組むことをここに宣言する。"
+)
 CSV_COLUMNS = (
     "proposal_id",
     "position",
@@ -104,52 +110,62 @@ def _csv(view: ProposalView) -> str:
     return out.getvalue()
 
 
-def _brief_parts(view: ProposalView) -> dict[str, Any]:
-    names = [prefectures.name(c) for c in view.prefectures]
+@dataclass(frozen=True)
+class BriefLink:
+    """A need of one member that another member's offer meets, as the brief prints it."""
+
+    member: str
+    need: str
+    partner: str
+    offer: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What a printable brief says about a saved proposal, in whatever format it is printed."""
+
+    view: ProposalView
+    links: tuple[BriefLink, ...]
+    collaborations: tuple[tuple[str, str], ...]
+    created_at: str
+    updated_at: str
+
+
+def brief(view: ProposalView) -> Brief:
+    """The brief of ``view``: its members and the ties between them as they stand now."""
     by_id = {m.id: m.name for m in view.members}
     # The snapshot was taken at save time; after edits only ties between current members hold.
-    links = [
-        lk
+    links = tuple(
+        BriefLink(
+            by_id[lk["member"]],
+            lk.get("need", ""),
+            by_id[lk["partner"]],
+            lk.get("offer", ""),
+            lk.get("similarity", 0.0),
+        )
         for lk in view.explanation.get("links", [])
         if lk.get("member") in by_id and lk.get("partner") in by_id
-    ]
-    collaborations = [
-        pair for pair in view.explanation.get("collaborations", []) if set(pair) <= set(by_id)
-    ]
-    return {
-        "prefs": "・".join(names),
-        "declaration": (
-            f"{'、'.join(names)}の{len(view.members)}者("
-            + "、".join(m.name for m in view.members)
-            + f")は、「{view.theme}」を共通のビジョンとして掲げ、それぞれの強みを持ち寄り、"
-            "都道府県の枠を越えて連携して取り組むことをここに宣言する。"
-        ),
-        "links": [
-            (
-                by_id.get(lk.get("member"), lk.get("member")),
-                lk.get("need", ""),
-                by_id.get(lk.get("partner"), lk.get("partner")),
-                lk.get("offer", ""),
-                lk.get("similarity", 0.0),
-            )
-            for lk in links
-        ],
-        "collabs": [(by_id.get(a, a), by_id.get(b, b)) for a, b in collaborations],
-    }
+    )
+    collaborations = tuple(
+        (by_id[a], by_id[b])
+        for a, b in view.explanation.get("collaborations", [])
+        if a in by_id and b in by_id
+    )
+    return Brief(view, links, collaborations, iso_utc(view.created_at), iso_utc(view.updated_at))
 
 
 def _markdown(view: ProposalView) -> str:
     def cell(text: object) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    p = _brief_parts(view)
+    b = brief(view)
     lines = [
         f"# 連携提案 #{view.id}: {cell(view.theme)}",
         "",
         f"- 状態: {STATUS_LABELS[view.status]} ({view.status}), 版 {view.version}",
-        f"- 都道府県: {p['prefs']}",
-        f"- 作成: {view.created_by} ({iso_utc(view.created_at)}), 更新: {view.updated_by} "
-        f"({iso_utc(view.updated_at)})",
+        f"- 都道府県: {'・'.join(prefectures.name(c) for c in view.prefectures)}",
+        f"- 作成: {view.created_by} ({b.created_at}), 更新: {view.updated_by} ({b.updated_at})",
         "",
         "## 構成員",
         "",
@@ -157,89 +173,69 @@ def _markdown(view: ProposalView) -> str:
         "|---|---|---|---|---|---|",
     ]
     for m in view.members:
-        evidence = m.matched
-        terms = "、".join(m.shared_terms)
-        if terms:
-            evidence += f"(共通語: {terms})"
-        fit = f"{m.fit:.2f}"
+        evidence = m.matched + (f"(共通語: {'、'.join(m.shared_terms)})" if m.shared_terms else "")
         lines.append(
             f"| {cell(ROLE_LABELS.get(m.role, m.role))} | {cell(m.name)} | {m.id} | "
-            f"{prefectures.name(m.prefecture)} | {fit} | {cell(evidence)} |"
+            f"{prefectures.name(m.prefecture)} | {m.fit:.2f} | {cell(evidence)} |"
         )
-    if p["links"]:
+    if b.links:
         lines += ["", "## 構成員をつなぐニーズと提供", ""]
-        for a, need, b, offer, sim in p["links"]:
-            lines.append(
-                f"- {cell(a)}の「{cell(need)}」 ⇔ {cell(b)}の「{cell(offer)}」 ({sim:.2f})"
-            )
-    if p["collabs"]:
+        lines += [
+            f"- {cell(lk.member)}の「{cell(lk.need)}」 ⇔ {cell(lk.partner)}の「{cell(lk.offer)}」 "
+            f"({lk.similarity:.2f})"
+            for lk in b.links
+        ]
+    if b.collaborations:
         lines += ["", "## 連携実績", ""]
-        lines += [f"- {cell(a)} と {cell(b)}" for a, b in p["collabs"]]
+        lines += [f"- {cell(a)} と {cell(b_)}" for a, b_ in b.collaborations]
     if view.checks:
         lines += ["", "## 注意", ""] + [f"- {c}" for c in view.checks]
     if view.notes:
         lines += ["", "## メモ", ""]
         lines += [f"- {n.author} ({iso_utc(n.created_at)}): {cell(n.text)}" for n in view.notes]
-    lines += ["", "## 連携宣言(案)", "", p["declaration"], ""]
+    lines += ["", "## 連携宣言(案)", "", declaration(b), ""]
     return "\n".join(lines)
 
 
+def _japanese(msgid: str, **params: Any) -> str:
+    """gettext for the exports, which are written in Japanese."""
+    return msgid % params if params else msgid
+
+
+def declaration(
+    b: Brief,
+    gettext: Callable[..., str] = _japanese,
+    place: Callable[[int], str] = prefectures.name,
+    separator: str = "、",
+) -> str:
+    """The 連携宣言(案) paragraph a coordinator starts the declaration from; the web passes its
+    own ``gettext``, prefecture names and list separator for the page's language."""
+    return gettext(
+        DECLARATION,
+        places=separator.join(place(c) for c in b.view.prefectures),
+        count=len(b.view.members),
+        names=separator.join(m.name for m in b.view.members),
+        theme=b.view.theme,
+    )
+
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
 def _html(view: ProposalView) -> str:
-    e = html.escape
-    p = _brief_parts(view)
-    rows = []
-    for m in view.members:
-        terms = "、".join(m.shared_terms)
-        fit = f"{m.fit:.2f}"
-        rows.append(
-            "<tr>"
-            + "".join(
-                f"<td>{e(str(v))}</td>"
-                for v in (
-                    ROLE_LABELS.get(m.role, m.role),
-                    m.name,
-                    m.id,
-                    prefectures.name(m.prefecture),
-                    fit,
-                    m.matched + (f"(共通語: {terms})" if terms else ""),
-                )
-            )
-            + "</tr>"
-        )
-    parts = [
-        "<!doctype html>",
-        '<html lang="ja"><head><meta charset="utf-8">',
-        f"<title>連携提案 #{view.id}: {e(view.theme)}</title>",
-        "<style>body{font-family:sans-serif;max-width:52em;margin:2em auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .5em}"
-        "@media print{body{margin:0}}</style></head><body>",
-        f"<h1>連携提案 #{view.id}: {e(view.theme)}</h1>",
-        f"<p>状態: {e(STATUS_LABELS[view.status])} ({e(view.status)}), 版 {view.version}<br>"
-        f"都道府県: {e(p['prefs'])}<br>作成: {e(view.created_by)} ({iso_utc(view.created_at)})</p>",
-        "<h2>構成員</h2><table><thead><tr><th>役割</th><th>名称</th><th>id</th><th>都道府県</th>"
-        "<th>適合</th><th>根拠</th></tr></thead><tbody>",
-        *rows,
-        "</tbody></table>",
-    ]
-    if p["links"]:
-        parts.append("<h2>構成員をつなぐニーズと提供</h2><ul>")
-        parts += [
-            f"<li>{e(str(a))}の「{e(need)}」 ⇔ {e(str(b))}の「{e(offer)}」 ({sim:.2f})</li>"
-            for a, need, b, offer, sim in p["links"]
-        ]
-        parts.append("</ul>")
-    if p["collabs"]:
-        parts.append("<h2>連携実績</h2><ul>")
-        parts += [f"<li>{e(str(a))} と {e(str(b))}</li>" for a, b in p["collabs"]]
-        parts.append("</ul>")
-    if view.checks:
-        parts.append("<h2>注意</h2><ul>" + "".join(f"<li>{e(c)}</li>" for c in view.checks))
-        parts.append("</ul>")
-    if view.notes:
-        parts.append("<h2>メモ</h2><ul>")
-        parts += [
-            f"<li>{e(n.author)} ({iso_utc(n.created_at)}): {e(n.text)}</li>" for n in view.notes
-        ]
-        parts.append("</ul>")
-    parts += [f"<h2>連携宣言(案)</h2><p>{e(p['declaration'])}</p>", "</body></html>", ""]
-    return "\n".join(parts)
+    b = brief(view)
+    return _ENVIRONMENT.get_template("brief.html").render(
+        brief=b,
+        _=_japanese,
+        declaration=declaration(b),
+        prefecture_label=prefectures.name,
+        role_label=lambda key: ROLE_LABELS.get(key, key),
+        status_label=STATUS_LABELS.__getitem__,
+        notice=lambda n: n.text,
+    )

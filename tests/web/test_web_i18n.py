@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from matcher.curation import export
 from matcher.facts.kinds import KIND_LABELS
 from matcher.facts.labels import FEATURE_LABELS
 
@@ -21,8 +22,8 @@ def _catalogue() -> dict[str, str]:
 
 
 def _messages() -> set[str]:
-    found = set()
-    for path in WEB.rglob("*"):
+    found = {export.DECLARATION}
+    for path in [*WEB.rglob("*"), *export.TEMPLATES.rglob("*")]:
         if path.suffix in (".html", ".py"):
             found.update(m.group(2) for m in MESSAGE.finditer(path.read_text("utf-8")))
     return found
