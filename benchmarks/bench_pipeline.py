@@ -2,7 +2,7 @@
 
 For each corpus size: import the seed corpus into a fresh store, load the encoder's models
 (timed apart), encode every text with the raw ``encoder.encode`` (the ceiling), then run the
-real pipeline — ``matcher.indexing.refresh_index`` — for the first build, an unchanged
+real pipeline — ``matcher.index.indexing.refresh_index`` — for the first build, an unchanged
 re-index (in this process, and in a fresh process as ``musubi index`` would run it: imports,
 encoder construction and all), and a ``--rebuild`` served from the embedding cache.
 
@@ -37,9 +37,9 @@ from matcher.store.session import open_store  # noqa: E402
 _FRESH_REINDEX = """
 import json, sys, time
 started = time.perf_counter()
-from matcher.indexing import refresh_index
+from matcher.index.indexing import refresh_index
 from matcher.settings import load_settings
-from matcher.store import open_store
+from matcher.store.session import open_store
 imported = time.perf_counter()
 settings = load_settings({"home": sys.argv[1], "encoder": sys.argv[2]}, environ={})
 store = open_store(settings)

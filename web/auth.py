@@ -1,6 +1,6 @@
 """Coordinator login (Flask-Login, CSRF-protected form) and bearer tokens for API writes.
 
-Accounts live in matcher.accounts (scrypt password hashes, hashed API tokens), created with
+Accounts live in matcher.store.accounts (scrypt password hashes, hashed API tokens), created with
 `musubi user add NAME`. The web only asks it two questions: is this name+password right, and
 whose token is this.
 """

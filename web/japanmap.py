@@ -1,7 +1,7 @@
 """The map: Japan's 47 prefectures as points at their prefectural offices, drawn as SVG data.
 
 No tile server and no shapes: each prefecture is a dot at its office's lat/lon (from
-matcher.prefectures), land borders are faint lines between neighbours (which is enough for the
+matcher.facts.prefectures), land borders are faint lines between neighbours (which is enough for the
 outline of Japan to appear), and 沖縄 sits in an inset as on most Japanese maps. Each marked
 prefecture has one label (its name, ×count); labels are placed greedily so that none overlaps
 another label or a marked dot — in Kanto, where the offices sit a few pixels apart, they move

@@ -34,7 +34,7 @@ MESSAGES: dict[str, str] = {
         "「%(value)s」は地域ではなく都道府県(%(prefecture)s)です。"
         "地域なら %(region)s を、都道府県は「都道府県」で選んでください。"
     ),
-    # matcher.procurement and matcher.joint
+    # matcher.modes.procurement and matcher.modes.joint
     "unknown_kind": "種別「%(value)s」はありません。%(kinds)s から選んでください。",
     "bad_prefer": "距離の重み「%(value)s」は指定できません。near か far を指定してください。",
     "need_without_org": "課題の番号は、その課題を持つ組織のIDと一緒に指定してください。",
@@ -53,7 +53,7 @@ MESSAGES: dict[str, str] = {
     "no_needs_to_share": (
         "%(name)s(%(org)s)には登録された課題がないため、共同調達の相手を探せません。"
     ),
-    # matcher.consortium
+    # matcher.modes.consortium
     "unknown_role": "役割「%(value)s」はありません。%(roles)s から選んでください。",
     "role_required": "役割を指定してください。%(roles)s から選んでください。",
     "role_count_out_of_range": (

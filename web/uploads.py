@@ -1,4 +1,4 @@
-"""Uploaded import files: spooled to a temporary file and validated by matcher.importer."""
+"""Uploaded import files: spooled to a temporary file and validated by matcher.ingest.importer."""
 
 from __future__ import annotations
 

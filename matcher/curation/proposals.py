@@ -20,7 +20,7 @@ its fit and evidence are snapshotted as they were when it joined. Every write na
 ``version`` it read: a stale one raises ConflictError naming who changed the proposal and when
 (optimistic locking by a conditional UPDATE, so it holds across processes and on PostgreSQL).
 Each write is one transaction: the change, the version bump and the audit entry commit together
-or not at all. ``actor`` must be a coordinator account (matcher/accounts.py).
+or not at all. ``actor`` must be a coordinator account (matcher/store/accounts.py).
 
 Statuses: proposed → shortlisted → contacted → agreed | declined. Any open status may be
 declined; declined and agreed may be reopened to proposed (agreed is otherwise final). Every

@@ -139,7 +139,7 @@ class TextEntry(Base):
 
 
 class Coordinator(Base):
-    """A coordinator account: the "who" of every curation change (matcher/accounts.py)."""
+    """A coordinator account: the "who" of every curation change (matcher/store/accounts.py)."""
 
     __tablename__ = "coordinators"
 

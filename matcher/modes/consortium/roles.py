@@ -15,7 +15,7 @@ from matcher.retrieval.matcher import (
 class Role:
     """A slot of a consortium: which kinds may fill it and which of their texts show their fit.
 
-    A role whose kinds are not (yet) in ``matcher.models.KINDS`` is inactive: adding a kind
+    A role whose kinds are not (yet) in ``matcher.facts.kinds.KINDS`` is inactive: adding a kind
     "financial" to KINDS is all it takes for the 金 role to take part.
     """
 
