@@ -13,7 +13,7 @@ Public API::
     index = VectorIndex.load(home / "index.faiss", fingerprint=encoder.fingerprint, dim=encoder.dim)
 """
 
-from embeddings.base import ROLES, Encoder, EncoderUnavailableError, Progress, Role
+from embeddings.base import ENCODING_ROLES, Encoder, EncoderUnavailableError, Progress, Role
 from embeddings.cache import CachedEncoding, EmbeddingCache, encode_cached
 from embeddings.hybrid import HybridEncoder
 from embeddings.index import (
@@ -34,7 +34,7 @@ __all__ = [
     "HYBRID_DEFAULTS",
     "INDEX_KINDS",
     "MAX_CHARS",
-    "ROLES",
+    "ENCODING_ROLES",
     "CachedEncoding",
     "EmbeddingCache",
     "Encoder",

@@ -13,7 +13,7 @@ import numpy as np
 from embeddings.normalise import NORMALISATION_VERSION, normalise_text
 
 __all__ = [
-    "ROLES",
+    "ENCODING_ROLES",
     "Encoder",
     "EncoderUnavailableError",
     "Progress",
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 Role = Literal["query", "document"]
-ROLES: tuple[str, ...] = ("query", "document")
+ENCODING_ROLES: tuple[str, ...] = ("query", "document")
 
 #: Called after each batch with the number of texts just finished (``tqdm.update`` fits).
 Progress = Callable[[int], object]
@@ -45,8 +45,8 @@ def coerce_texts(texts: str | Sequence[str | None]) -> list[str]:
 
 
 def check_role(role: str) -> str:
-    if role not in ROLES:
-        raise ValueError(f"role={role!r} is not valid; choose one of {', '.join(ROLES)}")
+    if role not in ENCODING_ROLES:
+        raise ValueError(f"role={role!r} is not valid; choose one of {', '.join(ENCODING_ROLES)}")
     return role
 
 

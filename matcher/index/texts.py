@@ -12,7 +12,7 @@ from matcher.ingest.records import OrgRecord
 from matcher.store.models import Need, Offer, Organisation, Tag
 from matcher.store.session import Store
 
-ROLES = ("profile", "need", "offer")
+TEXT_ROLES = ("profile", "need", "offer")
 
 
 @dataclass(frozen=True)

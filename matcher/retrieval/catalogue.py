@@ -9,7 +9,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from matcher.facts.kinds import KINDS
-from matcher.index.texts import ROLES, item_text, profile_text
+from matcher.index.texts import TEXT_ROLES, item_text, profile_text
 from matcher.ingest.records import NeedRecord, OfferRecord
 from matcher.store.models import (
     Certification,
@@ -111,7 +111,7 @@ class Catalogue:
         self.by_ext_id = {org.ext_id: org for org in self.orgs.values()}
         self.text_ids = np.array([r[0] for r in text_rows], dtype=np.int64)
         self.text_org = np.array([r[1] for r in text_rows], dtype=np.int64)
-        self.text_role = np.array([ROLES.index(r[2]) for r in text_rows], dtype=np.int8)
+        self.text_role = np.array([TEXT_ROLES.index(r[2]) for r in text_rows], dtype=np.int8)
         self.text_position = np.array([r[3] for r in text_rows], dtype=np.int16)
         self.text_kind = np.array(
             [KINDS.index(self.orgs[r[1]].kind) for r in text_rows], dtype=np.int8

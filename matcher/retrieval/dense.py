@@ -12,7 +12,7 @@ from embeddings import Encoder, SearchHits, VectorIndex
 from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
 from matcher.index.indexing import encoder_for, open_index
-from matcher.index.texts import ROLES
+from matcher.index.texts import TEXT_ROLES
 from matcher.retrieval.catalogue import Catalogue
 from matcher.settings import Settings
 
@@ -27,7 +27,7 @@ class Filters:
     exclude_orgs: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        for name, values, valid in (("role", self.roles, ROLES), ("kind", self.kinds, KINDS)):
+        for name, values, valid in (("role", self.roles, TEXT_ROLES), ("kind", self.kinds, KINDS)):
             bad = [v for v in values if v not in valid]
             if bad:
                 raise ValueError(f"unknown {name} {bad[0]!r}; use one of: {', '.join(valid)}")
@@ -61,7 +61,7 @@ class TextSearch:
         c = self.catalogue
         mask = np.ones(len(c.text_ids), dtype=bool)
         if filters.roles:
-            mask &= np.isin(c.text_role, [ROLES.index(r) for r in filters.roles])
+            mask &= np.isin(c.text_role, [TEXT_ROLES.index(r) for r in filters.roles])
         if filters.kinds:
             mask &= np.isin(c.text_kind, [KINDS.index(k) for k in filters.kinds])
         if filters.prefectures:
@@ -113,7 +113,7 @@ class TextSearch:
             TextHit(
                 int(c.text_ids[row]),
                 int(c.text_org[row]),
-                ROLES[c.text_role[row]],
+                TEXT_ROLES[c.text_role[row]],
                 int(c.text_position[row]),
                 float(score),
             )
