@@ -9,7 +9,8 @@ import numpy as np
 from matcher.facts import terms
 from matcher.ranking.diversify import mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
-from matcher.ranking.scorer import LinearScorer
+from matcher.ranking.features import Rows
+from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (
     Matcher,
@@ -38,8 +39,35 @@ class JointQuery:
         return {"mode": "joint", **{k: v for k, v in asdict(self).items() if v is not None}}
 
 
+@dataclass(frozen=True)
+class JointPool:
+    """A municipality's candidate partners in joint procurement as feature rows."""
+
+    query: JointQuery
+    origin: OrgFacts
+    orgs: list[OrgFacts]
+    rows: Rows
+    pairs: list[tuple[int, int, float]]  # need positions of the best pair, and its cosine
+    vectors: np.ndarray  # each candidate's best-matching need
+
+
 def joint(m: Matcher, q: JointQuery) -> MatchResult:
     """Municipalities elsewhere whose needs match this municipality's need (or needs)."""
+    pool = candidate_pool(m, q)
+    if not pool.orgs:
+        return MatchResult.empty(
+            q.to_json(),
+            "no municipality in another prefecture has needs",
+            "no_joint_partners",
+            prefecture=pool.origin.prefecture,
+        )
+    scorer = m.scorer("joint", FEATURES)
+    scores = scorer.decision_function(pool.rows.X)
+    return _result(pool, rank(pool, scores), scores, scorer.contributions(pool.rows.X))
+
+
+def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
+    """The feature stage: other municipalities' needs nearest this one's, a row each."""
     check_top(q.top)
     origin = m.org(q.org)
     if origin.kind != "municipality":
@@ -67,17 +95,10 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
     filters = Filters(roles=("need",), kinds=("municipality",))
     limit = max(60, 5 * q.top)
     found = m.candidates(own, filters, limit=limit + len(own))
-    pool = [c.org for c in found if c.org.prefecture != origin.prefecture][:limit]
-    if not pool:
-        return MatchResult.empty(
-            q.to_json(),
-            "no municipality in another prefecture has needs",
-            "no_joint_partners",
-            prefecture=origin.prefecture,
-        )
+    orgs = [c.org for c in found if c.org.prefecture != origin.prefecture][:limit]
     rows, pairs, vectors = [], [], []
-    their_needs = m.vector_groups([org.text_ids.get("need", ()) for org in pool])
-    for org, theirs in zip(pool, their_needs, strict=True):
+    their_needs = m.vector_groups([org.text_ids.get("need", ()) for org in orgs])
+    for org, theirs in zip(orgs, their_needs, strict=True):
         sims = own @ theirs.T
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
         pairs.append((positions[i], int(j), float(sims[i, j])))
@@ -95,16 +116,31 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
             }
         )
         vectors.append(theirs[j])
-    scorer = LinearScorer(FEATURES)
-    X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
-    scores = scorer.decision_function(X)
-    contributions = scorer.contributions(X)
-    groups = [(f"pref:{org.prefecture}",) for org in pool]
-    order = mmr(scores, np.vstack(vectors), groups, q.top, lambda_=0.9)
+    columns = {name: [r[name] for r in rows] for name in FEATURES}
+    return JointPool(
+        q,
+        origin,
+        orgs,
+        Rows.of(columns, (org.ext_id for org in orgs)),
+        pairs,
+        np.vstack(vectors) if vectors else np.zeros((0, 0)),
+    )
+
+
+def rank(pool: JointPool, scores: np.ndarray) -> list[int]:
+    """The list shown: the best ``top``, diversified so that one prefecture does not fill it."""
+    groups = [(f"pref:{org.prefecture}",) for org in pool.orgs]
+    return mmr(scores, pool.vectors, groups, pool.query.top, lambda_=0.9)
+
+
+def _result(
+    pool: JointPool, order: list[int], scores: np.ndarray, contributions: np.ndarray
+) -> MatchResult:
+    origin = pool.origin
     results = []
     for i in order:
-        org = pool[i]
-        mine, other, similarity = pairs[i]  # need positions of the best pair, and its cosine
+        org = pool.orgs[i]
+        mine, other, similarity = pool.pairs[i]
         other_need = org.needs[other]
         link = Link(
             "need↔need",
@@ -117,10 +153,8 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
             terms.shared(terms.key_terms(origin.text("need", mine)), org.text("need", other)),
         )
         explanation = Explanation(
-            features=dict(rows[i]),
-            contributions={
-                f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
-            },
+            features=pool.rows.row(i),
+            contributions=dict(zip(pool.rows.names, contributions[i].tolist(), strict=True)),
             links=(link,),
             shared_terms=link.shared_terms,
             facts={
@@ -134,7 +168,7 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
                 org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
             )
         )
-    return MatchResult(q.to_json(), tuple(results))
+    return MatchResult(pool.query.to_json(), tuple(results))
 
 
 def _budget_fit(a: int | None, b: int | None) -> float:

@@ -11,8 +11,7 @@ from matcher.facts.kinds import KINDS, SECTORS
 from matcher.facts.sought import sought_kinds
 from matcher.ranking.diversify import mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
-from matcher.ranking.features import min_max
-from matcher.ranking.scorer import LinearScorer
+from matcher.ranking.features import Rows, min_max
 from matcher.retrieval.bm25 import gives, wants
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
@@ -64,8 +63,32 @@ class _Side:
     profile: np.ndarray
 
 
+@dataclass(frozen=True)
+class PartnersPool:
+    """An organisation's candidate partners as feature rows, with what explanations read."""
+
+    query: PartnersQuery
+    origin: OrgFacts
+    side: _Side  # the asking organisation's own texts
+    sides: list[_Side]
+    pairs: list[tuple[_Pair, _Pair]]  # per candidate: what the origin gains, what it gains
+    rows: Rows
+    origin_seeks: frozenset[str]
+    candidate_seeks: list[frozenset[str]]
+
+
 def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     """Organisations of another sector and prefecture where both sides gain."""
+    pool = candidate_pool(m, q)
+    if not pool.sides:
+        return _no_partners(q, pool.origin)
+    scorer = m.scorer("partners", FEATURES)
+    scores = scorer.decision_function(pool.rows.X)
+    return _result(pool, rank(pool, scores), scores, scorer.contributions(pool.rows.X))
+
+
+def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
+    """The feature stage: candidates from both indexes, one row of FEATURES each."""
     check_top(q.top)
     origin = m.org(q.org)
     a = _sides(m, [origin])[0]
@@ -88,21 +111,22 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     for view, text in (("supply", a_wants), ("demand", a_gives), ("all", a_wants + a_gives)):
         ranked += m.lexical_candidates(view, text, partner_filters(origin, q, ()), limit // 2)
     unique = {org.id: org for org in ranked}.values()
-    pool = [org for org in unique if eligible_partner(m, origin, org, q)][:limit]
-    if not pool:
-        return _no_partners(q, origin)
-    sides = _sides(m, pool)
-    rows_of = [m.lexical.row_of[org.id] for org in pool]
+    orgs = [org for org in unique if eligible_partner(m, origin, org, q)][:limit]
+    a_seeks = _seeks(origin)
+    if not orgs:
+        empty = Rows.of(dict.fromkeys(FEATURES, ()), ())
+        return PartnersPool(q, origin, a, [], [], empty, a_seeks, [])
+    sides = _sides(m, orgs)
+    rows_of = [m.lexical.row_of[org.id] for org in orgs]
     # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
     # the needs against the other's profile + offers); each scaled within the pool.
     lexical_a = min_max(m.lexical.scores("supply", a_wants)[rows_of])
-    lexical_b = min_max(m.lexical.wants_against([org.id for org in pool], origin.id))
+    lexical_b = min_max(m.lexical.wants_against([org.id for org in orgs], origin.id))
     whole = min_max(m.lexical.scores("all", a_wants + a_gives)[rows_of])
     pairs = [(_best_pair(a, b), _best_pair(b, a)) for b in sides]
     dense_a = min_max(np.array([pa.value for pa, _ in pairs]))
     dense_b = min_max(np.array([pb.value for _, pb in pairs]))
     profiles = min_max(np.vstack([b.profile for b in sides]) @ a.profile)
-    a_seeks = _seeks(origin)
     b_seeks = [_seeks(b.org) for b in sides]
     rows = []
     for i, (b, (pair_a, _)) in enumerate(zip(sides, pairs, strict=True)):
@@ -125,16 +149,28 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                 "sought": (_wish(a_seeks, b.org.kind) + _wish(b_seeks[i], origin.kind)) / 2,
             }
         )
-    scorer = LinearScorer(FEATURES)
-    X = np.array([[r[f] for f in scorer.feature_names] for r in rows])  # noqa: N806
-    scores = scorer.decision_function(X)
-    contributions = scorer.contributions(X)
-    # New combinations first (新結合), diversified among themselves; past partners, if the list
-    # has room, after them. Only the shown list is diversified: MMR over the whole pool cost
-    # more than the scoring.
+    columns = {name: [r[name] for r in rows] for name in FEATURES}
+    return PartnersPool(
+        q,
+        origin,
+        a,
+        sides,
+        pairs,
+        Rows.of(columns, (org.ext_id for org in orgs)),
+        a_seeks,
+        b_seeks,
+    )
+
+
+def rank(pool: PartnersPool, scores: np.ndarray) -> list[int]:
+    """The list shown: new combinations first (新結合), diversified among themselves; past
+    partners, if the list has room, after them. Only the shown list is diversified: MMR over
+    the whole pool cost more than the scoring."""
+    q, sides = pool.query, pool.sides
+    novelty = pool.rows.column("novelty")
     tiers = [range(len(sides))]
     if not q.include_known:
-        tiers = [[i for i, r in enumerate(rows) if r["novelty"] == v] for v in (1.0, 0.0)]
+        tiers = [[i for i in range(len(sides)) if novelty[i] == v] for v in (1.0, 0.0)]
     order: list[int] = []
     for tier in tiers:
         picked = np.array(tier, dtype=int)
@@ -145,17 +181,26 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
             ]
             chosen = mmr(scores[picked], vectors, groups, q.top - len(order), lambda_=0.9)
             order += picked[chosen].tolist()
+    return order
+
+
+def _result(
+    pool: PartnersPool, order: list[int], scores: np.ndarray, contributions: np.ndarray
+) -> MatchResult:
+    origin, a = pool.origin, pool.side
     results = []
     for i in order:
-        b = sides[i].org
-        pair_a, pair_b = pairs[i]
-        links = (pair_a.link(a, sides[i], "origin"), pair_b.link(sides[i], a, "candidate"))
+        b = pool.sides[i].org
+        pair_a, pair_b = pool.pairs[i]
+        links = (
+            pair_a.link(a, pool.sides[i], "origin"),
+            pair_b.link(pool.sides[i], a, "candidate"),
+        )
         shared = tuple(dict.fromkeys(t for lk in links for t in lk.shared_terms))
+        features = pool.rows.row(i)
         explanation = Explanation(
-            features=dict(rows[i]),
-            contributions={
-                f: float(c) for f, c in zip(scorer.feature_names, contributions[i], strict=True)
-            },
+            features=features,
+            contributions=dict(zip(pool.rows.names, contributions[i].tolist(), strict=True)),
             links=links,
             shared_terms=shared,
             facts={
@@ -163,15 +208,15 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
                 "sector": SECTORS[b.kind],
                 "origin_sector": SECTORS[origin.kind],
                 "origin_prefecture": prefectures.name(origin.prefecture),
-                "origin_seeks": sorted(a_seeks),
-                "candidate_seeks": sorted(b_seeks[i]),
+                "origin_seeks": sorted(pool.origin_seeks),
+                "candidate_seeks": sorted(pool.candidate_seeks[i]),
             },
-            flags=() if rows[i]["novelty"] else ("collaborated_before",),
+            flags=() if features["novelty"] else ("collaborated_before",),
         )
         results.append(
             ScoredMatch(b.ext_id, b.name, b.kind, b.prefecture, float(scores[i]), explanation)
         )
-    return MatchResult(q.to_json(), tuple(results))
+    return MatchResult(pool.query.to_json(), tuple(results))
 
 
 # An empty pool, by the relaxations asked for (same_prefecture, same_kind): the notice code

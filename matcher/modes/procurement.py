@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from matcher.facts.glossary import gloss, key_terms_of
 from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
 from matcher.ranking.diversify import family, mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, Notice, RouteHint, ScoredMatch
-from matcher.ranking.features import min_max
+from matcher.ranking.features import Rows, min_max
 from matcher.ranking.scorer import LinearScorer
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
@@ -37,11 +38,11 @@ FEATURES = {
     "track_record": 0.08,  # past contracts with public bodies
     "certified": 0.04,  # J-Startup and similar selections
     "size_fit": 0.06,  # budget and trial order against the supplier's size
-    "proximity": 0.0,  # set by prefer="near" (positive) or "far" (negative)
     "consensus": 1.0,  # cosine of the best offer with the first-stage leaders' (feedback)
     "stated_fit": 0.5,  # cosine of the best offer with similar needs other municipalities state
 }
 PRF_DEPTH = 5
+PREFER = 0.06  # --prefer: share of the pool's score range a supplier's place may add
 JOINT_HINTS = 3  # the nearest municipalities' needs a 共同調達 hint may name
 TRIAL_ORDER_MAX_JPY = 10_000_000
 # A supplier whose best text is barely closer to the challenge than unrelated text is flagged
@@ -73,8 +74,44 @@ class ProcurementQuery:
         }
 
 
+@dataclass(frozen=True)
+class ProcurementPool:
+    """A challenge's candidate suppliers as feature rows, with what explanations read."""
+
+    query: ProcurementQuery
+    echo: dict[str, Any]  # the query as results repeat it (with its reading and stated needs)
+    codes: tuple[int, ...]
+    origin: OrgFacts | None
+    text: str
+    budget: int | None
+    trial: bool
+    orgs: list[OrgFacts]
+    rows: Rows
+    best: np.ndarray  # each candidate's best offer (-1: none, its profile stands in)
+    offer_fit: np.ndarray  # the cosine of that offer with the challenge
+    best_vectors: np.ndarray  # its unit vector
+    relative_fit: np.ndarray  # the better of offer and profile, read above the background
+    docs: list[str]  # the best offer's (or profile's) text
+    query_terms: tuple[str, ...]
+    joint: tuple[str, ...]  # municipalities elsewhere with the same challenge (共同調達)
+
+
 def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     """Rank startups and companies for a challenge given as text or as a stored need."""
+    pool = candidate_pool(m, q)
+    if not pool.orgs:
+        return _empty_result(q, pool.codes)
+    scorer = m.scorer("procurement", FEATURES)
+    scores = scorer.decision_function(pool.rows.X)
+    contributions = scorer.contributions(pool.rows.X)
+    preference = _preference(pool, scores)
+    return _result(
+        pool, rank(pool, scores + preference), scores + preference, contributions, preference
+    )
+
+
+def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
+    """The feature stage: candidates from both indexes, one row of FEATURES each."""
     check_top(q.top)
     bad = [k for k in q.kinds if k not in KINDS]
     if bad:
@@ -117,6 +154,9 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
         }
         for c in stated
     ]
+    echo = q.to_json() | ({"reading": reading} if reading else {})
+    if stated_as:
+        echo["stated_as"] = stated_as
     words = " ".join((lexical, *dict.fromkeys(s["title"] for s in stated_as)))  # what BM25 reads
     centroid = None
     if stated:
@@ -125,73 +165,121 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     # Hybrid retrieval: the nearest texts in the dense index, and the best BM25 documents.
     nearest = [c.org for c in m.candidates(vector, filters, limit=limit)]
     by_words = m.lexical_candidates("supply", words, filters, limit // 2) if lexical_share else []
-    pool = list({org.id: org for org in nearest + by_words}.values())
-    if not pool:
-        return _empty_result(q, codes)
-
+    orgs = list({org.id: org for org in nearest + by_words}.values())
+    joint = _joint_partners(found, origin, threshold)
     query_terms = key_terms_of(text)
-    best, offer_fit, best_vectors, profile_vectors = _best_offers(m, pool, vector)
+    if not orgs:
+        return ProcurementPool(
+            q,
+            echo,
+            codes,
+            origin,
+            text,
+            budget,
+            trial,
+            [],
+            Rows.of(dict.fromkeys(FEATURES, ()), ()),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros((0, 0)),
+            np.zeros(0),
+            [],
+            query_terms,
+            joint,
+        )
+    best, offer_fit, best_vectors, profile_vectors = _best_offers(m, orgs, vector)
     docs = [
         org.text("offer", b) if b >= 0 else org.text("profile", 0)
-        for org, b in zip(pool, best, strict=True)
+        for org, b in zip(orgs, best, strict=True)
     ]
-    tagged = [f"{doc} {' '.join(org.tags)}" for org, doc in zip(pool, docs, strict=True)]
+    tagged = [f"{doc} {' '.join(org.tags)}" for org, doc in zip(orgs, docs, strict=True)]
     profile_sims = profile_vectors @ vector
-    rows = [m.lexical.row_of[org.id] for org in pool]
-    features = {
-        "bm25": min_max(m.lexical.scores("supply", words)[rows]),
+    lexical_rows = [m.lexical.row_of[org.id] for org in orgs]
+    # Words read a Japanese challenge: an English one counts them at its Japanese share.
+    columns = {
+        "bm25": min_max(m.lexical.scores("supply", words)[lexical_rows]) * lexical_share,
         "offer_fit": min_max(np.maximum(offer_fit, 0.0)),
         "profile_fit": min_max(np.maximum(profile_sims, 0.0)),
-        "term_coverage": _coverage(query_terms, tagged),
+        "term_coverage": _coverage(query_terms, tagged) * lexical_share,
         "track_record": np.minimum(
-            1.0, np.log1p([org.public_sector_record for org in pool]) / math.log1p(20)
+            1.0, np.log1p([org.public_sector_record for org in orgs]) / math.log1p(20)
         ),
         "certified": np.array(
-            [any("J-Startup" in c for c in org.certifications) for org in pool], dtype=float
+            [any("J-Startup" in c for c in org.certifications) for org in orgs], dtype=float
         ),
-        "size_fit": np.array([size_fit(budget, trial, org) for org in pool]),
-        "proximity": (
-            np.array([proximity(origin.prefecture, org.prefecture) for org in pool])
-            if origin
-            else np.zeros(len(pool))
-        ),
-        "consensus": np.ones(len(pool)),
+        "size_fit": np.array([size_fit(budget, trial, org) for org in orgs]),
+        "consensus": np.ones(len(orgs)),
         "stated_fit": (
-            np.zeros(len(pool))
+            np.zeros(len(orgs))
             if centroid is None
             else min_max(np.maximum(best_vectors @ centroid, 0.0))
         ),
     }
-    weights = dict(FEATURES)
-    weights["bm25"] *= lexical_share
-    weights["term_coverage"] *= lexical_share
-    if q.prefer and origin:
-        weights["proximity"] = 0.15 if q.prefer == "near" else -0.15
-    scorer = LinearScorer(weights)
     # Pseudo-relevance feedback: suppliers whose best offer resembles the first-stage leaders'
-    # also fit, even when the challenge was put in other words (Rocchio, on offer vectors).
-    first = scorer.decision_function(_matrix(features, scorer))
+    # also fit, even when the challenge was put in other words (Rocchio, on offer vectors). The
+    # first stage is the unlearned weights, so the feature does not depend on a trained model.
+    first = LinearScorer(FEATURES).decision_function(np.column_stack(list(columns.values())))
     leaders = best_vectors[np.argsort(-first)[:PRF_DEPTH]]
-    features["consensus"] = min_max(best_vectors @ _unit(leaders.mean(axis=0)))
-    X = _matrix(features, scorer)  # noqa: N806
-    scores = scorer.decision_function(X)
-    contributions = scorer.contributions(X)
-
-    groups = [(f"pref:{org.prefecture}", f"family:{family(org.name)}") for org in pool]
-    order = mmr(scores, best_vectors, groups, q.top, lambda_=0.9)
-
-    joint = _joint_partners(found, origin, threshold)
+    columns["consensus"] = min_max(best_vectors @ _unit(leaders.mean(axis=0)))
     background = m.background(vector)
-    fit = (np.maximum(offer_fit, profile_sims) - background) / (1.0 - background)
+    return ProcurementPool(
+        q,
+        echo,
+        codes,
+        origin,
+        text,
+        budget,
+        trial,
+        orgs,
+        Rows.of(columns, (org.ext_id for org in orgs)),
+        best,
+        offer_fit,
+        best_vectors,
+        (np.maximum(offer_fit, profile_sims) - background) / (1.0 - background),
+        docs,
+        query_terms,
+        joint,
+    )
+
+
+def rank(pool: ProcurementPool, scores: np.ndarray) -> list[int]:
+    """The list shown: the best ``top`` by score, diversified so that one prefecture or one
+    supplier family does not fill it."""
+    groups = [(f"pref:{org.prefecture}", f"family:{family(org.name)}") for org in pool.orgs]
+    return mmr(scores, pool.best_vectors, groups, pool.query.top, lambda_=0.9)
+
+
+def _preference(pool: ProcurementPool, scores: np.ndarray) -> np.ndarray:
+    """--prefer near|far: up to PREFER of the pool's score range for the nearest (or farthest)
+    suppliers. A choice the officer makes, not something learned from labels."""
+    if not pool.query.prefer or pool.origin is None:
+        return np.zeros(len(scores))
+    near = np.array([proximity(pool.origin.prefecture, org.prefecture) for org in pool.orgs])
+    span = float(scores.max() - scores.min()) or 1.0
+    return PREFER * span * (near if pool.query.prefer == "near" else 1.0 - near)
+
+
+def _result(
+    pool: ProcurementPool,
+    order: list[int],
+    scores: np.ndarray,
+    contributions: np.ndarray,
+    preference: np.ndarray,
+) -> MatchResult:
+    q, origin = pool.query, pool.origin
+    names = pool.rows.names
     results = []
     for i in order:
-        org = pool[i]
-        offer_title = org.title("offer", int(best[i])) if best[i] >= 0 else org.name
-        shared = terms.shared(query_terms, docs[i])
-        need_title = origin.needs[q.need or 0].title if origin else _excerpt(text)
+        org = pool.orgs[i]
+        offer_title = org.title("offer", int(pool.best[i])) if pool.best[i] >= 0 else org.name
+        shared = terms.shared(pool.query_terms, pool.docs[i])
+        need_title = origin.needs[q.need or 0].title if origin else _excerpt(pool.text)
+        contribution = dict(zip(names, contributions[i].tolist(), strict=True))
+        if q.prefer and origin is not None:
+            contribution["preference"] = float(preference[i])
         explanation = Explanation(
-            features=dict(zip(scorer.feature_names, X[i].tolist(), strict=True)),
-            contributions=dict(zip(scorer.feature_names, contributions[i].tolist(), strict=True)),
+            features=pool.rows.row(i),
+            contributions=contribution,
             links=(
                 Link(
                     "need→offer",
@@ -200,7 +288,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
                     need_title,
                     org.ext_id,
                     offer_title,
-                    float(offer_fit[i]),
+                    float(pool.offer_fit[i]),
                     shared,
                 ),
             ),
@@ -210,22 +298,19 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
                 "employees": org.employees,
                 "public_sector_record": org.public_sector_record,
                 "certifications": list(org.certifications),
-                "relative_fit": round(float(fit[i]), 3),
+                "relative_fit": round(float(pool.relative_fit[i]), 3),
             },
-            route_hints=route_hints(org, budget, trial, joint),
-            flags=("weak_fit",) if fit[i] < WEAK_FIT else (),
+            route_hints=route_hints(org, pool.budget, pool.trial, pool.joint),
+            flags=("weak_fit",) if pool.relative_fit[i] < WEAK_FIT else (),
         )
         results.append(
             ScoredMatch(
                 org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
             )
         )
-    echo = q.to_json() | ({"reading": reading} if reading else {})
-    if stated_as:
-        echo["stated_as"] = stated_as
     weak = sum("weak_fit" in r.explanation.flags for r in results)
     if 2 * weak < len(results):
-        return MatchResult(echo, tuple(results))
+        return MatchResult(pool.echo, tuple(results))
     notice = Notice(
         f"{weak} of {len(results)} results fit the challenge barely better than unrelated text "
         "(flagged weak_fit): few suppliers here do this; widen --prefecture/--region or --kind, "
@@ -233,7 +318,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
         "weak_fits",
         {"weak": weak, "shown": len(results)},
     )
-    return MatchResult(echo, tuple(results), notice.text, (notice,))
+    return MatchResult(pool.echo, tuple(results), notice.text, (notice,))
 
 
 def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, int | None, bool]:
@@ -372,11 +457,6 @@ def _coverage(query_terms: tuple[str, ...], docs: list[str]) -> np.ndarray:
     idf = np.log((len(docs) + 1) / (present.sum(axis=0) + 0.5))
     total = idf.sum()
     return present @ idf / total if total else np.zeros(len(docs))
-
-
-def _matrix(features: dict[str, np.ndarray], scorer: LinearScorer) -> np.ndarray:
-    """Feature columns as an array of shape (n_candidates, n_features), in the scorer's order."""
-    return np.column_stack([features[f] for f in scorer.feature_names])
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -1,10 +1,41 @@
-"""Features: the rows a scorer reads, scaled so that a weight means the same for every query."""
+"""Features: a query's candidates as rows of named features — what a scorer reads, the same rows
+for serving, training and evaluation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Rows:
+    """One row per candidate (``ids``, external ids) and one column per feature (``names``):
+    ``X`` is an array of shape (n_candidates, n_features)."""
+
+    names: tuple[str, ...]
+    X: np.ndarray  # noqa: N815 - scikit-learn's name for a feature matrix
+    ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, columns: Mapping[str, Sequence[float] | np.ndarray], ids: Iterable[str]) -> Rows:
+        """Rows from named columns of equal length, in the mapping's order."""
+        ids = tuple(ids)
+        X = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns.values()])  # noqa: N806
+        return cls(tuple(columns), X.reshape(len(ids), len(columns)), ids)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.X[:, self.names.index(name)]
+
+    def row(self, i: int) -> dict[str, float]:
+        return dict(zip(self.names, self.X[i].tolist(), strict=True))
+
+    def without(self, names: Iterable[str]) -> Rows:
+        """The same rows without some features (an ablation)."""
+        drop = set(names)
+        keep = [k for k, name in enumerate(self.names) if name not in drop]
+        return Rows(tuple(self.names[k] for k in keep), self.X[:, keep], self.ids)
 
 
 def min_max(values: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Scoring: a linear scorer over named features, following scikit-learn's estimator conventions."""
+"""Scoring: a linear scorer over named features — learned weights (`musubi train`) or, where no
+learned model fits, each mode's documented unlearned weights."""
 
 from __future__ import annotations
 
@@ -8,37 +9,24 @@ import numpy as np
 
 
 class LinearScorer:
-    """Score = Σ weight × feature, following scikit-learn's estimator conventions.
+    """Score = Σ weight × feature over the features ``weights`` names, in their order.
 
-    ``weights`` are the configured defaults; ``fit`` learns ``coef_`` from labelled pairs
-    (e.g. coordinators' accept/reject decisions) and then takes precedence.
+    ``learned`` says whether the weights were learned from labelled queries (a ranking model
+    trained by `musubi train`) or are the mode's hand-set defaults; results say which.
     """
 
-    def __init__(self, weights: Mapping[str, float], C: float = 1.0) -> None:  # noqa: N803
-        self.weights = weights
-        self.C = C
+    def __init__(self, weights: Mapping[str, float], *, learned: bool = False) -> None:
+        self.weights = dict(weights)
+        self.learned = learned
+        self.coef_ = np.array(list(self.weights.values()), dtype=np.float64)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
         return tuple(self.weights)
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> LinearScorer:  # noqa: N803
-        """Learn weights from X of shape (n_pairs, n_features) and binary labels y (n_pairs,)."""
-        # scikit-learn's linear models take about half a second to import; only fitting needs them.
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(C=self.C, max_iter=1000).fit(X, y)
-        self.coef_ = model.coef_[0].astype(np.float64)
-        return self
-
-    @property
-    def _coef(self) -> np.ndarray:
-        coef = getattr(self, "coef_", None)
-        return coef if coef is not None else np.array(list(self.weights.values()), dtype=float)
-
     def contributions(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """Per-feature contributions, array of shape (n_candidates, n_features)."""
-        return np.asarray(X, dtype=float) * self._coef
+        return np.asarray(X, dtype=np.float64) * self.coef_
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:  # noqa: N803
         """Scores, array of shape (n_candidates,)."""

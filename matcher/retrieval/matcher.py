@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,8 @@ import numpy as np
 from embeddings import normalise_text
 from matcher.facts import prefectures
 from matcher.facts.glossary import gloss
+from matcher.ranking.model import choose_model
+from matcher.ranking.scorer import LinearScorer
 from matcher.retrieval.bm25 import LexicalIndex
 from matcher.retrieval.catalogue import Catalogue, OrgFacts
 from matcher.retrieval.dense import Filters, TextHit, TextSearch
@@ -52,6 +55,7 @@ class Matcher:
         self.search = TextSearch(self.catalogue, settings)
         self.lexical = LexicalIndex(self.catalogue)
         self._sample: np.ndarray | None = None  # profile vectors for ``background``
+        self.model = choose_model(settings.home_path, self.search.encoder.fingerprint)
 
     def background(self, vector: np.ndarray) -> float:
         """The vector's median cosine to a fixed sample of profiles: the level any unrelated
@@ -67,6 +71,10 @@ class Matcher:
         if not len(self._sample):
             return 0.0
         return min(float(np.median(self._sample @ vector)), 0.95)
+
+    def scorer(self, mode: str, unlearned: Mapping[str, float]) -> LinearScorer:
+        """The scorer of ``mode``: learned weights when a model fits, else ``unlearned``."""
+        return self.model.scorer(mode, unlearned)
 
     def org(self, ext_id: str) -> OrgFacts:
         try:
