@@ -106,6 +106,56 @@ SETTINGS: tuple[Setting, ...] = (
         "Worker threads of `musubi serve` (waitress): requests answered at the same time.",
         int,
     ),
+    Setting(
+        "secure_cookies",
+        False,
+        "Mark the session cookie Secure (sent over HTTPS only): turn on when the web is served "
+        "behind TLS; off for http://127.0.0.1.",
+        bool,
+    ),
+    Setting(
+        "trusted_proxies",
+        0,
+        "Reverse proxies in front of `musubi serve` whose X-Forwarded-For and -Proto headers are "
+        "believed (the client's address for per-address limits); 0: the connection's address.",
+        int,
+    ),
+    Setting(
+        "login_lockout_attempts",
+        5,
+        "Wrong passwords in a row after which a coordinator's account is locked; 0 never locks.",
+        int,
+    ),
+    Setting(
+        "login_lockout_minutes",
+        1.0,
+        "How long the first lock lasts; every further wrong password after it doubles the lock, "
+        "up to login_lockout_max_minutes. A right password resets the count.",
+        float,
+    ),
+    Setting(
+        "login_lockout_max_minutes",
+        60.0,
+        "The longest lock.",
+        float,
+    ),
+    Setting(
+        "login_address_limit",
+        "10 per minute;50 per hour",
+        "Failed or refused logins from one client address (a Flask-Limiter rate limit; several "
+        "joined by ;) before the login page answers 429.",
+    ),
+    Setting(
+        "token_address_limit",
+        "10 per minute;50 per hour",
+        "Failed API-token checks from one client address before the API answers 429.",
+    ),
+    Setting(
+        "rate_limit_storage",
+        "memory://",
+        "Where the per-address limits are counted (a Flask-Limiter storage URI): memory:// for "
+        "one process; replicas of `musubi serve` share one redis:// or memcached:// server.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -154,12 +204,18 @@ def load_settings(
     return Settings(values)
 
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
+_BOOLEANS |= {"0": False, "false": False, "no": False, "off": False}
+
+
 def _coerce(setting: Setting, raw: Any, source: str) -> Any:
     if setting.type is str or isinstance(raw, setting.type):
         return raw
     try:
+        if setting.type is bool:  # bool("false") is True: read the word instead
+            return _BOOLEANS[str(raw).strip().lower()]
         return setting.type(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         raise ValueError(
             f"{source}: {raw!r} is not a valid {setting.type.__name__} ({setting.help})"
         ) from None

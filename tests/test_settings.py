@@ -44,3 +44,11 @@ def test_cli_reports_a_bad_setting(musubi_sqlite, monkeypatch) -> None:  # noqa:
     result = musubi_sqlite("stats")
     assert result.exit_code == 2
     assert "MUSUBI_MAX_IMPORT_ERRORS" in result.stderr
+
+
+def test_yes_no_settings_read_the_word() -> None:
+    assert load_settings(environ={}).secure_cookies is False
+    for word, value in (("true", True), ("1", True), ("on", True), ("false", False), ("no", False)):
+        assert load_settings(environ={"MUSUBI_SECURE_COOKIES": word}).secure_cookies is value
+    with pytest.raises(ValueError, match="MUSUBI_SECURE_COOKIES: 'maybe'"):
+        load_settings(environ={"MUSUBI_SECURE_COOKIES": "maybe"})

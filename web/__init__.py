@@ -10,9 +10,12 @@ from typing import Any
 
 import jinja2
 from flask import Flask
+from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matcher.curation import export
-from matcher.settings import load_settings
+from matcher.settings import SETTINGS, Settings, load_settings
+from matcher.store.accounts import Lockout
 from web import (
     api,
     auth,
@@ -61,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(dict(app.config["MUSUBI"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(settings.home_path)
+    _auth_config(app, settings)
     app.extensions["musubi"] = app.config.get("SERVICE") or service.Service(settings)
 
     extensions.init_app(app)
@@ -78,6 +82,31 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp)
     extensions.csrf.exempt(api.bp)  # API writes authenticate with a bearer token, not a cookie
     return app
+
+
+def _auth_config(app: Flask, settings: Settings) -> None:
+    """Cookies, the login lockout and the per-address limits, from the settings table."""
+    app.config["SESSION_COOKIE_SECURE"] = settings.secure_cookies
+    app.config["REMEMBER_COOKIE_SECURE"] = settings.secure_cookies
+    app.config["AUTH_LOCKOUT"] = Lockout.from_settings(settings)
+    for name in ("login_address_limit", "token_address_limit"):
+        value = getattr(settings, name)
+        try:
+            parse_many(value)
+        except ValueError:
+            setting = next(s for s in SETTINGS if s.name == name)
+            raise ValueError(
+                f"{setting.env} / {setting.option}: {value!r} is not a rate limit; write it like "
+                "'10 per minute;50 per hour'"
+            ) from None
+        app.config[name.upper()] = value
+    app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
+    # If the shared storage goes away, count in this process rather than fail every login.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    if settings.trusted_proxies > 0:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _secret_key(home: Path) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -15,6 +18,7 @@ from matcher.modes.consortium.roles import active_roles
 from matcher.retrieval.matcher import MatchError
 from matcher.store.accounts import UnknownCoordinator
 from web import messages
+from web.extensions import limiter
 from web.service import IndexUnavailable
 
 
@@ -101,6 +105,21 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return error_response(error.description, 400)
         return _page(message, 400)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):  # noqa: ANN202
+        if error.response is not None:
+            return error.response  # the limit's own answer (web/auth.py: login page, API JSON)
+        # A limit without its own answer, or one whose answer failed: the usual shapes.
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.window.reset_time - time.time())) if current else 60
+        if wants_json():
+            response, status = error_response(f"too many requests; try again in {wait} s", 429)
+        else:
+            response, status = _page(
+                _("リクエストが多すぎます。しばらくしてからもう一度お試しください。"), 429
+            )
+        return response, status, {"Retry-After": str(wait)}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202

@@ -105,6 +105,14 @@ MESSAGES: dict[str, str] = {
     "unknown_coordinator": (
         "コーディネーター「%(name)s」は登録されていません。管理者に登録を依頼してください。"
     ),
+    # web.auth: logins refused for a while
+    "account_locked": (
+        "ログインの失敗が続いたため、このアカウントは一時的にロックされています。"
+        "%(minutes)s 分後にもう一度お試しください。"
+    ),
+    "too_many_logins": (
+        "このアドレスからのログインの失敗が多すぎます。%(minutes)s 分後にもう一度お試しください。"
+    ),
     # Notices: why a result is empty or short, in the forms' words
     "no_suppliers": (
         "%(kind)sの組織が索引にありません。「種別」を増やすか、組織を取り込んでください。"

@@ -20,6 +20,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         413: "The upload is too large",
         415: "Unsupported content type",
         422: "The file was rejected; problems lists every line",
+        429: "Too many wrong API tokens from this address: Retry-After says when to try again",
         503: "The match index is not available yet (run `musubi index`)",
     }
     return {
@@ -276,7 +277,7 @@ def document() -> dict[str, Any]:
                             "description": "Imported",
                             "content": {"application/json": {"schema": {"type": "object"}}},
                         },
-                        **_errors(400, 401, 413, 415, 422),
+                        **_errors(400, 401, 413, 415, 422, 429),
                     },
                 }
             },
@@ -416,7 +417,7 @@ def _curation_paths() -> dict[str, Any]:
                         "description": "Saved",
                         "content": {"application/json": {"schema": PROPOSAL}},
                     },
-                    **_errors(400, 401, 415, 503),
+                    **_errors(400, 401, 415, 429, 503),
                 },
             },
         },
@@ -438,7 +439,7 @@ def _curation_paths() -> dict[str, Any]:
                     {"status": ID, "reason": TEXT, "version": VERSION},
                     ["status", "reason", "version"],
                 ),
-                "responses": {**_ok(PROPOSAL), **_errors(400, 401, 403, 404, 409, 415)},
+                "responses": {**_ok(PROPOSAL), **_errors(400, 401, 403, 404, 409, 415, 429)},
             }
         },
         "/api/consortia/{proposal_id}/notes": {
@@ -451,7 +452,7 @@ def _curation_paths() -> dict[str, Any]:
                     {"text": {"type": "string", "maxLength": 10000}, "version": VERSION},
                     ["text", "version"],
                 ),
-                "responses": {**_ok(PROPOSAL), **_errors(400, 401, 403, 404, 409, 415)},
+                "responses": {**_ok(PROPOSAL), **_errors(400, 401, 403, 404, 409, 415, 429)},
             }
         },
         "/api/consortia/{proposal_id}/members": {
@@ -471,7 +472,7 @@ def _curation_paths() -> dict[str, Any]:
                     },
                     ["action", "reason", "version"],
                 ),
-                "responses": {**_ok(PROPOSAL), **_errors(400, 401, 403, 404, 409, 415, 503)},
+                "responses": {**_ok(PROPOSAL), **_errors(400, 401, 403, 404, 409, 415, 429, 503)},
             }
         },
         "/api/consortia/{proposal_id}/alternatives": {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 import waitress
 
-from matcher.cli.app import App, pass_app
+from matcher.cli.app import App, fail, pass_app
 from matcher.settings import SETTINGS
 from web import create_app
 
@@ -18,7 +18,10 @@ from web import create_app
 def serve_command(app: App, host: str, port: int) -> None:
     """Run the web UI and JSON API with the production WSGI server (waitress)."""
     settings = {s.name: app.settings.values[s.name] for s in SETTINGS}
-    web_app = create_app({"MUSUBI": settings})
+    try:
+        web_app = create_app({"MUSUBI": settings})
+    except ValueError as error:  # a setting the web cannot use (a rate limit, a storage URI)
+        fail(str(error))
     try:
         web_app.extensions["musubi"].matcher()  # load the index now, not on the first request
     except Exception as error:  # noqa: BLE001 - the page says the same; here we warn early

@@ -148,7 +148,28 @@ class Coordinator(Base):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     # SHA-256 of the API token: the token itself is shown once and never stored.
     token_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    token_expires_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
+    # Wrong passwords since the last right one, and the lock they earned: kept here, not in a
+    # process, so every replica of the web sees the same lock.
+    failed_logins: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
+    locked_until: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime)
+    # Part of every login session's id: raising it ends all of this coordinator's sessions.
+    session_epoch: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
+
+
+class AccountEvent(Base):
+    """One login, failed login or account change (append-only): when (UTC), what, the name as
+    typed, and the client's address when it came over the web. Never the password. No foreign
+    key: the log must outlive what it describes, and failed logins name unknown accounts."""
+
+    __tablename__ = "account_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow, index=True)
+    event: so.Mapped[str] = so.mapped_column(sa.String(32))
+    name: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    address: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
 
 class SavedProposal(Base):

@@ -36,3 +36,13 @@ def test_matcher_never_imports_flask() -> None:
     code = "import matcher.cli.main, matcher.modes.procurement, sys; print('flask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_serve_refuses_a_rate_limit_storage_it_cannot_use(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import waitress
+
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
+    monkeypatch.setenv("MUSUBI_RATE_LIMIT_STORAGE", "sql://nowhere")
+    result = Musubi(tmp_path / "home", encoder="hashing")("serve")
+    assert result.exit_code == 2
+    assert "rate_limit_storage 'sql://nowhere'" in result.stderr and "redis://" in result.stderr

@@ -63,6 +63,7 @@ SAMPLE = {
     "top": 3,
     "fit": "0.12",
     "threshold": "0.15",
+    "minutes": 2,
 }
 
 
@@ -274,9 +275,12 @@ PAGES = [
 # Tried by the tests below (curation, import), or out of reach of a person on this corpus: every
 # organisation has a profile in the index, every prefecture has organisations, a municipality
 # without needs is not seeded, the API alone takes JSON bodies and raw uploads, and only a
-# coordinator removed from the store while signed in is an unknown coordinator.
+# coordinator removed from the store while signed in is an unknown coordinator; refused logins
+# are tried by test_web_auth.py.
 ELSEWHERE = {
     "unknown_coordinator",
+    "account_locked",
+    "too_many_logins",
     "no_such_proposal",
     "not_a_member",
     "member_or_role_required",
