@@ -165,19 +165,18 @@ def test_suppliers_that_barely_fit_are_flagged_and_the_list_says_so(corpus: Musu
     assert "notices" not in out
 
 
-def test_partners_are_cross_sector_cross_prefecture_and_two_sided(corpus: Musubi) -> None:
+def test_partners_are_of_another_kind_elsewhere_and_two_sided(corpus: Musubi) -> None:
     out = json_of(corpus, "match", "partners", "--org", "un-00001", "--top", "8")
     origin = json.loads(corpus("show", "un-00001", "--json").stdout)
     assert out["results"]
     for item in out["results"]:
-        assert item["kind"] not in ("university", "research_institute")
+        assert item["kind"] != "university"
         assert item["prefecture"] != origin["prefecture"]
         e = item["explanation"]
         gains = {link["gains"] for link in e["links"]}
         assert gains == {"origin", "candidate"}
-        a, b = e["features"]["gain_origin"], e["features"]["gain_candidate"]
-        expected = 2 * a * b / (a + b) if a + b else 0.0
-        assert e["features"]["reciprocal_fit"] == pytest.approx(expected, abs=1e-3)
+        cross = e["facts"]["sector"] != e["facts"]["origin_sector"]
+        assert e["features"]["cross_sector"] == float(cross)
     relaxed = json_of(
         corpus,
         "match",
@@ -192,7 +191,7 @@ def test_partners_are_cross_sector_cross_prefecture_and_two_sided(corpus: Musubi
     assert len(relaxed["results"]) >= len(out["results"])
 
 
-def test_past_partners_are_flagged_and_ranked_after_new_ones(tmp_path: Path) -> None:
+def test_past_partners_are_flagged_and_left_out_on_request(tmp_path: Path) -> None:
     musubi = Musubi(tmp_path / "home", encoder="hashing")
     records = [dict(r) for r in SAMPLE]
     records[1] = dict(records[1], needs=[{"title": "積雪地での実証フィールド"}])
@@ -212,7 +211,10 @@ def test_past_partners_are_flagged_and_ranked_after_new_ones(tmp_path: Path) -> 
     assert "st-001" in ids and "st-002" in ids
     known = next(r for r in out["results"] if r["id"] == "st-001")
     assert "collaborated_before" in known["explanation"]["flags"]
-    assert ids.index("st-002") < ids.index("st-001")
+    assert "collaborated_before" not in out["results"][ids.index("st-002")]["explanation"]["flags"]
+    new_only = json_of(musubi, "match", "partners", "--org", "mu-001", "--new-only", "--top", "5")
+    assert "st-002" in [r["id"] for r in new_only["results"]]
+    assert "st-001" not in [r["id"] for r in new_only["results"]]
 
 
 def test_partners_weigh_the_kind_of_partner_a_need_asks_for(tmp_path: Path) -> None:

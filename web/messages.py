@@ -220,7 +220,7 @@ FIELD_LABELS: dict[str, str] = {
     "trial_order": "トライアル発注可",
     "same_prefecture": "同じ都道府県も含める",
     "same_kind": "同じ分野も含める",
-    "include_known": "過去の連携先も同列に",
+    "new_only": "過去の連携先を除く",
     "q": "名前またはID",
     "page": "ページ",
     "reason": "理由",

@@ -128,7 +128,7 @@ def document() -> dict[str, Any]:
                         _q("org", ID, "The organisation looking for partners", required=True),
                         _q("same_prefecture", BOOL, "Allow partners in its own prefecture"),
                         _q("same_kind", BOOL, "Allow partners of its own sector"),
-                        _q("include_known", BOOL, "Rank past partners among new ones"),
+                        _q("new_only", BOOL, "Leave out past partners"),
                         _q("top", TOP, "How many results"),
                     ],
                     "responses": {**_ok(MATCH), **_errors(400, 404, 503)},

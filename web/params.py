@@ -182,7 +182,7 @@ def partners_query(args: Args) -> PartnersQuery:
             "org": org_id(args, required=True),
             "same_prefecture": flag(args, "same_prefecture"),
             "same_kind": flag(args, "same_kind"),
-            "include_known": flag(args, "include_known"),
+            "new_only": flag(args, "new_only"),
             "top": top(args),
         },
     )

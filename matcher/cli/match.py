@@ -60,7 +60,7 @@ def procurement_command(app: App, as_json: bool, **options: Any) -> None:
 @click.option("--org", required=True, help="The organisation looking for partners.")
 @click.option("--same-prefecture", is_flag=True, help="Allow partners in its own prefecture.")
 @click.option("--same-kind", is_flag=True, help="Allow partners of its own sector.")
-@click.option("--include-known", is_flag=True, help="Rank past partners among new ones.")
+@click.option("--new-only", is_flag=True, help="Leave out organisations it has worked with.")
 @top_option(PartnersQuery)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app

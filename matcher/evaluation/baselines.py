@@ -92,7 +92,7 @@ class Baselines:
             text = document(origin, VIEWS["all"])
 
             def eligible(o: OrgFacts) -> bool:
-                return eligible_partner(m, origin, o, query)
+                return eligible_partner(origin, o, query)
 
             filters = partner_filters(origin, query, ("profile", "need", "offer"))
             vectors = m.vectors([i for ids in origin.text_ids.values() for i in ids])

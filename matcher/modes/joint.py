@@ -9,7 +9,7 @@ import numpy as np
 from matcher.facts import terms
 from matcher.ranking.diversify import mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
-from matcher.ranking.features import Rows
+from matcher.ranking.features import Rows, min_max
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (
@@ -18,15 +18,19 @@ from matcher.retrieval.matcher import (
     check_need,
     check_top,
     place_facts,
-    proximity,
 )
 
+# The features a scorer reads, with the weights used when no learned model fits the encoder
+# (ranking/model.py). Measured and dropped: the distance between the two and how alike their
+# budgets are earned nothing under cross-validation; the distance stays in the explanation.
 FEATURES = {
     "need_fit": 1.0,  # cosine of the best pair of needs
+    "word_fit": 0.0,  # how much of the asking need's words the other need covers
     "term_coverage": 0.5,  # share of the asking need's key terms found in the other need
-    "proximity": 0.08,  # nearer partners are easier to buy with, but any region will do
-    "budget_fit": 0.05,  # similar budgets make a joint tender simpler
+    "bm25": 0.0,  # BM25 of the asking needs against the other's needs, every bigram
 }
+# Features that stand or fall together, for ablations (evaluate --cv) and model selection.
+FEATURE_GROUPS = {name: (name,) for name in FEATURES}
 
 
 @dataclass(frozen=True)
@@ -109,19 +113,21 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
                     terms.key_terms(origin.text("need", positions[i])),
                     org.text("need", int(j)),
                 ),
-                "proximity": proximity(origin.prefecture, org.prefecture),
-                "budget_fit": _budget_fit(
-                    origin.needs[positions[i]].budget_jpy, org.needs[j].budget_jpy
-                ),
             }
         )
         vectors.append(theirs[j])
-    columns = {name: [r[name] for r in rows] for name in FEATURES}
+    columns = {name: [r[name] for r in rows] for name in ("need_fit", "term_coverage")}
+    own_text = " ".join(origin.text("need", k) for k in positions)
+    lexical = m.lexical.scores("demand", own_text, all_bigrams=True)[
+        [m.lexical.row_of[org.id] for org in orgs]
+    ]
+    columns["bm25"] = min_max(lexical)
+    columns["word_fit"] = _word_fit(m, [origin.text("need", k) for k in positions], orgs)
     return JointPool(
         q,
         origin,
         orgs,
-        Rows.of(columns, (org.ext_id for org in orgs)),
+        Rows.of({name: columns[name] for name in FEATURES}, (org.ext_id for org in orgs)),
         pairs,
         np.vstack(vectors) if vectors else np.zeros((0, 0)),
     )
@@ -171,7 +177,17 @@ def _result(
     return MatchResult(pool.query.to_json(), tuple(results))
 
 
-def _budget_fit(a: int | None, b: int | None) -> float:
-    if not a or not b:
-        return 0.5
-    return min(a, b) / max(a, b)
+def _word_fit(m: Matcher, needs: list[str], orgs: list[OrgFacts]) -> np.ndarray:
+    """Word by word, how much of one of the asking municipality's needs another's best need
+    covers, scaled in the pool; zeros when the encoder has no word vectors."""
+    if m.aligner is None or not orgs:
+        return np.zeros(len(orgs))
+    words = m.aligner.words
+    theirs = [
+        [words(org.text("need", k)) for k in range(len(org.needs))] or [np.zeros(0, int)]
+        for org in orgs
+    ]
+    best = [
+        max(float(m.aligner.coverage(words(need), docs).max()) for need in needs) for docs in theirs
+    ]
+    return min_max(best)

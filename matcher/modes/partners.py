@@ -12,33 +12,49 @@ from matcher.facts.sought import sought_kinds
 from matcher.ranking.diversify import mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
 from matcher.ranking.features import Rows, min_max
-from matcher.retrieval.bm25 import gives, wants
+from matcher.retrieval.bm25 import VIEWS, document, gives, wants
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import Candidate, Matcher, check_top, place_facts
 
+# The features a scorer reads, with the weights used when no learned model fits the encoder
+# (ranking/model.py). Learned weights, and what each feature earns under cross-validation on
+# hand-written queries, are in the README. Measured and dropped: the harmonic mean of the two
+# gains (reciprocal fit) and ranking past partners after new ones both lowered nDCG@10.
 FEATURES = {
-    "reciprocal_fit": 0.5,  # harmonic mean of what each side gains: one-sided matches sink
-    "gain_origin": 0.1,  # the asking organisation's needs met by the partner's offers
+    "gain_origin": 0.3,  # the asking organisation's needs met by the partner's offers
     # The partner's needs met by the asking organisation's offers: stated needs are concrete
     # about what a partner lacks (asking organisations often only say 「実証先を募集」), and
     # meeting them is what makes a partner say yes.
     "gain_candidate": 1.0,
-    "bm25": 0.25,  # character-bigram BM25 between the two whole profiles
+    "word_origin": 0.0,  # the same two gains, read word by word
+    "word_candidate": 0.0,
+    "bm25": 0.25,  # BM25 of the asking side's needs and offers against the partner's
+    "bm25_doc": 0.0,  # BM25 of the two whole documents, every bigram (BM25 alone)
+    "dense_any": 0.0,  # the nearest pair of any two of their texts (dense retrieval alone)
+    "rank_bm25": 0.0,  # k / (k + rank) by each of those two: reciprocal-rank fusion
+    "rank_dense": 0.0,
     "profile_fit": 0.5,  # cosine of the two profiles: the same field of work
-    "term_coverage": 0.2,  # key terms of each side's needs found in the other's offers
-    "novelty": 0.1,  # 1 when the two have not worked together before
+    "term_coverage": 0.2,  # key terms of the asking side's need found in the partner's offer
     # Each side's needs name the kind of partner they look for (「協力いただける自治体を募集」):
-    # 1 when both sides' wishes hold, 0.5 for a side that names none. A stated wish weighs as
-    # much as the partner's gain: it is the sentence a coordinator reads first (labelled
-    # partners nDCG@10 0.705 at 0.6, 0.737 at 1.0, 0.740 at 1.2, 0.730 at 1.5).
+    # 1 when both sides' wishes hold, 0.5 for a side that names none.
     "sought": 1.0,
+    "cross_sector": 0.5,  # 産官学: government, industry and academia meet across sectors
+}
+# Features that stand or fall together, for ablations (evaluate --cv).
+FEATURE_GROUPS = {
+    "gains": ("gain_origin", "gain_candidate"),
+    "word_gains": ("word_origin", "word_candidate"),
+    "words": ("bm25", "term_coverage"),
+    "retrieval": ("bm25_doc", "dense_any"),
+    "fusion": ("rank_bm25", "rank_dense"),
+    "profile": ("profile_fit",),
+    "sought": ("sought",),
+    "cross_sector": ("cross_sector",),
 }
 # Without needs (or offers) a side's gain is read from its profile, at a discount: a partner
 # that states what it wants is a surer match than one we guess for.
 PROFILE_DISCOUNT = 0.8
-# Companies and startups count as different sectors when their profiles are this far apart.
-INDUSTRY_DISTANCE = 0.55
 
 
 @dataclass(frozen=True)
@@ -46,7 +62,7 @@ class PartnersQuery:
     org: str
     same_prefecture: bool = False
     same_kind: bool = False
-    include_known: bool = False  # rank past partners among new ones instead of after them
+    new_only: bool = False  # leave out organisations the asking one has worked with
     top: int = 10
 
     def to_json(self) -> dict:
@@ -73,6 +89,7 @@ class PartnersPool:
     sides: list[_Side]
     pairs: list[tuple[_Pair, _Pair]]  # per candidate: what the origin gains, what it gains
     rows: Rows
+    known: np.ndarray  # per candidate: has it worked with the asking organisation before?
     origin_seeks: frozenset[str]
     candidate_seeks: list[frozenset[str]]
 
@@ -111,11 +128,11 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
     for view, text in (("supply", a_wants), ("demand", a_gives), ("all", a_wants + a_gives)):
         ranked += m.lexical_candidates(view, text, partner_filters(origin, q, ()), limit // 2)
     unique = {org.id: org for org in ranked}.values()
-    orgs = [org for org in unique if eligible_partner(m, origin, org, q)][:limit]
+    orgs = [org for org in unique if eligible_partner(origin, org, q)][:limit]
     a_seeks = _seeks(origin)
     if not orgs:
         empty = Rows.of(dict.fromkeys(FEATURES, ()), ())
-        return PartnersPool(q, origin, a, [], [], empty, a_seeks, [])
+        return PartnersPool(q, origin, a, [], [], empty, np.zeros(0, dtype=bool), a_seeks, [])
     sides = _sides(m, orgs)
     rows_of = [m.lexical.row_of[org.id] for org in orgs]
     # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
@@ -132,12 +149,9 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
     for i, (b, (pair_a, _)) in enumerate(zip(sides, pairs, strict=True)):
         gain_a = (dense_a[i] + lexical_a[i]) / 2
         gain_b = (dense_b[i] + lexical_b[i]) / 2
-        reciprocal = 2 * gain_a * gain_b / (gain_a + gain_b) if gain_a + gain_b > 0 else 0.0
-        known = b.org.ext_id in origin.collaborations or origin.ext_id in b.org.collaborations
         need, offer = pair_a.texts(a, b)
         rows.append(
             {
-                "reciprocal_fit": float(reciprocal),
                 "gain_origin": float(gain_a),
                 "gain_candidate": float(gain_b),
                 "bm25": float(whole[i]),
@@ -145,43 +159,53 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
                 # The asking side's terms only: the partner's side is read by BM25 of its wants
                 # above, and analysing every candidate's needs would double a query's time.
                 "term_coverage": terms.coverage(terms.key_terms(need), offer),
-                "novelty": 0.0 if known else 1.0,
                 "sought": (_wish(a_seeks, b.org.kind) + _wish(b_seeks[i], origin.kind)) / 2,
+                "cross_sector": float(SECTORS[b.org.kind] != SECTORS[origin.kind]),
             }
         )
-    columns = {name: [r[name] for r in rows] for name in FEATURES}
+    columns = {name: [r[name] for r in rows] for name in rows[0]}
+    # Whole documents, every bigram, and the nearest pair of any two texts: what BM25 and dense
+    # retrieval alone read, so a learned ranking starts from the better of the two.
+    full = m.lexical.scores("all", document(origin, VIEWS["all"]), all_bigrams=True)[rows_of]
+    columns["bm25_doc"] = min_max(full)
+    own = np.vstack([a.needs, a.offers, a.profile[None]])
+    nearest = np.array(
+        [float((own @ np.vstack([b.needs, b.offers, b.profile[None]]).T).max()) for b in sides]
+    )
+    columns["dense_any"] = min_max(nearest)
+    columns["rank_bm25"] = _rank_share(full)
+    columns["rank_dense"] = _rank_share(nearest)
+    columns["word_origin"], columns["word_candidate"] = _word_gains(m, origin, orgs)
     return PartnersPool(
         q,
         origin,
         a,
         sides,
         pairs,
-        Rows.of(columns, (org.ext_id for org in orgs)),
+        Rows.of({name: columns[name] for name in FEATURES}, (org.ext_id for org in orgs)),
+        np.array(
+            [
+                org.ext_id in origin.collaborations or origin.ext_id in org.collaborations
+                for org in orgs
+            ]
+        ),
         a_seeks,
         b_seeks,
     )
 
 
 def rank(pool: PartnersPool, scores: np.ndarray) -> list[int]:
-    """The list shown: new combinations first (新結合), diversified among themselves; past
-    partners, if the list has room, after them. Only the shown list is diversified: MMR over
-    the whole pool cost more than the scoring."""
+    """The list shown: the best ``top`` by score, diversified so that one prefecture or one
+    kind does not fill it; past partners among them (flagged), unless ``new_only``."""
     q, sides = pool.query, pool.sides
-    novelty = pool.rows.column("novelty")
-    tiers = [range(len(sides))]
-    if not q.include_known:
-        tiers = [[i for i in range(len(sides)) if novelty[i] == v] for v in (1.0, 0.0)]
-    order: list[int] = []
-    for tier in tiers:
-        picked = np.array(tier, dtype=int)
-        if len(order) < q.top and len(picked):
-            vectors = np.vstack([sides[i].profile for i in picked])
-            groups = [
-                (f"pref:{sides[i].org.prefecture}", f"kind:{sides[i].org.kind}") for i in picked
-            ]
-            chosen = mmr(scores[picked], vectors, groups, q.top - len(order), lambda_=0.9)
-            order += picked[chosen].tolist()
-    return order
+    picked = np.arange(len(sides))
+    if q.new_only:
+        picked = picked[~pool.known]
+    if not len(picked):
+        return []
+    vectors = np.vstack([sides[i].profile for i in picked])
+    groups = [(f"pref:{sides[i].org.prefecture}", f"kind:{sides[i].org.kind}") for i in picked]
+    return picked[mmr(scores[picked], vectors, groups, q.top, lambda_=0.9)].tolist()
 
 
 def _result(
@@ -211,7 +235,7 @@ def _result(
                 "origin_seeks": sorted(pool.origin_seeks),
                 "candidate_seeks": sorted(pool.candidate_seeks[i]),
             },
-            flags=() if features["novelty"] else ("collaborated_before",),
+            flags=("collaborated_before",) if pool.known[i] else (),
         )
         results.append(
             ScoredMatch(b.ext_id, b.name, b.kind, b.prefecture, float(scores[i]), explanation)
@@ -245,6 +269,40 @@ _NO_PARTNERS = {
 def _no_partners(q: PartnersQuery, origin: OrgFacts) -> MatchResult:
     code, note = _NO_PARTNERS[q.same_prefecture, q.same_kind]
     return MatchResult.empty(q.to_json(), note, code, prefecture=origin.prefecture)
+
+
+def _word_gains(
+    m: Matcher, origin: OrgFacts, orgs: list[OrgFacts]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Word by word, how much of what each side asks for (its needs, else its profile) the
+    other's offers and profile cover: the origin's gain and each candidate's, scaled in the
+    pool; zeros when the encoder has no word vectors."""
+    if m.aligner is None:
+        return np.zeros(len(orgs)), np.zeros(len(orgs))
+    words = m.aligner.words
+
+    def asks(org: OrgFacts) -> list[np.ndarray]:
+        n = len(org.needs)
+        return [words(org.text("need", k)) for k in range(n)] or [words(org.text("profile", 0))]
+
+    def gives(org: OrgFacts) -> np.ndarray:
+        texts = [org.text("offer", k) for k in range(len(org.offers))] + [org.text("profile", 0)]
+        return np.unique(np.concatenate([words(t) for t in texts]))
+
+    mine, my_offers = asks(origin), gives(origin)
+    gain_origin, gain_candidate = [], []
+    for org in orgs:
+        theirs = gives(org)
+        gain_origin.append(max(m.aligner.coverage(need, [theirs])[0] for need in mine))
+        gain_candidate.append(max(m.aligner.coverage(need, [my_offers])[0] for need in asks(org)))
+    return min_max(gain_origin), min_max(gain_candidate)
+
+
+def _rank_share(values: np.ndarray, k: float = 10.0) -> np.ndarray:
+    """k / (k + rank): 1 for the best, falling by rank (reciprocal-rank fusion's weighting)."""
+    ranks = np.empty(len(values))
+    ranks[np.argsort(-np.asarray(values), kind="stable")] = np.arange(len(values))
+    return k / (k + ranks)
 
 
 def _seeks(org: OrgFacts) -> frozenset[str]:
@@ -320,27 +378,21 @@ def _best_pair(taker: _Side, giver: _Side) -> _Pair:
 def partner_filters(
     origin: OrgFacts, q: PartnersQuery, roles: tuple[str, ...], *, by_place: bool = True
 ) -> Filters:
-    """Search filters for partners: other prefectures and, unless relaxed, other sectors.
+    """Search filters for partners: other prefectures and, unless relaxed, other kinds.
 
-    Industry may meet industry (a drone maker and a fish farm): eligible_partner then asks
-    that their profiles be far apart. ``by_place=False`` leaves the prefecture (and the origin
-    itself) to eligible_partner: the index remembers a few filters, and one per prefecture
-    would rarely be among them (at 100k organisations a fresh filter costs more than the search).
+    ``by_place=False`` leaves the prefecture (and the origin itself) to eligible_partner: the
+    index remembers a few filters, and one per prefecture would rarely be among them (at 100k
+    organisations a fresh filter costs more than the search).
     """
-    sector = SECTORS[origin.kind]
-    kinds = tuple(k for k in KINDS if q.same_kind or SECTORS[k] != sector or sector == "industry")
+    kinds = tuple(k for k in KINDS if q.same_kind or k != origin.kind)
     if not by_place:
         return Filters(roles=roles, kinds=kinds)
     others = tuple(c for c in range(1, 48) if q.same_prefecture or c != origin.prefecture)
     return Filters(roles=roles, kinds=kinds, prefectures=others, exclude_orgs=(origin.id,))
 
 
-def eligible_partner(m: Matcher, origin: OrgFacts, other: OrgFacts, q: PartnersQuery) -> bool:
+def eligible_partner(origin: OrgFacts, other: OrgFacts, q: PartnersQuery) -> bool:
+    """Another organisation, of another kind and in another prefecture unless relaxed."""
     if other.id == origin.id or (not q.same_prefecture and other.prefecture == origin.prefecture):
         return False
-    if q.same_kind or SECTORS[origin.kind] != SECTORS[other.kind]:
-        return True
-    if SECTORS[origin.kind] != "industry":
-        return False
-    profiles = m.vectors([origin.text_ids["profile"][0], other.text_ids["profile"][0]])
-    return float(profiles[0] @ profiles[1]) < INDUSTRY_DISTANCE
+    return q.same_kind or other.kind != origin.kind

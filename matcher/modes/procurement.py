@@ -15,7 +15,6 @@ from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
 from matcher.ranking.diversify import family, mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, Notice, RouteHint, ScoredMatch
 from matcher.ranking.features import Rows, min_max
-from matcher.ranking.scorer import LinearScorer
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (
@@ -30,19 +29,37 @@ from matcher.retrieval.matcher import (
     resolve_places,
 )
 
+# The features a scorer reads, with the weights used when no learned model fits the encoder
+# (ranking/model.py). Learned weights, and what each feature earns under cross-validation on
+# hand-written queries, are in the README.
 FEATURES = {
-    "bm25": 0.8,  # character-bigram BM25 of the challenge against profile + offers
-    "offer_fit": 1.0,  # cosine of the challenge with the supplier's best offer
-    "profile_fit": 0.6,  # cosine with the supplier's profile
-    "term_coverage": 0.3,  # share of the challenge's key terms found in that offer
-    "track_record": 0.08,  # past contracts with public bodies
-    "certified": 0.04,  # J-Startup and similar selections
-    "size_fit": 0.06,  # budget and trial order against the supplier's size
+    "bm25": 0.8,  # BM25 of the challenge (and similar stated needs' titles), common bigrams out
+    "bm25_text": 0.0,  # BM25 of the challenge's own words, every bigram (BM25 alone)
+    "term_coverage": 0.3,  # share of the challenge's key terms in the best offer and tags
+    "dense_best": 1.2,  # cosine of the challenge with the best offer or the profile
+    "relative_fit": 0.0,  # that cosine above the challenge's background level, not rescaled
+    "word_fit": 0.0,  # how much of the challenge's words the best offer covers, word by word
+    "rank_dense": 0.0,  # k / (k + rank) by cosine: reciprocal-rank fusion of the two searches
+    "rank_bm25": 0.0,  # k / (k + rank) by BM25 alone
     "consensus": 1.0,  # cosine of the best offer with the first-stage leaders' (feedback)
     "stated_fit": 0.5,  # cosine of the best offer with similar needs other municipalities state
+    "track_record": 0.08,  # past contracts with public bodies
+    "certified": 0.04,  # J-Startup and similar selections
+}
+# Features that stand or fall together, for ablations (evaluate --cv).
+FEATURE_GROUPS = {
+    "words": ("bm25", "bm25_text", "term_coverage"),
+    "meaning": ("dense_best", "relative_fit"),
+    "word_fit": ("word_fit",),
+    "fusion": ("rank_dense", "rank_bm25"),
+    "feedback": ("consensus",),
+    "stated_needs": ("stated_fit",),
+    "track_record": ("track_record", "certified"),
 }
 PRF_DEPTH = 5
-PREFER = 0.06  # --prefer: share of the pool's score range a supplier's place may add
+# --prefer near|far and a budget: the share of the pool's score range a supplier's place, or
+# its size against the budget, may add or take away. Officers state these; no label teaches them.
+PREFER = 0.06
 JOINT_HINTS = 3  # the nearest municipalities' needs a 共同調達 hint may name
 TRIAL_ORDER_MAX_JPY = 10_000_000
 # A supplier whose best text is barely closer to the challenge than unrelated text is flagged
@@ -104,10 +121,9 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     scorer = m.scorer("procurement", FEATURES)
     scores = scorer.decision_function(pool.rows.X)
     contributions = scorer.contributions(pool.rows.X)
-    preference = _preference(pool, scores)
-    return _result(
-        pool, rank(pool, scores + preference), scores + preference, contributions, preference
-    )
+    preferences = _preferences(pool, scores)
+    scores = scores + sum(preferences.values(), np.zeros(len(scores)))
+    return _result(pool, rank(pool, scores), scores, contributions, preferences)
 
 
 def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
@@ -195,33 +211,38 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
     tagged = [f"{doc} {' '.join(org.tags)}" for org, doc in zip(orgs, docs, strict=True)]
     profile_sims = profile_vectors @ vector
     lexical_rows = [m.lexical.row_of[org.id] for org in orgs]
+    background = m.background(vector)
+    # Words read a Japanese challenge: an English one counts them at its Japanese share.
+    best_fit = np.maximum(offer_fit, profile_sims)
+    every_bigram = m.lexical.scores("supply", lexical, all_bigrams=True)[lexical_rows]
     # Words read a Japanese challenge: an English one counts them at its Japanese share.
     columns = {
         "bm25": min_max(m.lexical.scores("supply", words)[lexical_rows]) * lexical_share,
-        "offer_fit": min_max(np.maximum(offer_fit, 0.0)),
-        "profile_fit": min_max(np.maximum(profile_sims, 0.0)),
+        "bm25_text": min_max(every_bigram) * lexical_share,
         "term_coverage": _coverage(query_terms, tagged) * lexical_share,
+        "dense_best": min_max(np.maximum(best_fit, 0.0)),
+        "relative_fit": np.clip((best_fit - background) / (1.0 - background), 0.0, 1.0),
+        "word_fit": min_max(_word_fit(m, lexical, orgs)),
+        "rank_dense": _rank_share(best_fit),
+        "rank_bm25": _rank_share(every_bigram) * lexical_share,
+        "stated_fit": (
+            np.zeros(len(orgs))
+            if centroid is None
+            else min_max(np.maximum(best_vectors @ centroid, 0.0))
+        ),
         "track_record": np.minimum(
             1.0, np.log1p([org.public_sector_record for org in orgs]) / math.log1p(20)
         ),
         "certified": np.array(
             [any("J-Startup" in c for c in org.certifications) for org in orgs], dtype=float
         ),
-        "size_fit": np.array([size_fit(budget, trial, org) for org in orgs]),
-        "consensus": np.ones(len(orgs)),
-        "stated_fit": (
-            np.zeros(len(orgs))
-            if centroid is None
-            else min_max(np.maximum(best_vectors @ centroid, 0.0))
-        ),
     }
     # Pseudo-relevance feedback: suppliers whose best offer resembles the first-stage leaders'
     # also fit, even when the challenge was put in other words (Rocchio, on offer vectors). The
     # first stage is the unlearned weights, so the feature does not depend on a trained model.
-    first = LinearScorer(FEATURES).decision_function(np.column_stack(list(columns.values())))
+    first = sum(weight * columns[name] for name, weight in FEATURES.items() if name in columns)
     leaders = best_vectors[np.argsort(-first)[:PRF_DEPTH]]
     columns["consensus"] = min_max(best_vectors @ _unit(leaders.mean(axis=0)))
-    background = m.background(vector)
     return ProcurementPool(
         q,
         echo,
@@ -231,11 +252,11 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
         budget,
         trial,
         orgs,
-        Rows.of(columns, (org.ext_id for org in orgs)),
+        Rows.of({name: columns[name] for name in FEATURES}, (org.ext_id for org in orgs)),
         best,
         offer_fit,
         best_vectors,
-        (np.maximum(offer_fit, profile_sims) - background) / (1.0 - background),
+        (best_fit - background) / (1.0 - background),
         docs,
         query_terms,
         joint,
@@ -249,14 +270,19 @@ def rank(pool: ProcurementPool, scores: np.ndarray) -> list[int]:
     return mmr(scores, pool.best_vectors, groups, pool.query.top, lambda_=0.9)
 
 
-def _preference(pool: ProcurementPool, scores: np.ndarray) -> np.ndarray:
-    """--prefer near|far: up to PREFER of the pool's score range for the nearest (or farthest)
-    suppliers. A choice the officer makes, not something learned from labels."""
-    if not pool.query.prefer or pool.origin is None:
-        return np.zeros(len(scores))
-    near = np.array([proximity(pool.origin.prefecture, org.prefecture) for org in pool.orgs])
+def _preferences(pool: ProcurementPool, scores: np.ndarray) -> dict[str, np.ndarray]:
+    """What the officer asked for beyond the challenge, each up to PREFER of the pool's score
+    range: a supplier near (or far, --prefer), and one whose size suits the budget. Choices,
+    not something labels teach, so they stay outside the scorer; results show them."""
     span = float(scores.max() - scores.min()) or 1.0
-    return PREFER * span * (near if pool.query.prefer == "near" else 1.0 - near)
+    out = {}
+    if pool.query.prefer and pool.origin is not None:
+        near = np.array([proximity(pool.origin.prefecture, org.prefecture) for org in pool.orgs])
+        out["preference"] = PREFER * span * (near if pool.query.prefer == "near" else 1.0 - near)
+    if pool.budget is not None:
+        fit = np.array([size_fit(pool.budget, pool.trial, org) for org in pool.orgs])
+        out["size_fit"] = PREFER * span * 2 * (fit - 0.5)
+    return out
 
 
 def _result(
@@ -264,7 +290,7 @@ def _result(
     order: list[int],
     scores: np.ndarray,
     contributions: np.ndarray,
-    preference: np.ndarray,
+    preferences: dict[str, np.ndarray],
 ) -> MatchResult:
     q, origin = pool.query, pool.origin
     names = pool.rows.names
@@ -275,8 +301,7 @@ def _result(
         shared = terms.shared(pool.query_terms, pool.docs[i])
         need_title = origin.needs[q.need or 0].title if origin else _excerpt(pool.text)
         contribution = dict(zip(names, contributions[i].tolist(), strict=True))
-        if q.prefer and origin is not None:
-            contribution["preference"] = float(preference[i])
+        contribution |= {name: float(values[i]) for name, values in preferences.items()}
         explanation = Explanation(
             features=pool.rows.row(i),
             contributions=contribution,
@@ -457,6 +482,28 @@ def _coverage(query_terms: tuple[str, ...], docs: list[str]) -> np.ndarray:
     idf = np.log((len(docs) + 1) / (present.sum(axis=0) + 0.5))
     total = idf.sum()
     return present @ idf / total if total else np.zeros(len(docs))
+
+
+def _word_fit(m: Matcher, text: str, orgs: list[OrgFacts]) -> np.ndarray:
+    """How much of the challenge's words each supplier's best offer (or profile) covers, word
+    by word; zeros when the encoder has no word vectors."""
+    if m.aligner is None:
+        return np.zeros(len(orgs))
+    query = m.aligner.words(text)
+    texts = [
+        [org.text("offer", k) for k in range(len(org.offers))] + [org.text("profile", 0)]
+        for org in orgs
+    ]
+    flat = m.aligner.coverage(query, [m.aligner.words(t) for ts in texts for t in ts])
+    ends = np.cumsum([len(ts) for ts in texts])
+    return np.maximum.reduceat(flat, np.concatenate(([0], ends[:-1])))
+
+
+def _rank_share(values: np.ndarray, k: float = 10.0) -> np.ndarray:
+    """k / (k + rank): 1 for the best, falling by rank (reciprocal-rank fusion's weighting)."""
+    ranks = np.empty(len(values))
+    ranks[np.argsort(-np.asarray(values), kind="stable")] = np.arange(len(values))
+    return k / (k + ranks)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -10,14 +10,17 @@ the frozen queries hold.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
+import numpy as np
+
+from matcher.modes import joint, partners, procurement
 from matcher.modes.consortium.assembly import consortium
 from matcher.modes.consortium.results import ConsortiumQuery, ConsortiumResult
-from matcher.modes.joint import JointQuery, joint
-from matcher.modes.partners import PartnersQuery, partners
-from matcher.modes.procurement import ProcurementQuery, procurement
+from matcher.modes.joint import JointQuery
+from matcher.modes.partners import PartnersQuery
+from matcher.modes.procurement import ProcurementQuery
 from matcher.ranking.explain import MatchResult
 from matcher.retrieval.matcher import Matcher, MatchError
 
@@ -25,14 +28,32 @@ Query = ProcurementQuery | PartnersQuery | JointQuery | ConsortiumQuery
 Result = MatchResult | ConsortiumResult
 
 MODES: dict[str, tuple[type, Callable[[Matcher, Any], Any]]] = {
-    "procurement": (ProcurementQuery, procurement),
-    "partners": (PartnersQuery, partners),
-    "joint": (JointQuery, joint),
+    "procurement": (ProcurementQuery, procurement.procurement),
+    "partners": (PartnersQuery, partners.partners),
+    "joint": (JointQuery, joint.joint),
     "consortium": (ConsortiumQuery, consortium),
+}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A mode that ranks organisations, in its stages: the feature stage (``pool``: query →
+    candidates with their feature rows), the shown list (``rank``: pool, scores → order), and
+    its features with their unlearned weights and their groups."""
+
+    pool: Callable[[Matcher, Any], Any]
+    rank: Callable[[Any, np.ndarray], list[int]]
+    features: Mapping[str, float]
+    groups: Mapping[str, tuple[str, ...]]
+
+
+RANKED: dict[str, Ranked] = {
+    name: Ranked(module.candidate_pool, module.rank, module.FEATURES, module.FEATURE_GROUPS)
+    for name, module in (("procurement", procurement), ("partners", partners), ("joint", joint))
 }
 _TUPLES = {"kinds", "prefectures", "regions"}
 _INTEGERS = {"need", "budget_jpy", "top", "min_prefectures", "min_kinds"}
-_FLAGS = {"same_prefecture", "same_kind", "include_known", "neighbours", "trial_order"}
+_FLAGS = {"same_prefecture", "same_kind", "new_only", "neighbours", "trial_order"}
 
 
 def build_query(mode: str | None, values: Mapping[str, Any]) -> Query:

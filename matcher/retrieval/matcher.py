@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from embeddings import normalise_text
+from embeddings.align import WordAligner
 from matcher.facts import prefectures
 from matcher.facts.glossary import gloss
 from matcher.ranking.model import choose_model
@@ -55,6 +56,8 @@ class Matcher:
         self.search = TextSearch(self.catalogue, settings)
         self.lexical = LexicalIndex(self.catalogue)
         self._sample: np.ndarray | None = None  # profile vectors for ``background``
+        # Word alignment needs chiVe vectors: None for an encoder without them (MiniLM, hashing).
+        self.aligner = WordAligner.of(self.search.encoder)
         self.model = choose_model(settings.home_path, self.search.encoder.fingerprint)
 
     def background(self, vector: np.ndarray) -> float:

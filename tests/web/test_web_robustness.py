@@ -28,7 +28,7 @@ JUNK_QUERIES = [
     {"theme": "除雪", "role": "municipality", "region": "沖縄"},
     {"member": "x" * 200, "role": "alien", "status": "nope", "format": "exe"},
     {"page": "99999", "limit": "0", "offset": "-1", "lang": "xx"},
-    {"same_prefecture": "maybe", "include_known": "2", "trial_order": "yes please"},
+    {"same_prefecture": "maybe", "new_only": "2", "trial_order": "yes please"},
     {"next": "//evil.example", "dry_run": "sure"},
 ]
 BODIES = [

@@ -1,0 +1,82 @@
+"""Embeddings stage, word alignment: how much of one text's meaning another text covers, word
+by word (each content word of the first finds its nearest word in the second, by chiVe cosine).
+
+A sentence vector averages its words, so a supplier's offer that names the remedy in other words
+than the challenge blurs into everything else it says; aligning words keeps each of the
+challenge's words in view. Weighted like the SIF sentence vectors (rare words count most).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from embeddings.base import Encoder
+from embeddings.ginza import GinzaEncoder
+from embeddings.hybrid import HybridEncoder
+from embeddings.normalise import normalise_text
+
+CACHE = 65_536  # texts whose words are kept (candidates recur from query to query)
+
+
+class WordAligner:
+    """Word alignment over the chiVe vectors of a GinzaEncoder (``words`` are vector rows)."""
+
+    def __init__(self, ginza: GinzaEncoder) -> None:
+        self.ginza = ginza
+        self._unit: np.ndarray | None = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, encoder: Encoder) -> WordAligner | None:
+        """The aligner of ``encoder``'s chiVe vectors, None when it has none (MiniLM, hashing)."""
+        if isinstance(encoder, GinzaEncoder):
+            return cls(encoder)
+        if isinstance(encoder, HybridEncoder):
+            for part in encoder.encoders:
+                if isinstance(part, GinzaEncoder):
+                    return cls(part)
+        return None
+
+    @property
+    def unit(self) -> np.ndarray:
+        """The vector table with unit rows, made once."""
+        if self._unit is None:
+            table = self.ginza._vectors.table
+            norms = np.linalg.norm(table, axis=1, keepdims=True)
+            self._unit = table / np.where(norms > 0, norms, 1.0)
+        return self._unit
+
+    def words(self, text: str) -> np.ndarray:
+        """The distinct vector rows of ``text``'s content words, remembered per text."""
+        with self._lock:
+            found = self._cache.get(text)
+            if found is not None:
+                self._cache.move_to_end(text)
+                return found
+        rows = np.array(
+            sorted({row for _, row in self.ginza._words(normalise_text(text))}), dtype=np.int64
+        )
+        with self._lock:
+            self._cache[text] = rows
+            while len(self._cache) > CACHE:
+                self._cache.popitem(last=False)
+        return rows
+
+    def coverage(self, query: np.ndarray, documents: list[np.ndarray]) -> np.ndarray:
+        """For each document (word rows), the weighted mean over the query's words of their
+        best cosine with a word of the document: 1 when every word has its twin. Array of
+        shape (len(documents),); 0 for an empty query or document."""
+        out = np.zeros(len(documents))
+        if not len(query):
+            return out
+        weights = self.ginza._vectors.sif[query]
+        queried = self.unit[query]
+        for k, doc in enumerate(documents):
+            if len(doc):
+                best = (queried @ self.unit[doc].T).max(axis=1)
+                out[k] = float(best @ weights / weights.sum())
+        return out
