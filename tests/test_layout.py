@@ -29,6 +29,9 @@ HEAVY = {
     "embeddings.hybrid",
     "embeddings.lexical",
     "embeddings.sentence_transformer",
+    # scikit-learn's estimators, which only training and cross-validation need
+    "matcher.evaluation.crossval",
+    "matcher.evaluation.training",
 }
 
 

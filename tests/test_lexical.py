@@ -9,7 +9,7 @@ import pytest
 
 from embeddings import normalise_text
 from matcher.ingest.records import NeedRecord, OfferRecord
-from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex, bm25_weights, document, wants
+from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex, bm25_weights, document
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import Matcher
@@ -38,18 +38,6 @@ def test_bigrams_find_the_supplier_and_filters_apply(lexical: LexicalIndex) -> N
     assert lexical.top("supply", "除雪ﾛﾎﾞｯﾄ", 1) == [by_ext["un-001"]]
     keep = lexical.mask(Filters(kinds=("startup",)))
     assert by_ext["un-001"] not in lexical.top("supply", "除雪ロボット", 3, keep)
-
-
-def test_wants_against_is_bm25_of_each_organisations_wants(lexical: LexicalIndex) -> None:
-    origin = next(o for o in lexical.orgs if o.ext_id == "un-001")
-    others = [o for o in lexical.orgs if o.id != origin.id]
-    got = lexical.wants_against([o.id for o in others], origin.id)
-    expected = [
-        lexical.scores("supply", wants(o), all_bigrams=True)[lexical.row_of[origin.id]]
-        for o in others
-    ]
-    np.testing.assert_allclose(got, expected, rtol=1e-5)
-    assert lexical.wants_against([], origin.id).shape == (0,)
 
 
 DOCS = [
@@ -103,7 +91,6 @@ def test_each_view_is_bm25_of_countvectorizers_counts(lexical: LexicalIndex) -> 
     for view in VIEWS:
         expected = bm25_weights(vectorizer.transform(docs[view])).toarray()
         np.testing.assert_allclose(lexical.columns[view].toarray(), expected, rtol=1e-6)
-    np.testing.assert_allclose(lexical.supply.toarray(), lexical.columns["supply"].toarray())
 
 
 def test_a_document_is_its_texts_normalised_one_by_one() -> None:

@@ -10,11 +10,13 @@ import click
 
 from matcher.cli.app import App, echo_json, fail, kind_option, pass_app, top_option
 from matcher.cli.rendering import render_result
+from matcher.evaluation.dataset import LabelError
 from matcher.evaluation.runner import QueryError, evaluate, read_queries
 from matcher.modes.joint import JointQuery
 from matcher.modes.partners import PartnersQuery
 from matcher.modes.procurement import ProcurementQuery
 from matcher.modes.queries import build_query, run
+from matcher.ranking.model import HOME_MODEL, save_model
 from matcher.retrieval.matcher import MatchError
 
 
@@ -123,28 +125,43 @@ def batch_command(app: App, queries: Path, as_json: bool) -> None:
 
 @click.command("evaluate")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--cv",
+    type=click.IntRange(2, 100),
+    help="Cross-validate Musubi by theme in K folds (learned weights, ablations, intervals).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
-def evaluate_command(app: App, queries: Path, as_json: bool) -> None:
+def evaluate_command(app: App, queries: Path, cv: int | None, as_json: bool) -> None:
     """nDCG@10, recall@10 and MRR per mode: Musubi beside BM25 and dense retrieval alone."""
     try:
-        report = evaluate(app.matcher(), queries)
+        report = evaluate(app.matcher(), queries, cv)
     except QueryError as error:
         fail(str(error))
     if as_json:
         echo_json(report)
         return
-    click.echo(f"{'mode':<12} {'system':<8} {'nDCG@10':>8} {'recall@10':>10} {'MRR':>6}  queries")
+    click.echo(f"{'mode':<12} {'system':<22} {'nDCG@10':>8} {'recall@10':>10} {'MRR':>6}  queries")
     for mode, systems in report["modes"].items():
         if mode == "consortium":
             continue
-        for system in ("musubi", "bm25", "dense"):
-            score = systems[system]
+        name = f"musubi (cv {cv})" if cv else "musubi"
+        rows = [(name, systems["musubi"]), ("bm25", systems["bm25"]), ("dense", systems["dense"])]
+        rows += [(f"  without {g}", s) for g, s in systems.get("without", {}).items()]
+        for system, score in rows:
             click.echo(
-                f"{mode:<12} {system:<8} {score['ndcg@10']:>8.3f} {score['recall@10']:>10.3f} "
+                f"{mode:<12} {system:<22} {score['ndcg@10']:>8.3f} {score['recall@10']:>10.3f} "
                 f"{score['mrr']:>6.3f}  {systems['queries']}"
             )
-        if systems["bm25"]["ndcg@10"] > 0:
+        if "difference" in systems:
+            d = systems["difference"]
+            low, high = d["interval95"]
+            within = " (within noise)" if low <= 0 <= high else ""
+            click.echo(
+                f"{'':<12} musubi − {d['baseline']}: {d['ndcg@10']:+.3f} nDCG@10, "
+                f"95% interval {low:+.3f} … {high:+.3f}{within}"
+            )
+        elif systems["bm25"]["ndcg@10"] > 0:
             ratio = systems["musubi"]["ndcg@10"] / systems["bm25"]["ndcg@10"]
             click.echo(f"{'':<12} musubi/bm25 nDCG@10 = {ratio:.2f}×")
     teams = report["modes"].get("consortium")
@@ -157,8 +174,53 @@ def evaluate_command(app: App, queries: Path, as_json: bool) -> None:
                 f"{'consortium':<12} {system:<8} {score['role_precision@1']:>17.3f} {at3}  "
                 f"{teams['queries']}"
             )
+    click.echo(f"ranked by {report['ranked_by']}")
     if report["skipped"]:
         click.echo(f"skipped {len(report['skipped'])} line(s) without labels or of another mode")
 
 
-COMMANDS = (match_group, evaluate_command)
+@click.command("train")
+@click.argument(
+    "labelled",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--cv", type=click.IntRange(2, 100), help="Also report K-fold cross-validated figures."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Write the model here instead of HOME/{HOME_MODEL}.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def train_command(
+    app: App, labelled: tuple[Path, ...], cv: int | None, out: Path | None, as_json: bool
+) -> None:
+    """Learn the ranking's weights from labelled queries (the format `evaluate` reads) over
+    this home's store and index, and save them as the home's ranking model."""
+    # scikit-learn takes half a second to import: only training needs it.
+    from matcher.evaluation.training import train
+
+    command = "musubi train " + " ".join(map(str, labelled)) + (f" --cv {cv}" if cv else "")
+    try:
+        training = train(app.matcher(), list(labelled), cv=cv, command=command)
+    except (LabelError, QueryError) as error:
+        fail(str(error))
+    target = out or app.settings.home_path / HOME_MODEL
+    save_model(training.model, target)
+    if as_json:
+        echo_json({"model": str(target), **training.to_json()})
+        return
+    for mode, info in training.modes.items():
+        figures = "".join(
+            f", cv{cv} nDCG@10 {v['ndcg@10']:.3f}" for k, v in info.items() if k.startswith("cv")
+        )
+        themes = f"{info['queries']} queries in {info['themes']} themes"
+        click.echo(f"{mode}: {themes}, C={info['C']:g}{figures}")
+    click.echo(f"saved the ranking model to {target}")
+
+
+COMMANDS = (match_group, evaluate_command, train_command)

@@ -50,6 +50,10 @@ def render_result(result: MatchResult) -> str:
             lines.append(f"      注記: {FLAG_LABELS.get(flag, flag)}")
     if result.note:
         lines.append(result.note)
+    if result.ranked_by and not result.ranked_by["learned"]:
+        lines.append(
+            "(ranked with the unlearned weights: no trained ranking model fits this encoder)"
+        )
     return "\n".join(lines)
 
 

@@ -4,26 +4,33 @@ translates them)."""
 from __future__ import annotations
 
 FEATURE_LABELS = {
-    "offer_fit": "提供内容の適合",
-    "profile_fit": "プロフィールの適合",
+    # procurement
+    "bm25": "語の一致(BM25)",
+    "bm25_text": "課題の語の一致",
     "term_coverage": "キーワード一致",
+    "dense_best": "意味の近さ",
+    "relative_fit": "関連の強さ",
+    "word_fit": "語ごとの意味の一致",
+    "rank_dense": "意味検索の順位",
+    "rank_bm25": "語の検索の順位",
+    "stated_fit": "他の自治体の近い課題との適合",
     "track_record": "公共実績",
     "certified": "認定",
     "size_fit": "規模・予算の適合",
-    "proximity": "距離",
-    "gain_origin": "こちらが得るもの",
-    "gain_candidate": "相手が得るもの",
-    "reciprocal_fit": "相互適合",
-    "novelty": "新しい組み合わせ",
+    "preference": "近さ・遠さの希望",
+    # partners
+    "bm25_doc": "文書全体の語の一致",
+    "dense_any": "最も近い文どうし",
+    "profile_fit": "プロフィールの適合",
     "sought": "求める相手の種別",
+    "cross_sector": "産官学をまたぐ組み合わせ",
+    # joint
     "need_fit": "課題の近さ",
-    "bm25": "語の一致(BM25)",
-    "consensus": "上位候補との一致",
-    "stated_fit": "他の自治体の近い課題との適合",
-    "budget_fit": "予算の近さ",
+    # consortium
     "theme_fit": "テーマへの適合",
     "complementarity": "課題と提供の補完",
     "collaboration": "連携実績",
+    "proximity": "距離",
 }
 
 FLAG_LABELS = {

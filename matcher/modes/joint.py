@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -67,7 +67,8 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
         )
     scorer = m.scorer("joint", FEATURES)
     scores = scorer.decision_function(pool.rows.X)
-    return _result(pool, rank(pool, scores), scores, scorer.contributions(pool.rows.X))
+    result = _result(pool, rank(pool, scores), scores, scorer.contributions(pool.rows.X))
+    return replace(result, ranked_by=scorer.provenance())
 
 
 def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -19,19 +19,14 @@ from matcher.retrieval.matcher import Candidate, Matcher, check_top, place_facts
 
 # The features a scorer reads, with the weights used when no learned model fits the encoder
 # (ranking/model.py). Learned weights, and what each feature earns under cross-validation on
-# hand-written queries, are in the README. Measured and dropped: the harmonic mean of the two
-# gains (reciprocal fit) and ranking past partners after new ones both lowered nDCG@10.
+# hand-written queries, are in the README. Measured and dropped, each lowering nDCG@10 under
+# cross-validation on hand-written queries: what each side gains as features (dense, lexical or
+# word by word: the links still show both gains), their harmonic mean (reciprocal fit), and
+# ranking past partners after new ones.
 FEATURES = {
-    "gain_origin": 0.3,  # the asking organisation's needs met by the partner's offers
-    # The partner's needs met by the asking organisation's offers: stated needs are concrete
-    # about what a partner lacks (asking organisations often only say 「実証先を募集」), and
-    # meeting them is what makes a partner say yes.
-    "gain_candidate": 1.0,
-    "word_origin": 0.0,  # the same two gains, read word by word
-    "word_candidate": 0.0,
-    "bm25": 0.25,  # BM25 of the asking side's needs and offers against the partner's
+    "bm25": 0.5,  # BM25 of the asking side's needs and offers against the partner's
     "bm25_doc": 0.0,  # BM25 of the two whole documents, every bigram (BM25 alone)
-    "dense_any": 0.0,  # the nearest pair of any two of their texts (dense retrieval alone)
+    "dense_any": 1.0,  # the nearest pair of any two of their texts (dense retrieval alone)
     "rank_bm25": 0.0,  # k / (k + rank) by each of those two: reciprocal-rank fusion
     "rank_dense": 0.0,
     "profile_fit": 0.5,  # cosine of the two profiles: the same field of work
@@ -43,8 +38,6 @@ FEATURES = {
 }
 # Features that stand or fall together, for ablations (evaluate --cv).
 FEATURE_GROUPS = {
-    "gains": ("gain_origin", "gain_candidate"),
-    "word_gains": ("word_origin", "word_candidate"),
     "words": ("bm25", "term_coverage"),
     "retrieval": ("bm25_doc", "dense_any"),
     "fusion": ("rank_bm25", "rank_dense"),
@@ -101,7 +94,8 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
         return _no_partners(q, pool.origin)
     scorer = m.scorer("partners", FEATURES)
     scores = scorer.decision_function(pool.rows.X)
-    return _result(pool, rank(pool, scores), scores, scorer.contributions(pool.rows.X))
+    result = _result(pool, rank(pool, scores), scores, scorer.contributions(pool.rows.X))
+    return replace(result, ranked_by=scorer.provenance())
 
 
 def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
@@ -135,47 +129,35 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
         return PartnersPool(q, origin, a, [], [], empty, np.zeros(0, dtype=bool), a_seeks, [])
     sides = _sides(m, orgs)
     rows_of = [m.lexical.row_of[org.id] for org in orgs]
-    # What each side gains, read twice: dense (best need↔offer cosine) and lexical (BM25 of
-    # the needs against the other's profile + offers); each scaled within the pool.
-    lexical_a = min_max(m.lexical.scores("supply", a_wants)[rows_of])
-    lexical_b = min_max(m.lexical.wants_against([org.id for org in orgs], origin.id))
-    whole = min_max(m.lexical.scores("all", a_wants + a_gives)[rows_of])
+    # The best need↔offer pair each way: what each side gains, for the explanation.
     pairs = [(_best_pair(a, b), _best_pair(b, a)) for b in sides]
-    dense_a = min_max(np.array([pa.value for pa, _ in pairs]))
-    dense_b = min_max(np.array([pb.value for _, pb in pairs]))
-    profiles = min_max(np.vstack([b.profile for b in sides]) @ a.profile)
     b_seeks = [_seeks(b.org) for b in sides]
-    rows = []
-    for i, (b, (pair_a, _)) in enumerate(zip(sides, pairs, strict=True)):
-        gain_a = (dense_a[i] + lexical_a[i]) / 2
-        gain_b = (dense_b[i] + lexical_b[i]) / 2
-        need, offer = pair_a.texts(a, b)
-        rows.append(
-            {
-                "gain_origin": float(gain_a),
-                "gain_candidate": float(gain_b),
-                "bm25": float(whole[i]),
-                "profile_fit": float(profiles[i]),
-                # The asking side's terms only: the partner's side is read by BM25 of its wants
-                # above, and analysing every candidate's needs would double a query's time.
-                "term_coverage": terms.coverage(terms.key_terms(need), offer),
-                "sought": (_wish(a_seeks, b.org.kind) + _wish(b_seeks[i], origin.kind)) / 2,
-                "cross_sector": float(SECTORS[b.org.kind] != SECTORS[origin.kind]),
-            }
-        )
-    columns = {name: [r[name] for r in rows] for name in rows[0]}
     # Whole documents, every bigram, and the nearest pair of any two texts: what BM25 and dense
     # retrieval alone read, so a learned ranking starts from the better of the two.
     full = m.lexical.scores("all", document(origin, VIEWS["all"]), all_bigrams=True)[rows_of]
-    columns["bm25_doc"] = min_max(full)
     own = np.vstack([a.needs, a.offers, a.profile[None]])
     nearest = np.array(
         [float((own @ np.vstack([b.needs, b.offers, b.profile[None]]).T).max()) for b in sides]
     )
-    columns["dense_any"] = min_max(nearest)
-    columns["rank_bm25"] = _rank_share(full)
-    columns["rank_dense"] = _rank_share(nearest)
-    columns["word_origin"], columns["word_candidate"] = _word_gains(m, origin, orgs)
+    columns = {
+        "bm25": min_max(m.lexical.scores("all", a_wants + a_gives)[rows_of]),
+        "bm25_doc": min_max(full),
+        "dense_any": min_max(nearest),
+        "rank_bm25": _rank_share(full),
+        "rank_dense": _rank_share(nearest),
+        "profile_fit": min_max(np.vstack([b.profile for b in sides]) @ a.profile),
+        # The asking side's terms only: analysing every candidate's needs would double a
+        # query's time.
+        "term_coverage": [
+            terms.coverage(terms.key_terms(need), offer)
+            for need, offer in (pa.texts(a, b) for b, (pa, _) in zip(sides, pairs, strict=True))
+        ],
+        "sought": [
+            (_wish(a_seeks, b.org.kind) + _wish(seeks, origin.kind)) / 2
+            for b, seeks in zip(sides, b_seeks, strict=True)
+        ],
+        "cross_sector": [float(SECTORS[b.org.kind] != SECTORS[origin.kind]) for b in sides],
+    }
     return PartnersPool(
         q,
         origin,
@@ -269,33 +251,6 @@ _NO_PARTNERS = {
 def _no_partners(q: PartnersQuery, origin: OrgFacts) -> MatchResult:
     code, note = _NO_PARTNERS[q.same_prefecture, q.same_kind]
     return MatchResult.empty(q.to_json(), note, code, prefecture=origin.prefecture)
-
-
-def _word_gains(
-    m: Matcher, origin: OrgFacts, orgs: list[OrgFacts]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Word by word, how much of what each side asks for (its needs, else its profile) the
-    other's offers and profile cover: the origin's gain and each candidate's, scaled in the
-    pool; zeros when the encoder has no word vectors."""
-    if m.aligner is None:
-        return np.zeros(len(orgs)), np.zeros(len(orgs))
-    words = m.aligner.words
-
-    def asks(org: OrgFacts) -> list[np.ndarray]:
-        n = len(org.needs)
-        return [words(org.text("need", k)) for k in range(n)] or [words(org.text("profile", 0))]
-
-    def gives(org: OrgFacts) -> np.ndarray:
-        texts = [org.text("offer", k) for k in range(len(org.offers))] + [org.text("profile", 0)]
-        return np.unique(np.concatenate([words(t) for t in texts]))
-
-    mine, my_offers = asks(origin), gives(origin)
-    gain_origin, gain_candidate = [], []
-    for org in orgs:
-        theirs = gives(org)
-        gain_origin.append(max(m.aligner.coverage(need, [theirs])[0] for need in mine))
-        gain_candidate.append(max(m.aligner.coverage(need, [my_offers])[0] for need in asks(org)))
-    return min_max(gain_origin), min_max(gain_candidate)
 
 
 def _rank_share(values: np.ndarray, k: float = 10.0) -> np.ndarray:

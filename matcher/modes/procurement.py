@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,9 @@ from matcher.retrieval.matcher import (
 
 # The features a scorer reads, with the weights used when no learned model fits the encoder
 # (ranking/model.py). Learned weights, and what each feature earns under cross-validation on
-# hand-written queries, are in the README.
+# hand-written queries, are in the README. Measured and dropped: pseudo-relevance feedback (the
+# cosine with the first-stage leaders' offers), which earned nothing and buried suppliers
+# unlike the crowd, and the cosines of offer and profile apart (dense_best holds both).
 FEATURES = {
     "bm25": 0.8,  # BM25 of the challenge (and similar stated needs' titles), common bigrams out
     "bm25_text": 0.0,  # BM25 of the challenge's own words, every bigram (BM25 alone)
@@ -41,7 +43,6 @@ FEATURES = {
     "word_fit": 0.0,  # how much of the challenge's words the best offer covers, word by word
     "rank_dense": 0.0,  # k / (k + rank) by cosine: reciprocal-rank fusion of the two searches
     "rank_bm25": 0.0,  # k / (k + rank) by BM25 alone
-    "consensus": 1.0,  # cosine of the best offer with the first-stage leaders' (feedback)
     "stated_fit": 0.5,  # cosine of the best offer with similar needs other municipalities state
     "track_record": 0.08,  # past contracts with public bodies
     "certified": 0.04,  # J-Startup and similar selections
@@ -52,11 +53,9 @@ FEATURE_GROUPS = {
     "meaning": ("dense_best", "relative_fit"),
     "word_fit": ("word_fit",),
     "fusion": ("rank_dense", "rank_bm25"),
-    "feedback": ("consensus",),
     "stated_needs": ("stated_fit",),
     "track_record": ("track_record", "certified"),
 }
-PRF_DEPTH = 5
 # --prefer near|far and a budget: the share of the pool's score range a supplier's place, or
 # its size against the budget, may add or take away. Officers state these; no label teaches them.
 PREFER = 0.06
@@ -123,7 +122,8 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     contributions = scorer.contributions(pool.rows.X)
     preferences = _preferences(pool, scores)
     scores = scores + sum(preferences.values(), np.zeros(len(scores)))
-    return _result(pool, rank(pool, scores), scores, contributions, preferences)
+    result = _result(pool, rank(pool, scores), scores, contributions, preferences)
+    return replace(result, ranked_by=scorer.provenance())
 
 
 def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
@@ -237,12 +237,6 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
             [any("J-Startup" in c for c in org.certifications) for org in orgs], dtype=float
         ),
     }
-    # Pseudo-relevance feedback: suppliers whose best offer resembles the first-stage leaders'
-    # also fit, even when the challenge was put in other words (Rocchio, on offer vectors). The
-    # first stage is the unlearned weights, so the feature does not depend on a trained model.
-    first = sum(weight * columns[name] for name, weight in FEATURES.items() if name in columns)
-    leaders = best_vectors[np.argsort(-first)[:PRF_DEPTH]]
-    columns["consensus"] = min_max(best_vectors @ _unit(leaders.mean(axis=0)))
     return ProcurementPool(
         q,
         echo,

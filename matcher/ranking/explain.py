@@ -105,6 +105,7 @@ class MatchResult:
     results: tuple[ScoredMatch, ...]
     note: str | None = None  # why the list is empty or short, in words a user can act on
     notices: tuple[Notice, ...] = ()  # the same, as codes and params (the note joins their texts)
+    ranked_by: dict[str, Any] = field(default_factory=dict)  # learned weights, or unlearned
 
     @classmethod
     def empty(cls, query: dict[str, Any], text: str, code: str, /, **params: Any) -> MatchResult:
@@ -120,4 +121,6 @@ class MatchResult:
             out["note"] = self.note
         if self.notices:
             out["notices"] = [n.to_json() for n in self.notices]
+        if self.ranked_by:
+            out["ranked_by"] = self.ranked_by
         return out

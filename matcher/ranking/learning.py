@@ -78,7 +78,8 @@ def fit_pairs(
     scale[scale == 0] = 1.0
     diffs = (X[better] - X[worse]) / scale
     signs = np.ones(len(diffs))
-    model = LogisticRegression(C=C, fit_intercept=False, max_iter=2000)
+    # Few features and many pairs: Newton steps on the Cholesky factor converge in a handful.
+    model = LogisticRegression(C=C, fit_intercept=False, solver="newton-cholesky")
     model.fit(
         np.vstack([diffs, -diffs]),
         np.concatenate([signs, -signs]),

@@ -113,7 +113,9 @@ class ModelChoice:
         weights = self.model.weights(mode) if self.model else None
         if weights is None or set(weights) != set(unlearned):
             return LinearScorer(unlearned)
-        return LinearScorer({name: weights[name] for name in unlearned}, learned=True)
+        return LinearScorer(
+            {name: weights[name] for name in unlearned}, learned=True, source=self.model.source
+        )
 
 
 def choose_model(home: Path, fingerprint: str) -> ModelChoice:

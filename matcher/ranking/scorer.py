@@ -4,6 +4,7 @@ learned model fits, each mode's documented unlearned weights."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -15,10 +16,20 @@ class LinearScorer:
     trained by `musubi train`) or are the mode's hand-set defaults; results say which.
     """
 
-    def __init__(self, weights: Mapping[str, float], *, learned: bool = False) -> None:
+    def __init__(
+        self, weights: Mapping[str, float], *, learned: bool = False, source: str = ""
+    ) -> None:
         self.weights = dict(weights)
         self.learned = learned
+        self.source = source  # the model file the weights come from
         self.coef_ = np.array(list(self.weights.values()), dtype=np.float64)
+
+    def provenance(self) -> dict[str, Any]:
+        """What ranked a result, as results carry it: learned weights (and their model file)
+        or the mode's unlearned defaults."""
+        if self.learned:
+            return {"learned": True, "model": self.source}
+        return {"learned": False, "model": None}
 
     @property
     def feature_names(self) -> tuple[str, ...]:

@@ -181,14 +181,9 @@ def bm25_weights(tf: sparse.csr_matrix, k1: float = 1.2, b: float = 0.75) -> spa
     return tf
 
 
-def wanted_roles(org: OrgFacts) -> tuple[str, ...]:
-    """Where an organisation says what it asks for: its needs, or its profile without any."""
-    return ("need",) if org.needs else ("profile",)
-
-
 def wants(org: OrgFacts) -> str:
     """What an organisation asks for: its needs, or its profile when it states none."""
-    return document(org, wanted_roles(org))
+    return document(org, ("need",) if org.needs else ("profile",))
 
 
 def gives(org: OrgFacts) -> str:
@@ -220,14 +215,6 @@ class LexicalIndex:
             # multiplying every row by the query.
             self.columns[view] = weights.tocsc()
             self.common[view] = np.diff(self.columns[view].indptr) > COMMON_SHARE * len(self.orgs)
-            if view == "supply":
-                self.supply = weights  # by row too, for ``wants_against``
-        # Each organisation's wants as a query, analysed once: partner ranking asks for
-        # dozens of them per query.
-        self.wanted = self.bigrams.counts(
-            [joined(t, wanted_roles(o)) for o, t in zip(self.orgs, texts, strict=True)]
-        )
-        self.wanted.data[:] = 1.0
 
     def query(self, text: str) -> np.ndarray:
         """The vocabulary columns of the query's bigrams, each once (BM25 counts each once)."""
@@ -246,15 +233,6 @@ class LexicalIndex:
         scores = np.asarray(self.columns[view][:, columns].sum(axis=1)).ravel()
         scores.setflags(write=False)  # shared by the cache: callers take copies
         return scores
-
-    def wants_against(self, org_ids: list[int], org_id: int) -> np.ndarray:
-        """BM25 of the wants of each of ``org_ids`` against one organisation's supply document,
-        every bigram counted: a few dozen rows against one, cheap without leaving any out."""
-        if not org_ids:
-            return np.zeros(0, dtype=np.float32)
-        queries = self.wanted[[self.row_of[i] for i in org_ids]]
-        row = self.supply[self.row_of[org_id]]
-        return np.asarray((queries @ row.T).todense()).ravel()
 
     @lru_cache(maxsize=64)  # noqa: B019 - one per matcher; each mode asks the same few filters
     def mask(self, filters: Filters) -> np.ndarray:

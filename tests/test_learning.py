@@ -1,0 +1,213 @@
+"""Learning to rank: the pairwise ranker, theme groups, `musubi train` and `evaluate --cv`.
+
+Labels come from the seed builder's own theme of each organisation (never from Musubi's output):
+a challenge of one theme is answered by the suppliers whose main theme it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import seeds
+from matcher.evaluation.dataset import theme_groups
+from matcher.evaluation.runner import bootstrap_interval
+from matcher.modes.partners import FEATURES as PARTNER_FEATURES
+from matcher.modes.procurement import FEATURES
+from matcher.modes.queries import RANKED
+from matcher.ranking.learning import PairwiseRanker, pair_index
+from matcher.ranking.model import (
+    HOME_MODEL,
+    SHIPPED_MODEL,
+    RankingModel,
+    choose_model,
+    load_model,
+    save_model,
+)
+from support import Musubi, json_of, seeded, write_jsonl
+
+PLACEHOLDERS = dict(city="当市", pref="当県", n=5, big=300, pct=30, rate=20, months=6, years=3)
+THEMES = ("snow_removal", "agri_drone", "aquaculture", "infra_inspection", "tourism_dx", "gov_dx")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Musubi:
+    return seeded(tmp_path_factory.mktemp("learning"))
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two procurement challenges per theme, relevant: that theme's startups and companies."""
+    records, labels = seeds.build_labelled_corpus(400)
+    lines = []
+    for key in THEMES:
+        theme = seeds.THEME_BY_KEY[key]
+        relevant = {
+            r["id"]: 2
+            for r in records
+            if r["kind"] in ("startup", "company") and labels[r["id"]]["themes"][0] == key
+        }
+        for k, (title, problem) in enumerate(theme.needs[:2]):
+            lines.append(
+                {
+                    "qid": f"{key}-{k}",
+                    "mode": "procurement",
+                    "text": f"{title}。{problem.format(**PLACEHOLDERS)}",
+                    "relevant": relevant,
+                }
+            )
+    return write_jsonl(tmp_path_factory.mktemp("labels") / "labelled.jsonl", lines)
+
+
+def test_the_ranker_learns_which_feature_orders_the_grades() -> None:
+    rng = np.random.default_rng(0)
+    signal, noise = rng.random(600), rng.random(600)
+    grades = np.digitize(signal, [0.7, 0.9]).astype(float)  # 0, 1 or 2 by the signal alone
+    groups = np.repeat(np.arange(30), 20)
+    ranker = PairwiseRanker(C=1.0).fit(np.column_stack([signal, noise]), grades, groups)
+    assert ranker.coef_[0] > 5 * abs(ranker.coef_[1])
+    assert ranker.get_params() == {"C": 1.0}
+    scores = ranker.decision_function(np.column_stack([signal, noise]))
+    assert np.corrcoef(scores, signal)[0, 1] > 0.99
+    with pytest.raises(ValueError, match="no pair"):
+        PairwiseRanker().fit(np.ones((4, 2)), np.zeros(4), np.zeros(4))
+
+
+def test_each_query_weighs_the_same_however_many_pairs_it_has() -> None:
+    grades = np.array([2, 0, 0, 0, 1, 0, 2, 1, 0])
+    groups = np.array([0, 0, 0, 0, 1, 1, 2, 2, 2])
+    better, worse, weights = pair_index(grades, groups)
+    assert all(
+        groups[b] == groups[w] and grades[b] > grades[w] for b, w in zip(better, worse, strict=True)
+    )
+    for g in range(3):
+        assert weights[groups[better] == g].sum() == pytest.approx(1.0)
+
+
+def test_queries_that_share_their_best_answers_are_one_theme() -> None:
+    lines = [
+        (1, {"mode": "procurement", "relevant": {"st-1": 2, "co-9": 1}}),
+        (2, {"mode": "procurement", "relevant": {"st-1": 2}}),
+        (3, {"mode": "procurement", "relevant": {"st-2": 2, "co-9": 1}}),  # grade 1 joins nothing
+        (4, {"mode": "partners", "org": "st-2", "relevant": {"mu-1": 2}}),
+        (5, {"mode": "procurement", "group": "g", "relevant": {"st-3": 2}}),
+        (6, {"mode": "joint", "group": "g", "relevant": {"mu-7": 2}}),
+    ]
+    groups = theme_groups(lines)
+    assert groups[1] == groups[2] != groups[3]
+    assert groups[3] == groups[4]  # the partners query starts from st-2
+    assert groups[5] == groups[6] != groups[1]
+
+
+def test_bootstrap_interval_brackets_the_mean() -> None:
+    low, high = bootstrap_interval([0.1, 0.2, 0.0, 0.3, 0.1, 0.2])
+    assert low < 0.15 < high
+    assert bootstrap_interval([0.05] * 8) == pytest.approx((0.05, 0.05))
+
+
+def test_evaluate_cv_reports_ablations_and_the_difference(corpus: Musubi, labelled: Path) -> None:
+    report = json_of(corpus, "evaluate", str(labelled), "--cv", "3")
+    scores = report["modes"]["procurement"]
+    assert scores["queries"] == 2 * len(THEMES)
+    assert set(scores["without"]) == {
+        "words",
+        "meaning",
+        "word_fit",
+        "fusion",
+        "stated_needs",
+        "track_record",
+    }
+    difference = scores["difference"]
+    low, high = difference["interval95"]
+    assert difference["baseline"] in ("bm25", "dense") and low <= difference["ndcg@10"] <= high
+    assert set(scores["weights"]) == set(FEATURES)
+    assert "cross-validation" in report["ranked_by"]
+    text = corpus("evaluate", str(labelled), "--cv", "3").stdout
+    assert "musubi (cv 3)" in text and "without words" in text and "95% interval" in text
+
+
+def test_train_saves_a_model_that_then_ranks(corpus: Musubi, labelled: Path) -> None:
+    before = json_of(corpus, "match", "procurement", "--text", "除雪", "--top", "3")
+    assert before["ranked_by"] == {"learned": False, "model": None}
+    out = json_of(corpus, "train", str(labelled), "--cv", "3")
+    model = load_model(corpus.home / HOME_MODEL)
+    assert out["model"] == str(corpus.home / HOME_MODEL)
+    assert set(model.modes) == {"procurement"}
+    assert list(model.weights("procurement")) == list(FEATURES)
+    assert model.manifest["files"] == {
+        str(labelled): hashlib.sha256(labelled.read_bytes()).hexdigest()
+    }
+    assert "musubi train" in model.manifest["command"] and model.manifest["encoder"] == "hashing"
+    assert 0.0 <= out["modes"]["procurement"]["cv3"]["ndcg@10"] <= 1.0
+    after = json_of(corpus, "match", "procurement", "--text", "除雪", "--top", "3")
+    assert after["ranked_by"] == {"learned": True, "model": str(corpus.home / HOME_MODEL)}
+    partners = json_of(corpus, "match", "partners", "--org", "un-00001", "--top", "3")
+    assert partners["ranked_by"]["learned"] is False  # no partners labels: unlearned weights
+    (corpus.home / HOME_MODEL).unlink()
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        ([], "no labelled procurement, partners or joint query"),
+        (
+            [{"qid": "x", "mode": "procurement", "text": "除雪", "relevant": {"st-99999": 2}}],
+            "this store does not have: st-99999",
+        ),
+        ([{"qid": "x", "mode": "partners", "org": "un-00001"}], 'without "relevant" labels'),
+        ([{"qid": "x", "mode": "cartel", "relevant": {"st-1": 1}}], "unknown mode 'cartel'"),
+    ],
+)
+def test_train_refuses_what_cannot_teach_and_keeps_the_model(
+    corpus: Musubi, tmp_path: Path, lines: list, said: str
+) -> None:
+    kept = RankingModel("hashing", {"procurement": {"features": dict(FEATURES)}})
+    save_model(kept, corpus.home / HOME_MODEL)
+    before = (corpus.home / HOME_MODEL).read_bytes()
+    result = corpus("train", str(write_jsonl(tmp_path / "q.jsonl", lines)))
+    assert result.exit_code == 2 and said in result.stderr
+    assert "Traceback" not in result.output
+    assert (corpus.home / HOME_MODEL).read_bytes() == before
+    (corpus.home / HOME_MODEL).unlink()
+
+
+def test_train_refuses_more_folds_than_themes(corpus: Musubi, labelled: Path) -> None:
+    result = corpus("train", str(labelled), "--cv", "20")
+    assert result.exit_code == 2 and "fewer than the 20 folds asked" in result.stderr
+    assert not (corpus.home / HOME_MODEL).exists()
+
+
+def test_a_model_for_another_encoder_or_feature_set_is_passed_over(tmp_path: Path) -> None:
+    other = RankingModel("ginza:v1:x", {"procurement": {"features": dict(FEATURES)}})
+    save_model(other, tmp_path / HOME_MODEL)
+    choice = choose_model(tmp_path, "hashing:v1:y")
+    assert any("trained for encoder" in why for why in choice.passed_over)
+    assert not choice.scorer("procurement", FEATURES).learned
+    stale = RankingModel("hashing:v1:y", {"partners": {"features": {"reciprocal_fit": 1.0}}})
+    save_model(stale, tmp_path / HOME_MODEL)
+    choice = choose_model(tmp_path, "hashing:v1:y")
+    assert choice.model is not None
+    assert not choice.scorer("partners", PARTNER_FEATURES).learned  # another feature set
+    (tmp_path / HOME_MODEL).write_text("{not json", "utf-8")
+    assert "not a readable ranking model" in choose_model(tmp_path, "x").passed_over[0]
+
+
+def test_package_versions_in_a_fingerprint_do_not_make_another_encoder(tmp_path: Path) -> None:
+    model = RankingModel("st:v1:minilm:53aa:st-6.3.0:maxlen=256", {})
+    assert model.fits("st:v1:minilm:53aa:st-6.4.1:maxlen=256")
+    assert not model.fits("st:v1:minilm:99ff:st-6.3.0:maxlen=256")
+
+
+def test_the_shipped_model_names_what_it_was_trained_on() -> None:
+    model = load_model(SHIPPED_MODEL)
+    assert model.encoder.startswith("hybrid:")
+    manifest = model.manifest
+    assert manifest["command"].startswith("musubi train") and manifest["files"]
+    assert all(len(digest) == 64 for digest in manifest["files"].values())
+    for mode, entry in model.modes.items():
+        assert list(entry["features"]) == list(RANKED[mode].features), mode
+    json.dumps(model.to_json())
