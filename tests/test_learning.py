@@ -19,7 +19,13 @@ from matcher.evaluation.runner import bootstrap_interval
 from matcher.modes.partners import FEATURES as PARTNER_FEATURES
 from matcher.modes.procurement import FEATURES
 from matcher.modes.queries import RANKED
-from matcher.ranking.learning import PairwiseRanker, pair_index
+from matcher.ranking.calibration import Calibration
+from matcher.ranking.learning import (
+    PairwiseRanker,
+    fit_calibration,
+    flagged_rates,
+    pair_index,
+)
 from matcher.ranking.model import (
     HOME_MODEL,
     SHIPPED_MODEL,
@@ -210,4 +216,68 @@ def test_the_shipped_model_names_what_it_was_trained_on() -> None:
     assert all(len(digest) == 64 for digest in manifest["files"].values())
     for mode, entry in model.modes.items():
         assert list(entry["features"]) == list(RANKED[mode].features), mode
+    assert model.calibration("procurement") is not None
     json.dumps(model.to_json())
+
+
+def test_calibration_reads_strength_and_says_when_nothing_fits() -> None:
+    rng = np.random.default_rng(1)
+    lists = []
+    for k in range(40):  # answered: a few strong results among weak ones
+        inputs = rng.random((10, 3)) * 0.3
+        relevant = np.zeros(10, int)
+        relevant[: 1 + k % 3] = 1
+        inputs[relevant == 1] += 0.4
+        lists.append((inputs, relevant, True))
+    for _ in range(20):  # nobody answers: every result is weak
+        lists.append((rng.random((10, 3)) * 0.3, np.zeros(10, int), False))
+    calibration = fit_calibration(lists)
+    assert calibration.weak < calibration.strong
+    assert calibration.coef[0] > 0
+    rates = flagged_rates(calibration, lists)
+    assert rates["no_answer_flagged"] >= 0.9 and rates["answered_flagged"] <= 0.1
+    assert rates["relevant_weak"] <= 0.1
+    again = Calibration.from_json(json.loads(json.dumps(calibration.to_json())))
+    assert again == calibration
+    assert calibration.label(0.99) == "strong" and calibration.label(0.0) == "weak"
+    with pytest.raises(ValueError, match="relevant and irrelevant"):
+        fit_calibration([(np.ones((3, 3)), np.zeros(3, int), False)])
+
+
+def test_train_calibrates_on_challenges_nobody_answers(
+    corpus: Musubi, labelled: Path, tmp_path: Path
+) -> None:
+    nobody = write_jsonl(
+        tmp_path / "none.jsonl",
+        [
+            {"qid": f"n{k}", "mode": "procurement", "text": text, "no_answer": True}
+            for k, text in enumerate(["職員食堂のカレーを美味しくしたい", "庁舎の時計を直したい"])
+        ],
+    )
+    out = json_of(corpus, "train", str(labelled), str(nobody))
+    rates = out["modes"]["procurement"]["calibration"]
+    assert rates["no_answer_queries"] == 2
+    assert set(rates) >= {"no_answer_flagged", "answered_flagged", "relevant_weak"}
+    model = load_model(corpus.home / HOME_MODEL)
+    calibration = model.calibration("procurement")
+    found = json_of(corpus, "match", "procurement", "--text", "除雪", "--top", "3")["results"]
+    for r in found:
+        facts = r["explanation"]["facts"]
+        assert facts["strength_label"] == calibration.label(facts["strength"])
+        assert ("weak_fit" in r["explanation"]["flags"]) == (facts["strength"] < calibration.weak)
+    (corpus.home / HOME_MODEL).unlink()
+    wrong = write_jsonl(
+        tmp_path / "wrong.jsonl",
+        [{"qid": "x", "mode": "partners", "org": "un-00001", "no_answer": True}],
+    )
+    result = corpus("train", str(labelled), str(wrong))
+    assert result.exit_code == 2 and '"no_answer" marks a procurement challenge' in result.stderr
+
+
+def test_the_expansion_by_other_municipalities_words_can_be_switched_off(corpus: Musubi) -> None:
+    args = ("match", "procurement", "--text", "雪が多くて道路の雪かきが追いつかない")
+    on = json_of(corpus, *args)
+    off = json_of(corpus, *args, "--no-expand")
+    assert on["query"]["expand"] is True and off["query"]["expand"] is False
+    assert "stated_as" not in off["query"]
+    assert {r["explanation"]["features"]["stated_fit"] for r in off["results"]} == {0.0}

@@ -27,6 +27,7 @@ from web.labels import (
     prefecture_label,
     region_key,
     region_label,
+    strength_label,
 )
 from web.messages import notices, say
 
@@ -112,6 +113,7 @@ def init_app(app: Flask) -> None:
         kind_label=kind_label,
         feature_label=feature_label,
         flag_label=flag_label,
+        strength_label=strength_label,
         prefecture_label=prefecture_label,
         prefecture_code=prefecture_code,
         region_key=region_key,

@@ -6,7 +6,7 @@ from flask_babel import get_locale, gettext
 
 from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS
-from matcher.facts.labels import FEATURE_LABELS, FLAG_LABELS
+from matcher.facts.labels import FEATURE_LABELS, FLAG_LABELS, STRENGTH_LABELS
 
 
 def lang() -> str:
@@ -24,6 +24,10 @@ def feature_label(name: str) -> str:
 
 def flag_label(flag: str) -> str:
     return gettext(FLAG_LABELS.get(flag, flag))
+
+
+def strength_label(label: str) -> str:
+    return gettext(STRENGTH_LABELS.get(label, label))
 
 
 def prefecture_code(value: int | str | None) -> int | None:

@@ -170,6 +170,7 @@ def procurement_query(args: Args) -> ProcurementQuery:
             "budget_jpy": integer(args, "budget", lo=0, hi=10**13),
             "trial_order": flag(args, "trial_order"),
             "prefer": text(args, "prefer", limit=MAX_VALUE),
+            "expand": flag(args, "expand"),
             "top": top(args),
         },
     )

@@ -50,6 +50,12 @@ def match_group() -> None:
 )
 @click.option("--trial-order/--no-trial-order", default=None, help="Trial orders allowed.")
 @click.option("--prefer", type=click.Choice(["near", "far"]), help="Favour suppliers near or far.")
+@click.option(
+    "--expand/--no-expand",
+    default=None,
+    help="Read the challenge also in the words of similar needs other municipalities state "
+    "(default: yes).",
+)
 @top_option(ProcurementQuery)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app

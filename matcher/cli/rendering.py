@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS
-from matcher.facts.labels import FEATURE_LABELS, FLAG_LABELS
+from matcher.facts.labels import FEATURE_LABELS, FLAG_LABELS, STRENGTH_LABELS
 from matcher.ingest.records import OrgRecord
 from matcher.modes.consortium.results import ConsortiumResult
 from matcher.modes.consortium.roles import ROLES
@@ -14,7 +14,8 @@ from matcher.ranking.explain import MatchResult
 def render_result(result: MatchResult) -> str:
     if not result.results:
         return result.note or "no results"
-    lines = []
+    # What is true of the whole list (nothing fits, most fit weakly) comes before it.
+    lines = [result.note] if result.note else []
     stated: dict[str, list[str]] = {}
     for need in result.query.get("stated_as", ()):
         stated.setdefault(need["title"], []).append(need["name"])
@@ -24,9 +25,13 @@ def render_result(result: MatchResult) -> str:
     for rank, match in enumerate(result.results, start=1):
         e = match.explanation
         place = e.facts.get("prefecture", "")
+        strength = e.facts.get("strength_label")
+        said = (
+            f"  適合: {STRENGTH_LABELS[strength]} ({e.facts['strength']:.2f})" if strength else ""
+        )
         lines.append(
             f"{rank:>2}. {match.name}  [{KIND_LABELS[match.kind]} / {place}]  "
-            f"id={match.id}  score={match.score:.3f}"
+            f"id={match.id}{said}  score={match.score:.3f}"
         )
         for link in e.links:
             if link.relation == "need↔need":
@@ -48,8 +53,6 @@ def render_result(result: MatchResult) -> str:
             lines.append(f"      距離: {e.facts['distance_km']} km")
         for flag in e.flags:
             lines.append(f"      注記: {FLAG_LABELS.get(flag, flag)}")
-    if result.note:
-        lines.append(result.note)
     if result.ranked_by and not result.ranked_by["learned"]:
         lines.append(
             "(ranked with the unlearned weights: no trained ranking model fits this encoder)"

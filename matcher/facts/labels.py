@@ -37,3 +37,6 @@ FLAG_LABELS = {
     "collaborated_before": "過去に連携あり",
     "weak_fit": "課題との関連が弱い",
 }
+
+# Match strength as a page or the terminal says it (ranking/calibration.py).
+STRENGTH_LABELS = {"strong": "強い", "medium": "中程度", "weak": "弱い"}

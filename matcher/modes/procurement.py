@@ -12,8 +12,17 @@ from embeddings import japanese_share
 from matcher.facts import terms
 from matcher.facts.glossary import gloss, key_terms_of
 from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
+from matcher.ranking.calibration import Calibration
 from matcher.ranking.diversify import family, mmr
-from matcher.ranking.explain import Explanation, Link, MatchResult, Notice, RouteHint, ScoredMatch
+from matcher.ranking.explain import (
+    Explanation,
+    Link,
+    MatchResult,
+    Notice,
+    RouteHint,
+    ScoredMatch,
+    joined,
+)
 from matcher.ranking.features import Rows, min_max
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
@@ -61,11 +70,6 @@ FEATURE_GROUPS = {
 PREFER = 0.06
 JOINT_HINTS = 3  # the nearest municipalities' needs a 共同調達 hint may name
 TRIAL_ORDER_MAX_JPY = 10_000_000
-# A supplier whose best text is barely closer to the challenge than unrelated text is flagged
-# weak_fit: the relative fit (cosine − background) / (1 − background) of 1% of the labelled
-# set's relevant results is below 0.1, of 5% below 0.14. Filters that leave only unrelated
-# suppliers (snow removal in Okinawa) rank them all the same, and the flag says so.
-WEAK_FIT = 0.1
 NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
 NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
 
@@ -81,6 +85,7 @@ class ProcurementQuery:
     budget_jpy: int | None = None
     trial_order: bool | None = None
     prefer: str | None = None  # "near" or "far": weigh distance from the municipality
+    expand: bool = True  # read the challenge also in other municipalities' words (stated needs)
     top: int = 10
 
     def to_json(self) -> dict:
@@ -107,6 +112,7 @@ class ProcurementPool:
     offer_fit: np.ndarray  # the cosine of that offer with the challenge
     best_vectors: np.ndarray  # its unit vector
     relative_fit: np.ndarray  # the better of offer and profile, read above the background
+    word_cover: np.ndarray  # the share of the challenge's words the best offer covers (0–1)
     docs: list[str]  # the best offer's (or profile's) text
     query_terms: tuple[str, ...]
     joint: tuple[str, ...]  # municipalities elsewhere with the same challenge (共同調達)
@@ -122,7 +128,8 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     contributions = scorer.contributions(pool.rows.X)
     preferences = _preferences(pool, scores)
     scores = scores + sum(preferences.values(), np.zeros(len(scores)))
-    result = _result(pool, rank(pool, scores), scores, contributions, preferences)
+    order = rank(pool, scores)
+    result = _result(pool, order, scores, contributions, preferences, m.calibration("procurement"))
     return replace(result, ranked_by=scorer.provenance())
 
 
@@ -160,7 +167,8 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
     # challenge's own. (Adding the centroid to the dense search changed nothing measurable.)
     found = _similar_needs(m, vector, origin)
     threshold = m.settings.joint_threshold
-    stated = [c for c in found[: max(0, m.settings.stated_needs)] if c.best.score >= threshold]
+    reads = max(0, m.settings.stated_needs) if q.expand else 0
+    stated = [c for c in found[:reads] if c.best.score >= threshold]
     stated_as = [
         {
             "org": c.org.ext_id,
@@ -199,6 +207,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
             np.zeros(0),
             np.zeros((0, 0)),
             np.zeros(0),
+            np.zeros(0),
             [],
             query_terms,
             joint,
@@ -214,6 +223,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
     background = m.background(vector)
     # Words read a Japanese challenge: an English one counts them at its Japanese share.
     best_fit = np.maximum(offer_fit, profile_sims)
+    word_cover = _word_fit(m, lexical, orgs)
     every_bigram = m.lexical.scores("supply", lexical, all_bigrams=True)[lexical_rows]
     # Words read a Japanese challenge: an English one counts them at its Japanese share.
     columns = {
@@ -222,7 +232,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
         "term_coverage": _coverage(query_terms, tagged) * lexical_share,
         "dense_best": min_max(np.maximum(best_fit, 0.0)),
         "relative_fit": np.clip((best_fit - background) / (1.0 - background), 0.0, 1.0),
-        "word_fit": min_max(_word_fit(m, lexical, orgs)),
+        "word_fit": min_max(word_cover),
         "rank_dense": _rank_share(best_fit),
         "rank_bm25": _rank_share(every_bigram) * lexical_share,
         "stated_fit": (
@@ -251,6 +261,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
         offer_fit,
         best_vectors,
         (best_fit - background) / (1.0 - background),
+        word_cover,
         docs,
         query_terms,
         joint,
@@ -285,9 +296,11 @@ def _result(
     scores: np.ndarray,
     contributions: np.ndarray,
     preferences: dict[str, np.ndarray],
+    calibration: Calibration,
 ) -> MatchResult:
     q, origin = pool.query, pool.origin
     names = pool.rows.names
+    strength = calibration.probability(strength_inputs(pool))
     results = []
     for i in order:
         org = pool.orgs[i]
@@ -318,26 +331,47 @@ def _result(
                 "public_sector_record": org.public_sector_record,
                 "certifications": list(org.certifications),
                 "relative_fit": round(float(pool.relative_fit[i]), 3),
+                "strength": round(float(strength[i]), 3),
+                "strength_label": calibration.label(strength[i]),
             },
             route_hints=route_hints(org, pool.budget, pool.trial, pool.joint),
-            flags=("weak_fit",) if pool.relative_fit[i] < WEAK_FIT else (),
+            flags=("weak_fit",) if strength[i] < calibration.weak else (),
         )
         results.append(
             ScoredMatch(
                 org.ext_id, org.name, org.kind, org.prefecture, float(scores[i]), explanation
             )
         )
+    notices = []
+    if results and max(strength[i] for i in order) < calibration.nothing:
+        notices.append(
+            Notice(
+                "nothing here fits the challenge: even the first result is barely closer to it "
+                "than unrelated text; widen --prefecture/--region or --kind, or describe the "
+                "challenge in other words",
+                "nothing_fits",
+                {"shown": len(results)},
+            )
+        )
     weak = sum("weak_fit" in r.explanation.flags for r in results)
-    if 2 * weak < len(results):
-        return MatchResult(pool.echo, tuple(results))
-    notice = Notice(
-        f"{weak} of {len(results)} results fit the challenge barely better than unrelated text "
-        "(flagged weak_fit): few suppliers here do this; widen --prefecture/--region or --kind, "
-        "or describe the challenge in other words",
-        "weak_fits",
-        {"weak": weak, "shown": len(results)},
+    if not notices and 2 * weak >= len(results) > 0:
+        notices.append(
+            Notice(
+                f"{weak} of {len(results)} results fit the challenge barely better than "
+                "unrelated text (flagged weak_fit): few suppliers here do this; widen "
+                "--prefecture/--region or --kind, or describe the challenge in other words",
+                "weak_fits",
+                {"weak": weak, "shown": len(results)},
+            )
+        )
+    return MatchResult(pool.echo, tuple(results), joined(notices), tuple(notices))
+
+
+def strength_inputs(pool: ProcurementPool) -> np.ndarray:
+    """What match strength reads, per candidate: array of shape (n, len(calibration.INPUTS))."""
+    return np.column_stack(
+        [np.clip(pool.relative_fit, -1.0, 1.0), pool.word_cover, pool.rows.column("term_coverage")]
     )
-    return MatchResult(pool.echo, tuple(results), notice.text, (notice,))
 
 
 def _challenge(m: Matcher, q: ProcurementQuery) -> tuple[OrgFacts | None, str, int | None, bool]:

@@ -53,7 +53,7 @@ RANKED: dict[str, Ranked] = {
 }
 _TUPLES = {"kinds", "prefectures", "regions"}
 _INTEGERS = {"need", "budget_jpy", "top", "min_prefectures", "min_kinds"}
-_FLAGS = {"same_prefecture", "same_kind", "new_only", "neighbours", "trial_order"}
+_FLAGS = {"same_prefecture", "same_kind", "new_only", "neighbours", "trial_order", "expand"}
 
 
 def build_query(mode: str | None, values: Mapping[str, Any]) -> Query:

@@ -12,6 +12,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
+from matcher.ranking.calibration import Calibration
+
 
 class PairwiseRanker(BaseEstimator):
     """A linear ranker fitted on pairs: within each query, every candidate graded above
@@ -86,3 +88,59 @@ def fit_pairs(
         sample_weight=np.concatenate([weights, weights]),
     )
     return model.coef_[0] / scale
+
+
+def fit_calibration(
+    lists: Sequence[tuple[np.ndarray, np.ndarray, bool]],
+    *,
+    relevant_flagged: float = 0.05,
+    answered_flagged: float = 0.05,
+) -> Calibration:
+    """Match strength from shown lists: for each query, the shown results' calibration inputs
+    (n × len(INPUTS)), which of them are relevant, and whether the query has an answer at all.
+
+    A logistic regression reads P(relevant) from the inputs; ``weak`` flags at most
+    ``relevant_flagged`` of the relevant results, ``strong`` is the median relevant result, and
+    ``nothing`` says "nothing fits" of at most ``answered_flagged`` of the answerable lists.
+    """
+    X = np.vstack([inputs for inputs, _, _ in lists])  # noqa: N806
+    y = np.concatenate([relevant for _, relevant, _ in lists])
+    if not 0 < y.sum() < len(y):
+        raise ValueError("calibration needs relevant and irrelevant shown results")
+    model = LogisticRegression(C=1.0).fit(X, y)
+    coef, intercept = model.coef_[0], float(model.intercept_[0])
+
+    def probability(inputs: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(inputs @ coef + intercept)))
+
+    relevant = probability(X)[y == 1]
+    answered = [probability(inputs).max() for inputs, _, has in lists if has and len(inputs)]
+    return Calibration(
+        tuple(float(c) for c in coef),
+        intercept,
+        weak=float(np.quantile(relevant, relevant_flagged)),
+        strong=float(np.median(relevant)),
+        nothing=float(np.quantile(answered, answered_flagged)) if answered else 0.0,
+    )
+
+
+def flagged_rates(
+    calibration: Calibration, lists: Sequence[tuple[np.ndarray, np.ndarray, bool]]
+) -> dict[str, float]:
+    """How often "nothing fits" is said: of the lists without an answer (the more the better)
+    and of the lists with one (the fewer the better); and the share of relevant results
+    flagged weak_fit."""
+    said = {True: [], False: []}
+    weak = []
+    for inputs, relevant, has in lists:
+        if not len(inputs):
+            continue
+        p = calibration.probability(inputs)
+        said[has].append(p.max() < calibration.nothing)
+        weak += (p[relevant == 1] < calibration.weak).tolist()
+    rate = lambda values: round(float(np.mean(values)), 4) if values else 0.0  # noqa: E731
+    return {
+        "no_answer_flagged": rate(said[False]),
+        "answered_flagged": rate(said[True]),
+        "relevant_weak": rate(weak),
+    }

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from matcher.ranking.calibration import DEFAULT, Calibration
 from matcher.ranking.scorer import LinearScorer
 
 FORMAT = 1
@@ -44,6 +45,10 @@ class RankingModel:
     modes: dict[str, dict[str, Any]]
     manifest: dict[str, Any] = field(default_factory=dict)
     source: str = ""  # where it was read from (for messages)
+
+    def calibration(self, mode: str) -> Calibration | None:
+        entry = self.modes.get(mode, {}).get("calibration")
+        return None if entry is None else Calibration.from_json(entry)
 
     def weights(self, mode: str) -> dict[str, float] | None:
         entry = self.modes.get(mode)
@@ -82,6 +87,13 @@ def load_model(path: str | os.PathLike[str]) -> RankingModel:
             isinstance(w, (int, float)) and not isinstance(w, bool) for w in features.values()
         ):
             raise ModelError(f"{path}: mode {mode!r} has no feature weights")
+        if "calibration" in entry:
+            try:
+                Calibration.from_json(entry["calibration"])
+            except (KeyError, TypeError, ValueError) as error:
+                raise ModelError(
+                    f"{path}: mode {mode!r} has an unusable calibration ({error})"
+                ) from None
     return RankingModel(data["encoder"], modes, data.get("manifest") or {}, str(path))
 
 
@@ -106,6 +118,11 @@ class ModelChoice:
 
     model: RankingModel | None
     passed_over: tuple[str, ...] = ()
+
+    def calibration(self, mode: str) -> Calibration:
+        """The mode's calibration of match strength, else the default reading."""
+        found = self.model.calibration(mode) if self.model else None
+        return found or DEFAULT
 
     def scorer(self, mode: str, unlearned: Mapping[str, float]) -> LinearScorer:
         """The mode's learned scorer when the model has it for exactly these features, else the

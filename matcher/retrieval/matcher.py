@@ -12,6 +12,7 @@ from embeddings import normalise_text
 from embeddings.align import WordAligner
 from matcher.facts import prefectures
 from matcher.facts.glossary import gloss
+from matcher.ranking.calibration import Calibration
 from matcher.ranking.model import choose_model
 from matcher.ranking.scorer import LinearScorer
 from matcher.retrieval.bm25 import LexicalIndex
@@ -74,6 +75,10 @@ class Matcher:
         if not len(self._sample):
             return 0.0
         return min(float(np.median(self._sample @ vector)), 0.95)
+
+    def calibration(self, mode: str) -> Calibration:
+        """How ``mode`` reads match strength: the model's calibration, else the default."""
+        return self.model.calibration(mode)
 
     def scorer(self, mode: str, unlearned: Mapping[str, float]) -> LinearScorer:
         """The scorer of ``mode``: learned weights when a model fits, else ``unlearned``."""

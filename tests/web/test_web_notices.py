@@ -39,6 +39,7 @@ NOTICE_CODES = {
     "spans_too_few_prefectures",
     "has_too_few_kinds",
     "weak_fits",
+    "nothing_fits",
 }
 CURATION_CODES = {
     "proposal_not_found",
@@ -113,17 +114,18 @@ def test_procurement_filtered_to_a_prefecture_without_suppliers(client, lang, wa
     [
         (
             "ja",
-            ["課題との関連が無関係な文とほとんど変わりません", "「種別」を広げる"],
+            ["この課題に合う候補は見つかりませんでした", "「種別」を広げる"],
             "課題との関連が弱い",
         ),
-        ("en", ["barely better than unrelated text", "Widen the prefectures"], "Weak fit"),
+        ("en", ["Nothing here fits the challenge", "Widen the prefecture"], "Weak fit"),
     ],
 )
-def test_suppliers_that_barely_fit_are_flagged_on_the_page(client, lang, wanted, flag) -> None:  # noqa: ANN001
+def test_nothing_fits_is_said_above_the_list_and_each_flagged(client, lang, wanted, flag) -> None:  # noqa: ANN001
     page = client.get(f"/?text=除雪&prefecture=沖縄&lang={lang}").get_data(as_text=True)
     note = _said(page, NOTE)
     for fragment in wanted:
         assert fragment in note
+    assert page.index('class="note"') < page.index('<ol class="cards">')
     assert f'<span class="flag flag-weak_fit">{flag}</span>' in page
 
 

@@ -1,0 +1,62 @@
+"""Match strength: how likely a result is to be a real answer, read from signals that mean the
+same for every query (how far above unrelated text its best offer sits, how much of the
+challenge's words it covers, the share of key terms it names) — not from the score, which only
+orders one query's candidates.
+
+One calibration serves three things: the strength label a page shows (strong, medium, weak), the
+weak_fit flag, and the notice that nothing fits. `musubi train` fits it (ranking/learning.py)
+on the labelled queries and on challenges nobody answers, and stores it with the model; without
+a model, DEFAULT reads the relative fit alone as before (weak under 0.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+INPUTS = ("relative_fit", "word_cover", "term_coverage")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """P(relevant) = logistic(coef · inputs + intercept), and the thresholds read from it:
+    below ``weak`` a result is flagged weak_fit; from ``strong`` it is a strong match; when no
+    shown result reaches ``nothing``, the list says that nothing fits."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    weak: float
+    strong: float
+    nothing: float
+
+    def probability(self, inputs: np.ndarray) -> np.ndarray:
+        """P(relevant) per row of ``inputs``, array of shape (n, len(INPUTS))."""
+        z = np.asarray(inputs, dtype=np.float64) @ np.array(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def label(self, probability: float) -> str:
+        if probability >= self.strong:
+            return "strong"
+        return "medium" if probability >= self.weak else "weak"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "coef": list(self.coef), "inputs": list(INPUTS)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
+        if list(data.get("inputs", ())) != list(INPUTS):
+            raise ValueError(f"a calibration reads {', '.join(INPUTS)}")
+        return cls(
+            tuple(float(c) for c in data["coef"]),
+            float(data["intercept"]),
+            float(data["weak"]),
+            float(data["strong"]),
+            float(data["nothing"]),
+        )
+
+
+# The relative fit alone, read as before calibration was learned: weak under 0.1, strong from
+# 0.3, and nothing fits when no shown result is above weak.
+DEFAULT = Calibration((10.0, 0.0, 0.0), -1.0, 0.5, 1.0 / (1.0 + np.exp(-2.0)), 0.5)
