@@ -18,7 +18,7 @@ from embeddings.ginza import GinzaEncoder
 from embeddings.hybrid import HybridEncoder
 from embeddings.normalise import normalise_text
 
-CACHE = 65_536  # texts whose words are kept (candidates recur from query to query)
+CACHE = 262_144  # texts whose words are kept (candidates recur from query to query): ~60 MB
 
 
 class WordAligner:
