@@ -12,6 +12,7 @@ import jinja2
 from flask import Flask
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from matcher.curation import export
 from matcher.settings import SETTINGS, Settings, load_settings
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     everything else in it is Flask's.
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["proposal_id"] = ProposalId
     # Pages include the printable brief's content from curation, as its HTML export does.
     app.jinja_loader = jinja2.ChoiceLoader(
         [
@@ -107,6 +109,14 @@ def _auth_config(app: Flask, settings: Settings) -> None:
     if settings.trusted_proxies > 0:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+class ProposalId(IntegerConverter):
+    """A saved proposal's id in a URL: 1 to 2^31 − 1, what every store's integer holds; a
+    larger number is a 404 like any unknown id, never an overflow in the database driver."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def _secret_key(home: Path) -> str:

@@ -186,7 +186,13 @@ def json_body() -> dict:
         raise BadRequest(
             "send a JSON object with Content-Type: application/json", "json_required", status=415
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the parser recurses per level: a deep body exhausts it
+        raise BadRequest(
+            "the JSON body is nested too deeply: send an object a few levels deep",
+            "json_too_deep",
+        ) from None
     if not isinstance(data, dict):
         raise BadRequest(
             "the body is not a JSON object (malformed JSON, or an array/scalar)", "not_json_object"
@@ -227,7 +233,7 @@ def save_proposal():  # noqa: ANN201
     return ok({"proposal": view.to_json()}, 201)
 
 
-@bp.get("/consortia/<int:proposal_id>")
+@bp.get("/consortia/<proposal_id:proposal_id>")
 def saved_proposal(proposal_id: int):  # noqa: ANN201
     """One saved proposal with its audit log."""
     view = get_proposal(get_service().store, proposal_id)
@@ -235,7 +241,7 @@ def saved_proposal(proposal_id: int):  # noqa: ANN201
     return ok({"proposal": view.to_json(), "audit": [a.to_json() for a in audit]})
 
 
-@bp.post("/consortia/<int:proposal_id>/status")
+@bp.post("/consortia/<proposal_id:proposal_id>/status")
 @token_required
 def proposal_status(proposal_id: int):  # noqa: ANN201
     """Change the status: {"status", "reason", "version"}."""
@@ -251,7 +257,7 @@ def proposal_status(proposal_id: int):  # noqa: ANN201
     return ok({"proposal": view.to_json()})
 
 
-@bp.post("/consortia/<int:proposal_id>/notes")
+@bp.post("/consortia/<proposal_id:proposal_id>/notes")
 @token_required
 def proposal_note(proposal_id: int):  # noqa: ANN201
     """Add a note: {"text", "version"}."""
@@ -266,7 +272,7 @@ def proposal_note(proposal_id: int):  # noqa: ANN201
     return ok({"proposal": view.to_json()})
 
 
-@bp.post("/consortia/<int:proposal_id>/members")
+@bp.post("/consortia/<proposal_id:proposal_id>/members")
 @token_required
 def proposal_members(proposal_id: int):  # noqa: ANN201
     """Edit members: {"action": "add"|"remove"|"swap", "org", "role", "member", "reason",
@@ -287,7 +293,7 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
     return ok({"proposal": view.to_json()})
 
 
-@bp.get("/consortia/<int:proposal_id>/alternatives")
+@bp.get("/consortia/<proposal_id:proposal_id>/alternatives")
 def proposal_alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates for ``role``, or to replace ``member``."""
     view = get_proposal(get_service().store, proposal_id)

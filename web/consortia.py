@@ -166,13 +166,13 @@ def board():  # noqa: ANN201
     )
 
 
-@bp.get("/<int:proposal_id>")
+@bp.get("/<proposal_id:proposal_id>")
 def show(proposal_id: int):  # noqa: ANN201
     """One saved proposal: members, status, notes, audit history, exports."""
     return detail_page(proposal_id)
 
 
-@bp.post("/<int:proposal_id>/status")
+@bp.post("/<proposal_id:proposal_id>/status")
 @login_required
 def change_status(proposal_id: int):  # noqa: ANN201
     """Move the proposal to another status, with a reason."""
@@ -190,7 +190,7 @@ def change_status(proposal_id: int):  # noqa: ANN201
     )
 
 
-@bp.post("/<int:proposal_id>/notes")
+@bp.post("/<proposal_id:proposal_id>/notes")
 @login_required
 def add_note(proposal_id: int):  # noqa: ANN201
     """Add a note."""
@@ -206,7 +206,7 @@ def add_note(proposal_id: int):  # noqa: ANN201
     )
 
 
-@bp.post("/<int:proposal_id>/members")
+@bp.post("/<proposal_id:proposal_id>/members")
 @login_required
 def edit_members(proposal_id: int):  # noqa: ANN201
     """Remove, add or swap a member (``action``), with a reason."""
@@ -228,7 +228,7 @@ def edit_members(proposal_id: int):  # noqa: ANN201
     )
 
 
-@bp.get("/<int:proposal_id>/alternatives")
+@bp.get("/<proposal_id:proposal_id>/alternatives")
 def alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates to swap in for one member (or to add in a role)."""
     view = get_proposal_or_404(proposal_id)
@@ -243,7 +243,7 @@ def alternatives(proposal_id: int):  # noqa: ANN201
     )
 
 
-@bp.get("/<int:proposal_id>/export.<fmt>")
+@bp.get("/<proposal_id:proposal_id>/export.<fmt>")
 def export(proposal_id: int, fmt: str):  # noqa: ANN201
     """The proposal as JSON (with the audit log), CSV (members) or Markdown."""
     if fmt not in EXPORTS:
@@ -261,7 +261,7 @@ def export(proposal_id: int, fmt: str):  # noqa: ANN201
     return response
 
 
-@bp.get("/<int:proposal_id>/brief")
+@bp.get("/<proposal_id:proposal_id>/brief")
 def brief(proposal_id: int):  # noqa: ANN201
     """The printable brief, the exports' content in the page's language (print makes a PDF)."""
     view = get_proposal_or_404(proposal_id)

@@ -175,6 +175,10 @@ MESSAGES: dict[str, str] = {
     "has_too_few_kinds": "メンバーの種別は %(count)s つで、求めた %(min)s 種別に足りません。",
     # web.params: the query string and form fields
     "not_text": "「%(field)s」は文字列で指定してください。",
+    "unpaired_surrogate": (
+        "「%(field)s」に文字として扱えない符号(対になっていないサロゲート)が含まれています。"
+    ),
+    "json_too_deep": "JSONの入れ子が深すぎます。数階層までのオブジェクトを送ってください。",
     "nul_character": "「%(field)s」に使えない文字(NUL)が含まれています。",
     "too_long": "「%(field)s」が長すぎます(%(length)s 文字)。%(limit)s 文字以内にしてください。",
     "not_integer": "「%(field)s」の「%(value)s」は整数ではありません。",

@@ -12,6 +12,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from matcher.curation.proposals import ProposalView
+from matcher.ingest.records import BIDI_CONTROLS, SURROGATE
 from matcher.modes.consortium.results import ConsortiumQuery
 from matcher.modes.joint import JointQuery
 from matcher.modes.partners import PartnersQuery
@@ -35,7 +36,13 @@ def text(args: Args, name: str, *, limit: int = MAX_TEXT) -> str | None:
         return None
     if not isinstance(value, str):
         raise _not_text(name, value)
-    value = value.strip()
+    if SURROGATE.search(value):
+        raise BadRequest(
+            f"{name} holds an unpaired surrogate, which is not a character",
+            "unpaired_surrogate",
+            field=name,
+        )
+    value = BIDI_CONTROLS.sub("", value).strip()
     if "\x00" in value:
         raise BadRequest(f"{name} contains a NUL character", "nul_character", field=name)
     if len(value) > limit:

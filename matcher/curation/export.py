@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -93,7 +94,8 @@ def _csv(view: ProposalView) -> str:
     writer.writerow(CSV_COLUMNS)
     for k, m in enumerate(view.members, start=1):
         writer.writerow(
-            [
+            safe_cell(value)
+            for value in [
                 view.id,
                 k,
                 m.role,
@@ -108,6 +110,15 @@ def _csv(view: ProposalView) -> str:
             ]
         )
     return out.getvalue()
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a tab or carriage
+    return is a formula to Excel (=cmd|' /C calc'!A0), so it gets a leading apostrophe, the
+    OWASP rule for CSV injection."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,8 @@ def brief(view: ProposalView) -> Brief:
 
 def _markdown(view: ProposalView) -> str:
     def cell(text: object) -> str:
-        return str(text).replace("|", "\\|").replace("\n", " ")
+        # Markdown renders HTML: a name or a note is text, never markup.
+        return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
     b = brief(view)
     lines = [
@@ -165,7 +177,8 @@ def _markdown(view: ProposalView) -> str:
         "",
         f"- 状態: {STATUS_LABELS[view.status]} ({view.status}), 版 {view.version}",
         f"- 都道府県: {'・'.join(prefectures.name(c) for c in view.prefectures)}",
-        f"- 作成: {view.created_by} ({b.created_at}), 更新: {view.updated_by} ({b.updated_at})",
+        f"- 作成: {cell(view.created_by)} ({b.created_at}), "
+        f"更新: {cell(view.updated_by)} ({b.updated_at})",
         "",
         "## 構成員",
         "",
@@ -192,8 +205,10 @@ def _markdown(view: ProposalView) -> str:
         lines += ["", "## 注意", ""] + [f"- {c}" for c in view.checks]
     if view.notes:
         lines += ["", "## メモ", ""]
-        lines += [f"- {n.author} ({iso_utc(n.created_at)}): {cell(n.text)}" for n in view.notes]
-    lines += ["", "## 連携宣言(案)", "", declaration(b), ""]
+        lines += [
+            f"- {cell(n.author)} ({iso_utc(n.created_at)}): {cell(n.text)}" for n in view.notes
+        ]
+    lines += ["", "## 連携宣言(案)", "", cell(declaration(b)), ""]
     return "\n".join(lines)
 
 

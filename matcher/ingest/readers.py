@@ -19,6 +19,9 @@ _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "c
 csv.field_size_limit(64 * 1024 * 1024)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
+# Python's JSON parser recurses once per level: a line of a million brackets exhausts it.
+TOO_DEEP = "invalid JSON: nested too deeply (a record is objects and lists a few levels deep)"
+
 
 class FileRejected(Exception):
     """The file as a whole cannot be read; ``problems`` say where and why."""
@@ -122,6 +125,9 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[Pr
                 [Problem(number, "", f"invalid JSON: {error.msg} (column {error.colno})")],
             )
             continue
+        except RecursionError:
+            yield number, None, [Problem(number, "", TOO_DEEP)]
+            continue
         if not isinstance(value, dict):
             reason = f"expected a JSON object {{…}}, got {type(value).__name__}"
             yield number, None, [Problem(number, "", reason)]
@@ -162,6 +168,9 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[Prob
                 except json.JSONDecodeError as error:
                     reason = f"must hold a JSON list of objects: {error.msg} (column {error.colno})"
                     problems.append(Problem(start, column, reason))
+                    continue
+                except RecursionError:
+                    problems.append(Problem(start, column, TOO_DEEP))
                     continue
             else:
                 record[column] = cell

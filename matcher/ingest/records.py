@@ -54,6 +54,10 @@ _TRUE = {"true", "1", "yes", "y", "はい", "可", "○", "〇"}
 _FALSE = {"false", "0", "no", "n", "いいえ", "不可", "×", ""}
 # Excel and some office systems leave vertical tabs and other C0 controls inside cells.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional controls (U+202E …) turn a name around on screen: a spoofing tool, never text.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Half of a UTF-16 pair alone (JSON's "\ud800") is not a character: no store can keep it.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,15 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(name, f"must be text, got {type(value).__name__} {_quote(value)}")
             return None
-        cleaned = _CONTROL.sub(" ", value).strip()
+        lone = SURROGATE.search(value)
+        if lone:
+            self.fail(
+                name,
+                f"holds an unpaired surrogate (\\u{ord(lone.group()):04x}), which is not a "
+                "character: the file was cut or converted wrongly",
+            )
+            return None
+        cleaned = BIDI_CONTROLS.sub("", _CONTROL.sub(" ", value)).strip()
         if len(cleaned) > limit:
             self.fail(name, f"is too long: {len(cleaned):,} characters (at most {limit:,})")
             return None
