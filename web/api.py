@@ -164,7 +164,7 @@ def import_file():  # noqa: ANN201
         )
     fmt = uploads.guess_format(filename, media, given)
     try:
-        records, fmt, encoding = uploads.validate(data, fmt)
+        records, fmt, encoding = uploads.validate(data, fmt, filename)
     except ImportRejected as rejected:
         return error_response(
             f"{len(rejected.problems)} problem(s); nothing was imported",

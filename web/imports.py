@@ -34,7 +34,7 @@ def create():  # noqa: ANN201
         fmt = uploads.guess_format(
             upload.filename, upload.mimetype, request.form.get("format") or None
         )
-        records, fmt, encoding = uploads.validate(upload.read(), fmt)
+        records, fmt, encoding = uploads.validate(upload.read(), fmt, upload.filename)
     except BadRequest as error:
         return render_template("imports/index.html", error=localise(error), **context), error.status
     except ImportRejected as rejected:

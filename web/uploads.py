@@ -1,11 +1,10 @@
-"""Uploaded import files: spooled to a temporary file and validated by matcher.ingest.importer."""
+"""Uploaded import files: their format guessed, their bytes validated by matcher.ingest.importer."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from matcher.ingest.importer import load_records
+from matcher.ingest.importer import parse_records
 from matcher.ingest.records import OrgRecord
 from web.errors import BadRequest
 
@@ -42,14 +41,12 @@ def guess_format(filename: str | None, media_type: str | None, given: str | None
     )
 
 
-def validate(data: bytes, fmt: str) -> tuple[list[OrgRecord], str, str]:
-    """Validate the whole file: (records, format, encoding), or ImportRejected with problems."""
+def validate(data: bytes, fmt: str, name: str | None = None) -> tuple[list[OrgRecord], str, str]:
+    """Validate the whole upload: (records, format, encoding), or ImportRejected with
+    problems that name the file as the user did (never a path on the server)."""
     if not data:
         raise BadRequest("the upload is empty: choose a JSONL or CSV file", "empty_upload")
-    with tempfile.TemporaryDirectory(prefix="musubi-upload-") as tmp:
-        path = Path(tmp) / f"upload.{fmt}"
-        path.write_bytes(data)
-        return load_records(path, fmt)
+    return parse_records(data, Path(name).name if name else f"upload.{fmt}", fmt)
 
 
 def problems_json(rejected) -> list[dict]:  # noqa: ANN001

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from matcher.ingest.readers import FileRejected, read_source, rows
+from matcher.ingest.readers import FileRejected, Source, read_source, rows, source_of
 from matcher.ingest.records import OrgRecord, Problem, validate
 from matcher.store import models
 from matcher.store.models import Organisation
@@ -20,20 +20,37 @@ CHUNK = 500
 class ImportRejected(Exception):
     """The file was rejected and nothing was written; ``problems`` lists every reason."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
-        self.path = path
+    def __init__(self, name: str, problems: list[Problem]) -> None:
+        self.name = name
         self.problems = sorted(problems, key=lambda p: p.line)
-        super().__init__(f"{path}: {len(self.problems)} problem(s); nothing was imported")
+        super().__init__(f"{name}: {len(self.problems)} problem(s); nothing was imported")
 
 
 def load_records(path: str | Path, fmt: str | None = None) -> tuple[list[OrgRecord], str, str]:
     """Read and validate every record of a file: (records, format, encoding) or ImportRejected."""
-    path = Path(path)
     try:
         source = read_source(path, fmt)
+    except FileRejected as rejected:
+        raise ImportRejected(str(path), rejected.problems) from None
+    return _validated(source)
+
+
+def parse_records(
+    data: bytes, name: str, fmt: str | None = None
+) -> tuple[list[OrgRecord], str, str]:
+    """Validate the bytes of a file called ``name`` (an upload): as ``load_records``."""
+    try:
+        source = source_of(data, name, fmt)
+    except FileRejected as rejected:
+        raise ImportRejected(name, rejected.problems) from None
+    return _validated(source)
+
+
+def _validated(source: Source) -> tuple[list[OrgRecord], str, str]:
+    try:
         parsed = list(rows(source))
     except FileRejected as rejected:
-        raise ImportRejected(path, rejected.problems) from None
+        raise ImportRejected(source.name, rejected.problems) from None
     records: list[OrgRecord] = []
     problems: list[Problem] = []
     first_line: dict[str, int] = {}
@@ -54,7 +71,7 @@ def load_records(path: str | Path, fmt: str | None = None) -> tuple[list[OrgReco
     if not problems and not records:
         problems.append(Problem(0, "", "the file holds no records"))
     if problems:
-        raise ImportRejected(path, problems)
+        raise ImportRejected(source.name, problems)
     return records, source.format, source.encoding
 
 

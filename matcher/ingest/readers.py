@@ -33,9 +33,9 @@ class FileRejected(Exception):
 
 @dataclass(frozen=True)
 class Source:
-    """A decoded import file: its text, the encoding it was in and its format."""
+    """A decoded import file: its name (for messages), its text, its encoding and format."""
 
-    path: Path
+    name: str
     text: str
     encoding: str
     format: str
@@ -54,11 +54,18 @@ def read_source(path: str | Path, fmt: str | None = None) -> Source:
         raise FileRejected([Problem(0, "", f"{path} is a directory, not a file")]) from None
     except OSError as error:
         raise FileRejected([Problem(0, "", f"cannot read {path}: {error.strerror}")]) from None
-    text, encoding = decode(data, path)
-    return Source(path, text, encoding, fmt or _guess_format(path, text))
+    return source_of(data, str(path), fmt)
 
 
-def decode(data: bytes, path: Path) -> tuple[str, str]:
+def source_of(data: bytes, name: str, fmt: str | None = None) -> Source:
+    """Decode the bytes of a file called ``name`` (an upload is not on disk)."""
+    if fmt is not None and fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    text, encoding = decode(data, name)
+    return Source(name, text, encoding, fmt or _guess_format(name, text))
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
     """Decode as UTF-8 (BOM or not), else CP932, the encoding Excel uses for Japanese CSV."""
     if b"\x00" in data[:65536]:
         raise FileRejected([Problem(0, "", f"{path} looks like a binary file, not JSONL or CSV")])
@@ -88,7 +95,7 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
             ) from None
 
 
-def _strict(data: bytes, encoding: str, path: Path) -> str:
+def _strict(data: bytes, encoding: str, path: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -98,9 +105,10 @@ def _strict(data: bytes, encoding: str, path: Path) -> str:
         ) from None
 
 
-def _guess_format(path: Path, text: str) -> str:
-    if path.suffix.lower() in _SUFFIXES:
-        return _SUFFIXES[path.suffix.lower()]
+def _guess_format(name: str, text: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
     return "jsonl" if text.lstrip().startswith("{") else "csv"
 
 

@@ -3,6 +3,8 @@ text that is not Unicode — each a 4xx with the usual error shape, never a 500.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 URLS = [
@@ -74,3 +76,17 @@ def test_import_of_a_lone_surrogate_is_a_422_with_the_line(writable_app, token: 
     problems = response.get_json()["problems"]
     assert problems[0]["line"] == 1 and problems[0]["field"] == "name"
     assert "/tmp" not in response.get_data(as_text=True)
+
+
+def test_an_unreadable_upload_is_named_as_the_user_named_it(writable_app, token: str) -> None:  # noqa: ANN001
+    client = writable_app.test_client()
+    response = client.post(
+        "/api/import",
+        data={"file": (io.BytesIO(b"\x00\x01binary"), "orgs.csv")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422
+    reason = response.get_json()["problems"][0]["reason"]
+    assert reason.startswith("orgs.csv looks like a binary file")
+    body = response.get_data(as_text=True)
+    assert "/tmp" not in body and "musubi-upload" not in body
