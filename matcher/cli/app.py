@@ -12,7 +12,7 @@ import click
 
 from embeddings import EncoderUnavailableError, VectorIndexError
 from matcher.facts.kinds import KINDS
-from matcher.retrieval.matcher import Matcher
+from matcher.retrieval.matcher import Matcher, pending_notice
 from matcher.settings import Settings
 from matcher.store.session import Store, open_store
 
@@ -31,13 +31,18 @@ class App:
         return self._store
 
     def matcher(self) -> Matcher:
-        """The matching engine, or a clear exit when the index is missing or stale."""
+        """The matching engine, or a clear exit when the index is missing or stale; a warning
+        names the organisations of the store it leaves out (not in the index yet)."""
         try:
-            return Matcher(self.store, self.settings)
+            m = Matcher(self.store, self.settings)
         except VectorIndexError as error:
             fail(str(error))
         except (ValueError, EncoderUnavailableError) as error:
             fail(f"--encoder / MUSUBI_ENCODER: {error}")
+        notice = pending_notice(m.catalogue)
+        if notice:
+            click.echo(f"musubi: warning: {notice}", err=True)
+        return m
 
 
 pass_app = click.make_pass_decorator(App)
