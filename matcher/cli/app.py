@@ -53,6 +53,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+def say_waiting() -> None:
+    """Tell the user why an import or index run is not moving (the store's writer lock)."""
+    click.echo(
+        "musubi: another import or index run is writing to this store; waiting for it to finish",
+        err=True,
+    )
+
+
 def echo_json(data: Any, *, indent: int | None = None) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
 
