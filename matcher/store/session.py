@@ -112,6 +112,8 @@ class Store:
                 return False
         except _Busy:
             return True
+        except OSError:  # a lock file this process may not create: it cannot write either
+            return False
 
     @contextmanager
     def _lock(self, on_wait: Callable[[], object]) -> Iterator[None]:

@@ -107,6 +107,10 @@ def test_an_import_by_another_process_shows_without_a_restart(
     path.write_text(json.dumps(NEW_ORG, ensure_ascii=False) + "\n", "utf-8")
     done = musubi(service.settings.home_path, "import", str(path))
     assert done.returncode == 0, done.stderr
+    # The next request sees the new generation and starts loading; once that is done, pages
+    # and the API show the import.
+    client.get("/api/orgs", query_string={"q": NEW_ORG["id"]})
+    service.wait_for_reload()
 
     listed = client.get("/api/orgs", query_string={"q": NEW_ORG["id"]}).get_json()
     assert [o["id"] for o in listed["orgs"]] == [NEW_ORG["id"]]
@@ -130,7 +134,10 @@ def test_readers_do_not_wait_for_a_reload(service: Service) -> None:
         reader.join(timeout=60)
         assert not reader.is_alive(), "a reader waited for the lock"
     assert answered == [current]
-    # Once the lock is free, the next request loads the new generation.
+    # Once the lock is free, the next request starts loading the new generation; it and the
+    # requests after it answer from the current Matcher until the new one is published.
+    assert service.matcher() is current
+    service.wait_for_reload()
     assert service.matcher() is not current
     assert service.current().generation == service.store.generation()
 
@@ -156,4 +163,6 @@ def test_no_reload_while_another_process_is_writing(service: Service) -> None:
         release.set()
         holder.join()
     assert not service.store.writer_busy()
+    service.matcher()
+    service.wait_for_reload()
     assert service.matcher() is not current
