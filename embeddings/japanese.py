@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from embeddings.base import EncoderUnavailableError
 
-__all__ = ["CONTENT_POS", "Token", "SudachiTokenizer"]
+__all__ = ["CONTENT_POS", "SudachiTokenizer", "Token", "shared_dictionary"]
 
 #: Sudachi part-of-speech heads that carry meaning; particles, auxiliaries and symbols do not.
 CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞"})
@@ -45,8 +45,35 @@ def _chunks(text: str) -> list[str]:
     return chunks
 
 
+_dictionary = None
+_dictionary_lock = threading.Lock()
+
+
+def shared_dictionary():  # -> sudachipy.Dictionary (imported on first use)
+    """The process's one SudachiPy core dictionary, loaded on first use (~70 MB).
+
+    A ``Dictionary`` may be shared by threads; a ``Tokenizer`` may not (SudachiPy raises when
+    two threads use one). So every thread makes its own tokenizer from this dictionary: a
+    tokenizer costs well under a megabyte, a dictionary loaded per thread cost ~70 MB each,
+    3 GB under `musubi serve`'s threads.
+    """
+    global _dictionary
+    if _dictionary is None:
+        with _dictionary_lock:
+            if _dictionary is None:
+                try:  # deferred: importing SudachiPy and reading the dictionary are heavy
+                    from sudachipy import Dictionary
+                except ImportError as error:  # pragma: no cover - dependency of the project
+                    raise EncoderUnavailableError(
+                        "SudachiPy is not installed: pip install 'sudachipy<0.7' sudachidict_core"
+                    ) from error
+                _dictionary = Dictionary(dict="core")
+    return _dictionary
+
+
 class SudachiTokenizer:
-    """SudachiPy with the core dictionary, split mode C (GiNZA's default), one per thread."""
+    """SudachiPy with the core dictionary, split mode C (GiNZA's default): one dictionary per
+    process, one lightweight tokenizer per thread."""
 
     def __init__(self, mode: str = "C") -> None:
         if mode not in {"A", "B", "C"}:
@@ -57,14 +84,7 @@ class SudachiTokenizer:
     def _tokenizer(self):
         tokenizer = getattr(self._local, "tokenizer", None)
         if tokenizer is None:
-            try:  # deferred: the dictionary loads on first use, per thread
-                from sudachipy import Dictionary, SplitMode
-            except ImportError as error:  # pragma: no cover - dependency of the project
-                raise EncoderUnavailableError(
-                    "SudachiPy is not installed: pip install 'sudachipy<0.7' sudachidict_core"
-                ) from error
-            self._local.split_mode = getattr(SplitMode, self.mode)
-            tokenizer = Dictionary(dict="core").create(mode=self._local.split_mode)
+            tokenizer = shared_dictionary().create(mode=self.mode)
             self._local.tokenizer = tokenizer
         return tokenizer
 

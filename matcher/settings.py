@@ -100,9 +100,13 @@ SETTINGS: tuple[Setting, ...] = (
         "How many import errors are listed before the rest are summarised as a count.",
         int,
     ),
+    # Matching is CPU-bound Python: on 2 cores more threads add no throughput, only queueing
+    # inside the process. 50 users on the demo corpus (benchmarks/bench_load.py, 2 runs each):
+    # p95 95 / 104 / 137 / 128 ms and back-to-back 68 / 70 / 72 / 67 req/s at 2 / 4 / 8 / 16
+    # threads. Four keeps p95 near the best while a slow request or a reload holds a thread.
     Setting(
         "web_threads",
-        16,
+        4,
         "Worker threads of `musubi serve` (waitress): requests answered at the same time.",
         int,
     ),

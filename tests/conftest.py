@@ -48,6 +48,12 @@ def postgres_url() -> str:
     return POSTGRES_URL
 
 
+@pytest.fixture
+def postgres() -> str:
+    """The test PostgreSQL's URL, its schema wiped (skips the test without one)."""
+    return postgres_url()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, home: Path) -> str:
     """The store's URL on each backend: SQLite in the temporary home, or the test PostgreSQL."""

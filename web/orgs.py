@@ -34,7 +34,8 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
     codes = set(resolve_places(params.many(args, "prefecture")))
     found = [
         org
-        for org in m.catalogue.by_ext_id.values()
+        # The directory lists the whole store as last loaded, not yet indexed ones too.
+        for org in [*m.catalogue.by_ext_id.values(), *m.catalogue.pending.values()]
         if (not kinds or org.kind in kinds)
         and (not codes or org.prefecture in codes)
         and (not q or q in org.name.casefold() or q in org.ext_id.casefold())

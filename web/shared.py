@@ -12,7 +12,7 @@ from matcher.ingest.records import OrgRecord
 from matcher.modes.consortium.assembly import consortium
 from matcher.modes.consortium.results import ConsortiumQuery, Proposal
 from matcher.retrieval.catalogue import OrgFacts
-from matcher.retrieval.matcher import Matcher, MatchError
+from matcher.retrieval.matcher import Matcher, MatchError, not_indexed
 from matcher.store import queries
 from web import params
 from web.errors import BadRequest
@@ -23,9 +23,12 @@ T = TypeVar("T")
 
 
 def get_org_or_404(org_id: str, m: Matcher | None = None) -> OrgFacts:
-    """The organisation with external id ``org_id``, or a 404 that names it."""
+    """The organisation with external id ``org_id``, or a 404 that names it (MatchError
+    ``org_not_indexed`` when the store has it but the index does not yet)."""
     m = m or get_matcher()
     org = m.catalogue.by_ext_id.get(org_id)
+    if org is None and org_id in m.catalogue.pending:
+        raise not_indexed(m.catalogue.pending[org_id])  # in the store, not yet in the index
     if org is None:
         abort(404, _("組織 %(id)s は見つかりません。", id=org_id[:80]))
     return org

@@ -12,7 +12,7 @@ import click
 
 from embeddings import EncoderUnavailableError, VectorIndexError
 from matcher.facts.kinds import KINDS
-from matcher.retrieval.matcher import Matcher
+from matcher.retrieval.matcher import Matcher, pending_notice
 from matcher.settings import Settings
 from matcher.store.session import Store, open_store
 
@@ -31,13 +31,18 @@ class App:
         return self._store
 
     def matcher(self) -> Matcher:
-        """The matching engine, or a clear exit when the index is missing or stale."""
+        """The matching engine, or a clear exit when the index is missing or stale; a warning
+        names the organisations of the store it leaves out (not in the index yet)."""
         try:
-            return Matcher(self.store, self.settings)
+            m = Matcher(self.store, self.settings)
         except VectorIndexError as error:
             fail(str(error))
         except (ValueError, EncoderUnavailableError) as error:
             fail(f"--encoder / MUSUBI_ENCODER: {error}")
+        notice = pending_notice(m.catalogue)
+        if notice:
+            click.echo(f"musubi: warning: {notice}", err=True)
+        return m
 
 
 pass_app = click.make_pass_decorator(App)
@@ -46,6 +51,14 @@ pass_app = click.make_pass_decorator(App)
 def fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"musubi: {message}", err=True)
     sys.exit(code)
+
+
+def say_waiting() -> None:
+    """Tell the user why an import or index run is not moving (the store's writer lock)."""
+    click.echo(
+        "musubi: another import or index run is writing to this store; waiting for it to finish",
+        err=True,
+    )
 
 
 def echo_json(data: Any, *, indent: int | None = None) -> None:

@@ -12,7 +12,7 @@ import click
 
 import seeds
 from matcher.cli import consortium, match, orgs, users
-from matcher.cli.app import App, fail, pass_app
+from matcher.cli.app import App, fail, pass_app, say_waiting
 from matcher.ingest.importer import load_records, write_records
 from matcher.settings import SETTINGS, load_settings
 
@@ -99,7 +99,7 @@ def demo_command(
     click.echo(f"building the seed corpus ({size:,} organisations) → {path}")
     seeds.write_jsonl(path, seeds.build_corpus(size))
     records, _, _ = load_records(path)
-    created, updated = write_records(app.store, records)
+    created, updated = write_records(app.store, records, on_wait=say_waiting)
     click.echo(f"imported {created} new and {updated} updated organisation(s)")
     ctx.invoke(orgs.stats_command, as_json=False)
     if serve is None and not (sys.stdin.isatty() and sys.stdout.isatty()):

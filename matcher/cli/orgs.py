@@ -10,7 +10,7 @@ import click
 from tqdm import tqdm
 
 from embeddings import EncoderUnavailableError, VectorIndexError
-from matcher.cli.app import App, echo_json, fail, kind_option, pass_app
+from matcher.cli.app import App, echo_json, fail, kind_option, pass_app, say_waiting
 from matcher.cli.rendering import render_record
 from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS, KINDS
@@ -39,15 +39,19 @@ def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None
     if dry_run:
         click.echo(f"{file}: {len(records)} valid record(s) ({fmt}, {encoding}); nothing written")
         return
-    created, updated = write_records(app.store, records)
-    seconds = time.perf_counter() - started
-    click.echo(
-        f"imported {len(records)} organisation(s) from {file} ({fmt}, {encoding}): "
-        f"{created} new, {updated} updated in {seconds:.1f} s"
-    )
-    # Once an index exists, keep it in step with the store so matches never miss new records.
-    if index_path(app.settings).exists():
-        click.get_current_context().invoke(index_command, rebuild=False, as_json=False)
+    # The writer lock is held from the write to the end of the index step, so another import
+    # waits for both and a running server reloads once, when the two are done.
+    with app.store.writer(say_waiting):
+        created, updated = write_records(app.store, records)
+        seconds = time.perf_counter() - started
+        click.echo(
+            f"imported {len(records)} organisation(s) from {file} ({fmt}, {encoding}): "
+            f"{created} new, {updated} updated in {seconds:.1f} s"
+        )
+        # Once an index exists, keep it in step with the store so matches never miss new
+        # records.
+        if index_path(app.settings).exists():
+            click.get_current_context().invoke(index_command, rebuild=False, as_json=False)
 
 
 def _print_problems(rejected: ImportRejected, limit: int) -> None:
@@ -165,6 +169,7 @@ def index_command(app: App, rebuild: bool, as_json: bool) -> None:
             rebuild=rebuild,
             on_start=start,
             progress=lambda n: bar.update(n) if bar is not None else None,
+            on_wait=say_waiting,
         )
     except VectorIndexError as error:
         fail(str(error))

@@ -84,13 +84,29 @@ def refresh_index(
     rebuild: bool = False,
     progress: Callable[[int], object] | None = None,
     on_start: Callable[[int], object] | None = None,
+    on_wait: Callable[[], object] | None = None,
 ) -> IndexSummary:
     """Encode new and changed texts, drop vanished ones, save the index atomically.
 
     ``on_start(n)`` is told how many texts will be encoded or read from the cache before
     ``progress(k)`` counts them off. With ``rebuild`` the index is made anew from every text
     (the embedding cache still spares re-encoding what it holds).
+
+    The whole run holds the store's writer lock: two runs at once both gave new texts ids and
+    the second failed on the ``texts`` table's unique key, or saved an index without the
+    other's vectors. ``on_wait()`` is told when another import or index run makes it wait.
     """
+    with store.writer(on_wait):
+        return _refresh(store, settings, rebuild, progress, on_start)
+
+
+def _refresh(
+    store: Store,
+    settings: Settings,
+    rebuild: bool,
+    progress: Callable[[int], object] | None,
+    on_start: Callable[[int], object] | None,
+) -> IndexSummary:
     started = time.perf_counter()
     encoder = encoder_for(settings.encoder)
     texts = list(iter_texts(store))
@@ -126,7 +142,8 @@ def refresh_index(
     removed = np.setdiff1d(present, ids)
 
     encoded = reused = 0
-    if stale or len(removed) or not index_path(settings).exists():
+    saved = bool(stale or len(removed) or not index_path(settings).exists())
+    if saved:
         if on_start is not None:
             on_start(len(stale))
         if len(removed):
@@ -161,7 +178,7 @@ def refresh_index(
             for batch in left:
                 index.add(*batch)
         index.save(index_path(settings))
-    _mark_indexed(store, [(int(ids[i]), hashes[i]) for i in stale + relabel])
+    _mark_indexed(store, [(int(ids[i]), hashes[i]) for i in stale + relabel], changed=saved)
     return IndexSummary(
         total=len(texts),
         encoded=encoded,
@@ -226,7 +243,9 @@ def _sync_text_ids(store: Store, texts: list[Text]) -> tuple[np.ndarray, list[st
     return ids, [known[t.key][1] for t in texts]
 
 
-def _mark_indexed(store: Store, pairs: list[tuple[int, str]]) -> None:
+def _mark_indexed(store: Store, pairs: list[tuple[int, str]], *, changed: bool) -> None:
+    """Record what the saved index holds; count a store generation when the index changed
+    (an unchanged re-index must not make every server reload)."""
     # A Core executemany: the ORM's bulk update by primary key took 3× as long (0.5 s for 33k).
     table = TextEntry.__table__
     update = (
@@ -238,3 +257,5 @@ def _mark_indexed(store: Store, pairs: list[tuple[int, str]]) -> None:
         for start in range(0, len(pairs), 5000):
             rows = [{"row_id": i, "row_hash": h} for i, h in pairs[start : start + 5000]]
             session.execute(update, rows)
+        if changed or pairs:
+            store.bump_generation(session)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -75,9 +75,15 @@ def _validated(source: Source) -> tuple[list[OrgRecord], str, str]:
     return records, source.format, source.encoding
 
 
-def write_records(store: Store, records: Sequence[OrgRecord]) -> tuple[int, int]:
-    """Insert new organisations and replace existing ones (by external id) in one transaction."""
-    with store.session.begin() as session:
+def write_records(
+    store: Store, records: Sequence[OrgRecord], *, on_wait: Callable[[], object] | None = None
+) -> tuple[int, int]:
+    """Insert new organisations and replace existing ones (by external id) in one transaction.
+
+    Holds the store's writer lock (``on_wait()`` is told when another import or index run
+    makes it wait) and counts one store generation with the change.
+    """
+    with store.writer(on_wait), store.session.begin() as session:
         existing: dict[str, int] = {}
         for chunk in _chunks([r.id for r in records]):
             query = sa.select(Organisation.ext_id, Organisation.id).where(
@@ -108,6 +114,7 @@ def write_records(store: Store, records: Sequence[OrgRecord]) -> tuple[int, int]
             ids.update((ext_id, id_) for ext_id, id_ in result)
 
         _insert_children(session, records, ids)
+        store.bump_generation(session)
     return len(inserts), len(updates)
 
 

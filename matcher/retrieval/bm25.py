@@ -8,14 +8,13 @@ document per *view* — what a mode compares the query with:
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from scipy import sparse
 
 from embeddings import MAX_CHARS, normalise_text
 from matcher.retrieval.catalogue import Catalogue, OrgFacts
 from matcher.retrieval.dense import Filters
+from matcher.retrieval.memo import Memo
 
 VIEWS = {"supply": ("profile", "offer"), "demand": ("need",), "all": ("profile", "need", "offer")}
 # Bigrams in more than this share of a view's documents (した, ます) are left out of the queries
@@ -201,6 +200,9 @@ class LexicalIndex:
         self.org_kinds = np.array([o.kind for o in self.orgs])
         self.org_prefectures = np.array([o.prefecture for o in self.orgs], dtype=np.int8)
         self.columns: dict[str, sparse.csc_matrix] = {}
+        # A query is scored by several stages; each mode asks the same few filters.
+        self._scores: Memo[np.ndarray] = Memo(256)
+        self._masks: Memo[np.ndarray] = Memo(64)
         self.common: dict[str, np.ndarray] = {}  # per view, the columns of common bigrams
         if not self.orgs:
             return
@@ -220,11 +222,15 @@ class LexicalIndex:
         """The vocabulary columns of the query's bigrams, each once (BM25 counts each once)."""
         return self.bigrams.columns(normalise_text(text))
 
-    @lru_cache(maxsize=256)  # noqa: B019 - one per process; a query is scored by several stages
     def scores(self, view: str, text: str, *, all_bigrams: bool = False) -> np.ndarray:
         """BM25 of ``text`` against every organisation's ``view`` document, shape (n_orgs,);
         bigrams common to more than ``COMMON_SHARE`` of the documents count only with
-        ``all_bigrams`` (textbook BM25, as the evaluation's baseline reads it)."""
+        ``all_bigrams`` (textbook BM25, as the evaluation's baseline reads it). Read-only."""
+        return self._scores.get(
+            (view, text, all_bigrams), lambda: self._score(view, text, all_bigrams)
+        )
+
+    def _score(self, view: str, text: str, all_bigrams: bool) -> np.ndarray:
         if not self.orgs:
             return np.zeros(0, dtype=np.float32)
         columns = self.query(text)
@@ -234,9 +240,11 @@ class LexicalIndex:
         scores.setflags(write=False)  # shared by the cache: callers take copies
         return scores
 
-    @lru_cache(maxsize=64)  # noqa: B019 - one per matcher; each mode asks the same few filters
     def mask(self, filters: Filters) -> np.ndarray:
         """Which organisations a search filter admits (roles do not apply here), read-only."""
+        return self._masks.get(filters, lambda: self._mask(filters))
+
+    def _mask(self, filters: Filters) -> np.ndarray:
         keep = np.ones(len(self.orgs), dtype=bool)
         if filters.kinds:
             keep &= np.isin(self.org_kinds, filters.kinds)

@@ -59,6 +59,11 @@ class Catalogue:
     """Every organisation's facts and every indexed text's attributes, loaded in one pass.
 
     Arrays are aligned with ``text_ids`` (sorted), so a filter is a vectorised mask.
+
+    ``orgs`` holds the organisations whose every text (profile, each need, each offer) is in
+    the index. Those imported or changed since the last index run finished — an import
+    killed in its index step leaves some — are ``pending``, by external id: matching leaves
+    them out (and says so) until `musubi index` has run.
     """
 
     def __init__(self, store: Store) -> None:
@@ -76,15 +81,18 @@ class Catalogue:
                 for org_id, *values in session.execute(query):
                     grouped[org_id].append(values[0] if len(values) == 1 else tuple(values))
                 children[table] = grouped
-            texts: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+            texts: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(
+                lambda: defaultdict(list)
+            )
             text_rows = session.execute(
                 sa.select(TextEntry.id, TextEntry.org_id, TextEntry.role, TextEntry.position)
                 .where(TextEntry.indexed_hash.is_not(None))
                 .order_by(TextEntry.id)
             ).all()
-            for text_id, org_id, role, _ in sorted(text_rows, key=lambda r: (r[1], r[2], r[3])):
-                texts[org_id][role].append(text_id)
+            for text_id, org_id, role, position in text_rows:
+                texts[org_id][role].append((position, text_id))
             self.orgs: dict[int, OrgFacts] = {}
+            self.pending: dict[str, OrgFacts] = {}
             for row in session.execute(
                 sa.select(
                     Organisation.id,
@@ -99,16 +107,26 @@ class Catalogue:
                 )
             ):
                 org_id = row[0]
-                self.orgs[org_id] = OrgFacts(
+                org = OrgFacts(
                     *row,
                     tags=tuple(children[Tag].get(org_id, ())),
                     certifications=tuple(children[Certification].get(org_id, ())),
                     collaborations=tuple(children[Collaboration].get(org_id, ())),
                     needs=tuple(NeedRecord(*n) for n in children[Need].get(org_id, ())),
                     offers=tuple(OfferRecord(*o) for o in children[Offer].get(org_id, ())),
-                    text_ids={role: tuple(ids) for role, ids in texts[org_id].items()},
+                    text_ids={
+                        role: tuple(text_id for _, text_id in sorted(found))
+                        for role, found in texts[org_id].items()
+                    },
                 )
+                if _indexed(org, texts[org_id]):
+                    self.orgs[org_id] = org
+                else:
+                    self.pending[org.ext_id] = org
         self.by_ext_id = {org.ext_id: org for org in self.orgs.values()}
+        # Only the texts of organisations ready for matching: a search never returns the
+        # others' texts, whose positions may not match their needs and offers any more.
+        text_rows = [r for r in text_rows if r[1] in self.orgs]
         self.text_ids = np.array([r[0] for r in text_rows], dtype=np.int64)
         self.text_org = np.array([r[1] for r in text_rows], dtype=np.int64)
         self.text_role = np.array([TEXT_ROLES.index(r[2]) for r in text_rows], dtype=np.int8)
@@ -129,3 +147,13 @@ class Catalogue:
         if len(self.text_ids) == 0:
             return np.full(len(text_ids), -1)
         return np.where(self.text_ids[rows] == text_ids, rows, -1)
+
+
+def _indexed(org: OrgFacts, texts: dict[str, list[tuple[int, int]]]) -> bool:
+    """Whether the index holds exactly the organisation's texts: its profile and one text per
+    need and offer position (a changed need count shows as missing or extra positions)."""
+    wanted = {"profile": 1, "need": len(org.needs), "offer": len(org.offers)}
+    return all(
+        sorted(position for position, _ in texts.get(role, ())) == list(range(count))
+        for role, count in wanted.items()
+    )

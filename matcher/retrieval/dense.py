@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -14,6 +13,7 @@ from matcher.facts.kinds import KINDS
 from matcher.index.indexing import encoder_for, open_index
 from matcher.index.texts import TEXT_ROLES
 from matcher.retrieval.catalogue import Catalogue
+from matcher.retrieval.memo import Memo
 from matcher.settings import Settings
 
 
@@ -54,10 +54,14 @@ class TextSearch:
         self.catalogue = catalogue
         self.encoder: Encoder = encoder_for(settings.encoder)
         self.index: VectorIndex = open_index(settings, self.encoder)
+        # Each mode asks the same few filters again and again.
+        self._allowed: Memo[np.ndarray | None] = Memo(64)
 
-    @lru_cache(maxsize=64)  # noqa: B019 - one per matcher; each mode asks the same few filters
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         """The ids a filter admits (None when it admits everything), read-only."""
+        return self._allowed.get(filters, lambda: self._admitted(filters))
+
+    def _admitted(self, filters: Filters) -> np.ndarray | None:
         c = self.catalogue
         mask = np.ones(len(c.text_ids), dtype=bool)
         if filters.roles:

@@ -88,6 +88,9 @@ class Matcher:
         try:
             return self.catalogue.by_ext_id[ext_id]
         except KeyError:
+            pending = self.catalogue.pending.get(ext_id)
+            if pending is not None:
+                raise not_indexed(pending) from None
             raise MatchError(
                 f"no organisation with id {ext_id!r}; `musubi list` shows the ids",
                 "unknown_org",
@@ -131,6 +134,28 @@ class Matcher:
         """Up to ``limit`` organisations by BM25 of ``text`` against their ``view`` documents."""
         ids = self.lexical.top(view, text, limit, self.lexical.mask(filters))
         return [self.catalogue.orgs[i] for i in ids]
+
+
+def not_indexed(org: OrgFacts) -> MatchError:
+    """The error for an organisation in the store whose texts are not all in the index yet."""
+    return MatchError(
+        f"{org.ext_id} is not indexed yet: run `musubi index`",
+        "org_not_indexed",
+        org=org.ext_id,
+        name=org.name,
+    )
+
+
+def pending_notice(catalogue: Catalogue) -> str | None:
+    """What to tell the user when organisations of the store are left out of matching."""
+    if not catalogue.pending:
+        return None
+    shown = sorted(catalogue.pending)[:3]
+    more = f" and {len(catalogue.pending) - len(shown)} more" if len(catalogue.pending) > 3 else ""
+    return (
+        f"{len(catalogue.pending):,} organisation(s) of the store are not in the index yet "
+        f"({', '.join(shown)}{more}) and are left out of matching; run `musubi index`"
+    )
 
 
 def check_need(origin: OrgFacts, k: int) -> int:

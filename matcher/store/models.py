@@ -135,6 +135,18 @@ class TextEntry(Base):
     indexed_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
 
+class StoreGeneration(Base):
+    """One row counting the writes that change what matching sees: every import and every
+    index run adds one in its own transaction, so a running server compares one number to know
+    that another process changed the store or the index (`web/service.py`)."""
+
+    __tablename__ = "store_generation"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    generation: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    changed_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
+
+
 # ---- consortia: coordinators, saved proposals, their members and notes, the audit log ----
 
 

@@ -371,7 +371,8 @@ def _notices(
 
 
 def member_facts(m: Matcher, theme: str, ext_id: str, role: str) -> Member:
-    """``ext_id``'s fit to ``theme`` in ``role``, with its evidence; MatchError if unusable."""
+    """``ext_id``'s fit to ``theme`` in ``role``, with its evidence; MatchError if unusable
+    (``org_not_indexed`` when its texts are not all in the index yet)."""
     if role not in ROLES or role not in active_roles():
         raise unknown_role(role)
     org = m.org(ext_id)
@@ -384,13 +385,6 @@ def member_facts(m: Matcher, theme: str, ext_id: str, role: str) -> Member:
             kind=org.kind,
             role=role,
             kinds=ROLES[role].kinds,
-        )
-    if "profile" not in org.text_ids:
-        raise MatchError(
-            f"{ext_id} is not indexed yet: run `musubi index`",
-            "org_not_indexed",
-            org=ext_id,
-            name=org.name,
         )
     theme_vec = m.query_vector(check_text(theme, "theme"))
     bg = m.background(theme_vec)
