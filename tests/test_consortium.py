@@ -190,4 +190,80 @@ def test_batch_and_evaluate_know_the_consortium_mode(corpus: Musubi, tmp_path: P
     assert set(report) == {"queries", "musubi", "bm25", "dense"}
     assert 0 <= report["bm25"]["role_precision@1"] <= 1
     text = corpus("evaluate", str(queries))
-    assert "role precision@1" in text.stdout
+    assert "role prec@1" in text.stdout
+
+
+def test_evaluate_reads_role_lists_and_hand_labelled_aspects(corpus: Musubi, tmp_path: Path):
+    """The format of hand-written sets: good members listed per kind, and aspects each with the
+    organisations that cover them; coverage is pooled over the aspects someone covers."""
+    first = json_of(corpus, "consortium", "--theme", THEME)["proposals"][0]["members"]
+    team = {m["id"] for m in first}
+    listed = corpus("list", "--kind", "startup", "--json").stdout.splitlines()
+    outsider = next(o["id"] for o in map(json.loads, listed) if o["id"] not in team)
+    roles = {first[0]["kind"]: [first[0]["id"]], "startup": [outsider]}
+    aspects = [
+        {"label": "covered", "covered_by": [first[0]["id"], outsider]},
+        {"label": "elsewhere", "covered_by": [outsider]},
+        {"label": "nobody", "covered_by": []},
+    ]
+    line = {"qid": "x", "mode": "consortium", "theme": THEME, "roles": roles, "aspects": aspects}
+    queries = write_jsonl(tmp_path / "x.jsonl", [line])
+    report = json_of(corpus, "evaluate", str(queries))["modes"]["consortium"]
+    musubi = report["musubi"]
+    assert musubi["role_precision@1"] == pytest.approx(1 / len(first), abs=1e-3)
+    assert musubi["with_proposal"] == 1.0 and musubi["constraints_kept"] == 1.0
+    assert musubi["aspect_coverage"] == 0.5 and musubi["aspects"] == 2
+    assert {"aspect_coverage", "with_proposal", "constraints_kept"} <= set(report["dense"])
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{**line, "aspects": "見守り"}])
+    failed = corpus("evaluate", str(bad))
+    assert failed.exit_code != 0 and "line 1 (x)" in failed.stderr and "aspects" in failed.stderr
+
+
+def test_a_financial_institution_funds_the_consortium(corpus: Musubi) -> None:
+    """金 of 産官学金: with financial institutions in the store, the 金 role takes one, and its
+    part in the project is 資金; a team without one stays valid."""
+    out = json_of(
+        corpus,
+        "consortium",
+        *("--theme", THEME, "--role", "municipality", "--role", "industry"),
+        *("--role", "financial", "--top", "1"),
+    )
+    members = out["proposals"][0]["members"]
+    bank = next(m for m in members if m["role"] == "financial")
+    assert bank["kind"] == "financial_institution" and bank["id"].startswith("fi-")
+    assert bank["project_role"] == "funding" and bank["project_role_label"] == "資金"
+    plain = json_of(
+        corpus,
+        "consortium",
+        "--theme",
+        THEME,
+        "--role",
+        "municipality",
+        "--role",
+        "industry",
+        "--role",
+        "university",
+        "--top",
+        "1",
+    )
+    assert {m["kind"] for m in plain["proposals"][0]["members"]}.isdisjoint(
+        {"financial_institution"}
+    )
+
+
+@pytest.mark.parametrize("spelling", ["金融機関", "銀行", "信金", "financial_institution"])
+def test_financial_institutions_import_under_their_other_names(
+    tmp_path: Path, spelling: str
+) -> None:
+    bank = {
+        "id": "fi-001",
+        "kind": spelling,
+        "name": "翠嶺信用金庫",
+        "prefecture": "新潟",
+        "description": "地元の中小企業と創業者への融資に力を入れる信用金庫です。",
+        "offers": [{"title": "創業融資", "description": "創業時の設備資金を融資します。"}],
+    }
+    musubi = Musubi(tmp_path, encoder="hashing")
+    assert musubi("import", str(write_jsonl(tmp_path / "b.jsonl", [bank]))).exit_code == 0
+    listed = musubi("list", "--kind", "financial_institution", "--json").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in listed] == ["fi-001"]

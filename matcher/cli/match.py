@@ -172,13 +172,23 @@ def evaluate_command(app: App, queries: Path, cv: int | None, as_json: bool) -> 
             click.echo(f"{'':<12} musubi/bm25 nDCG@10 = {ratio:.2f}×")
     teams = report["modes"].get("consortium")
     if teams:
-        click.echo(f"\n{'mode':<12} {'system':<8} {'role precision@1':>17} {'@3':>6}  queries")
+        click.echo(
+            f"\n{'consortium':<12} {'system':<8} {'role prec@1':>11} {'@3':>6} {'proposed':>9} "
+            f"{'constraints':>12} {'aspects':>8}  themes"
+        )
         for system in ("musubi", "bm25", "dense"):
             score = teams[system]
-            at3 = f"{score['role_precision@3']:>6.3f}" if "role_precision@3" in score else " " * 6
+            aspects = f"{score['aspect_coverage']:>8.3f}" if "aspect_coverage" in score else " " * 8
             click.echo(
-                f"{'consortium':<12} {system:<8} {score['role_precision@1']:>17.3f} {at3}  "
-                f"{teams['queries']}"
+                f"{'':<12} {system:<8} {score['role_precision@1']:>11.3f} "
+                f"{score['role_precision@3']:>6.3f} {score['with_proposal']:>9.3f} "
+                f"{score['constraints_kept']:>12.3f} {aspects}  {teams['queries']}"
+            )
+        musubi = teams["musubi"]
+        if musubi["weak_members"]:
+            click.echo(
+                f"{'':<12} weak-flagged members: {musubi['weak_members']}, of them "
+                f"{musubi['weak_members_wrong']} wrong (counted in precision)"
             )
     click.echo(f"ranked by {report['ranked_by']}")
     if report["skipped"]:
