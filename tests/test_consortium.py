@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher.facts import prefectures
+from matcher.modes.consortium.aspects import MAX_ASPECTS, aspects_of
 from support import SAMPLE, Musubi, json_of, seeded, write_jsonl
 
 THEME = "独居高齢者の見守り"
@@ -28,8 +29,9 @@ def test_contract_and_constraints(corpus: Musubi) -> None:
         assert {"id", "name", "kind", "role", "prefecture"} <= set(members[0])
         assert len({m["prefecture"] for m in members}) >= 2
         assert len({m["kind"] for m in members}) >= 3
-        roles = [m["role"] for m in members]
-        assert len(roles) == len(set(roles))  # one member per role
+        # One member per role, and beside them members brought in for a task nobody covered.
+        roles = [m["role"] for m in members if "added_for" not in m["evidence"]]
+        assert len(roles) == len(set(roles))
         assert all(m["kind"] in ("company", "startup") for m in members if m["role"] == "industry")
         assert p["prefectures"] == list(dict.fromkeys(m["prefecture"] for m in members))
         e = p["explanation"]
@@ -267,3 +269,48 @@ def test_financial_institutions_import_under_their_other_names(
     assert musubi("import", str(write_jsonl(tmp_path / "b.jsonl", [bank]))).exit_code == 0
     listed = musubi("list", "--kind", "financial_institution", "--json").stdout.splitlines()
     assert [json.loads(line)["id"] for line in listed] == ["fi-001"]
+
+
+def test_a_theme_is_read_as_its_aspects() -> None:
+    theme = (
+        "中山間地域で一人暮らしの高齢者が住み慣れた家で暮らし続けられるよう、"
+        "日々の見守り・受診・買い物を支えるサービスを組み合わせて提供する。秋田・島根の町で試す"
+    )
+    aspects = aspects_of(theme)
+    labels = [a.label for a in aspects]
+    assert {"見守り", "受診", "買い物"} <= set(labels)
+    tasks = {a.label: a for a in aspects if a.kind == "task"}
+    assert "受診" in tasks["受診"].text and "支える" in tasks["受診"].text  # read in its context
+    place = next(a for a in aspects if a.kind == "place")
+    assert set(place.prefectures) == {prefectures.resolve("秋田"), prefectures.resolve("島根")}
+    assert any(a.kind == "group" and "高齢者" in a.label for a in aspects)
+    assert aspects_of("") == () and len(aspects_of("見守り。" * 5000)) <= MAX_ASPECTS
+    english = aspects_of("Watching over elderly people living alone, and helping them shop")
+    assert english and all(a.kind == "task" for a in english)
+
+
+def test_every_proposal_says_who_covers_each_aspect_and_what_is_missing(corpus: Musubi) -> None:
+    theme = "独居高齢者の見守り・買い物支援・通院の送迎を組み合わせる"
+    out = json_of(corpus, "consortium", "--theme", theme, "--top", "2")
+    assert [a["label"] for a in out["aspects"]][:3] == ["見守り", "買い物支援", "通院"]
+    for p in out["proposals"]:
+        ids = {m["id"] for m in p["members"]}
+        roles = {m["role"] for m in p["members"] if "added_for" not in m["evidence"]}
+        e = p["explanation"]
+        assert [a["key"] for a in e["aspects"]] == [a["key"] for a in out["aspects"]]
+        for a in e["aspects"]:
+            assert a["member"] in ids if a["covered"] else "member" not in a
+        missing = e["missing"]
+        assert missing["aspects"] == [
+            a["label"] for a in e["aspects"] if not a["covered"] and a["kind"] != "place"
+        ]
+        assert missing["weak_members"] == [m["id"] for m in p["members"] if "flags" in m]
+        for m in p["members"]:
+            assert m["project_role"] and m["project_role_label"]
+            if "added_for" in m["evidence"]:
+                assert m["role"] in roles and m["evidence"]["added_for"] in m["evidence"]["covers"]
+            if "weak" in m["evidence"]:
+                assert (
+                    m["evidence"]["weak"]["code"] == "weak_member"
+                    and m["id"] in (m["evidence"]["weak"]["reason"])
+                )

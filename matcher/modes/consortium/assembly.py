@@ -53,7 +53,6 @@ from matcher.modes.consortium.roles import (
     unknown_role,
 )
 from matcher.modes.consortium.team import (
-    COVERED,
     RoleCandidate,
     RolePool,
     TeamPool,
@@ -83,6 +82,12 @@ LINK_MIN = 0.2  # need→offer links weaker than this are not shown as evidence
 # role's typical candidate stays, flagged weak. Calibrated on the hand-written eval-dev themes.
 WEAK_FIT = 0.2
 WEAK_MARGIN = 0.1
+# A task of the theme that no member covers brings in the organisation that covers it best (a
+# second startup for 受診 beside the one for 見守り), when it fits the theme at least WEAK_FIT
+# and covers the task at least EXTRA_COVER; at most MAX_EXTRA such members. A municipality is
+# where a task is tried, not who does it: it is never brought in for one.
+EXTRA_COVER = 0.6
+MAX_EXTRA = 2
 
 
 # ---- the places and the roles ---------------------------------------------------------
@@ -220,7 +225,7 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
         pool, [slot_options[s] for s in filled_slots], q.min_prefectures, q.min_kinds
     )
     chosen: list[frozenset[int]] = []
-    teams: list[tuple[list[int], list[int]]] = []
+    teams: list[tuple[list[int], list[int], list[int]]] = []
     for _ in range(2 * q.top):
         team = search.best_team(chosen)
         if team is None or len(teams) == q.top:
@@ -228,12 +233,15 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
         kept, left = _trimmed(search, team)
         # A team that lost members must still differ from the others in half of its own.
         if search.distinct(kept, chosen, len(kept)):
-            teams.append((kept, left))
+            teams.append((kept, _extras(pool, kept, reading), left))
         chosen.append(frozenset(kept))
     # The greedy search is a heuristic: a later, more constrained team can still score higher.
     proposals = tuple(
         sorted(
-            (_proposal(pool, pools, reading, kept, left, codes) for kept, left in teams),
+            (
+                _proposal(pool, pools, reading, kept, extra, left, codes)
+                for kept, extra, left in teams
+            ),
             key=lambda p: -p.score,
         )
     )
@@ -288,18 +296,52 @@ def _trimmed(search: TeamSearch, team: list[int]) -> tuple[list[int], list[int]]
     return kept, left
 
 
+def _extras(pool: TeamPool, team: list[int], reading: ThemeReading) -> list[int]:
+    """Members brought in for the theme's tasks that no member of ``team`` covers: the best
+    coverer of each such task, strongest first (EXTRA_COVER, MAX_EXTRA)."""
+    need = pool.needed_cover
+    found: dict[int, float] = {}
+    for k, aspect in enumerate(reading.aspects):
+        if aspect.kind != "task" or pool.cover[team, k].max() >= need[k]:
+            continue
+        doers = [
+            i
+            for i in range(len(pool.cands))
+            if i not in team and pool.cands[i].org.kind != "municipality"
+        ]
+        if not doers:
+            continue
+        best = max(doers, key=lambda i: pool.cover[i, k])
+        cover = float(pool.cover[best, k])
+        if cover >= max(need[k], EXTRA_COVER) and pool.fit[best] >= WEAK_FIT:
+            found[best] = max(found.get(best, 0.0), cover)
+    return sorted(found, key=lambda i: -found[i])[:MAX_EXTRA]
+
+
 def _proposal(
     pool: TeamPool,
     pools: dict[str, RolePool],
     reading: ThemeReading,
-    team: list[int],
+    core: list[int],
+    extra: list[int],
     left: list[int],
     codes: tuple[int, ...],
 ) -> Proposal:
-    features = pool.features(team)
+    """The team ``core`` (scored: the search's objective) with the members brought in for tasks
+    it does not cover (``extra``) and the roles it left open (``left``)."""
+    features = pool.features(core)
+    team = core + extra
     contributions = {k: pool.weights[k] * v for k, v in features.items()}
+    need = pool.needed_cover
     members = tuple(
-        _flagged(pool.cands[i], pools[pool.cands[i].role], team, pool, reading) for i in team
+        replace(
+            _flagged(pool.cands[i], pools[pool.cands[i].role], team, pool, reading),
+            covers=tuple(
+                a.label for k, a in enumerate(reading.aspects) if pool.cover[i, k] >= need[k]
+            ),
+            added_for=_added_for(pool, reading, core, i) if i in extra else "",
+        )
+        for i in team
     )
     links = []
     for i in team:
@@ -328,6 +370,18 @@ def _proposal(
             tuple(EmptyRole(pool.cands[i].role, _open_reason(pool.cands[i], codes)) for i in left),
         ),
     )
+
+
+def _added_for(pool: TeamPool, reading: ThemeReading, core: list[int], i: int) -> str:
+    """The task ``i`` was brought in for: of those ``core`` does not cover, the one it covers
+    best."""
+    need = pool.needed_cover
+    tasks = [
+        k
+        for k, a in enumerate(reading.aspects)
+        if a.kind == "task" and pool.cover[core, k].max() < need[k]
+    ]
+    return reading.aspects[max(tasks, key=lambda k: pool.cover[i, k])].label
 
 
 def _open_reason(c: RoleCandidate, codes: tuple[int, ...]) -> Notice:
@@ -388,12 +442,13 @@ def _coverage(
     """Per aspect: the member that covers it best, or — when no member does — the closest
     organisation of any role's pool."""
     out = []
+    need = pool.needed_cover
     everyone = [c for p in pools.values() for c in p.candidates]
     for k, aspect in enumerate(reading.aspects):
         best = max(team, key=lambda i: pool.cover[i, k])
         cover = float(pool.cover[best, k])
         c = pool.cands[best]
-        if cover >= COVERED:
+        if cover >= need[k]:
             out.append(AspectCover(aspect, c.member.id, cover, c.org.title(*c.cover_text[k]), True))
             continue
         closest = max(everyone, key=lambda x: x.cover[k], default=None)

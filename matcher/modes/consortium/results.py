@@ -59,6 +59,7 @@ class Member:
     project_role_basis: str = ""  # the title of the text it was read from
     covers: tuple[str, ...] = ()  # labels of the theme's aspects it covers
     weak: Notice | None = None
+    added_for: str = ""  # an aspect no other member covered: why a role has a second member
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -80,6 +81,8 @@ class Member:
             out["covers"] = list(self.covers)
         if self.weak:
             out["weak"] = {"reason": self.weak.text, **self.weak.to_json()}
+        if self.added_for:
+            out["added_for"] = self.added_for
         return out
 
     def to_json(self) -> dict[str, Any]:

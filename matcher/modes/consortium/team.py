@@ -39,7 +39,11 @@ SEEDS = 8  # teams grown per proposal, one from each of the scarcest role's best
 # half of it (the field is where the municipality is).
 PLACE_COVER = {"municipality": 1.0}
 PLACE_COVER_OTHER = 0.5
-COVERED = 0.25  # the cover at which a member is said to cover an aspect
+# A member covers an aspect when its cover is at least COVERED and at least COVER_SHARE of the
+# best cover any candidate of the theme's pools reaches: relative, since a theme's context lifts
+# every text that fits it a little towards each of its aspects.
+COVERED = 0.25
+COVER_SHARE = 0.75
 ASPECT_CONTEXT = 0.5  # weight of the theme's vector in an aspect's
 
 
@@ -161,6 +165,12 @@ class TeamPool:
             self.tie[i, j] = self.tie[j, i] = tie
             p = proximity(cands[i].org.prefecture, cands[j].org.prefecture)
             self.prox[i, j] = self.prox[j, i] = p
+
+    @property
+    def needed_cover(self) -> np.ndarray:
+        """Per aspect, the cover at which a member is said to cover it (COVER_SHARE)."""
+        best = self.cover.max(axis=0) if len(self.cover) else np.zeros(self.cover.shape[1])
+        return np.maximum(COVERED, COVER_SHARE * best)
 
     def features(self, team: Sequence[int]) -> dict[str, float]:
         idx = np.asarray(team, dtype=int)
