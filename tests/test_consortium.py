@@ -164,6 +164,10 @@ def test_curation_through_the_cli(corpus: Musubi, tmp_path: Path) -> None:
     assert shown["status"] == "shortlisted" and shown["version"] == 3
     assert [a["action"] for a in shown["audit"]] == ["saved", "member_swapped", "status_changed"]
     assert [a["actor"] for a in shown["audit"]] == ["tanaka", "suzuki", "tanaka"]
+    produced = shown["audit"][0]["details"]["produced_by"]  # a decision traceable months later
+    assert produced["encoder"].startswith("lexical") and produced["store_generation"] >= 1
+    assert produced["index_texts"] > 400 and set(produced["consortium_weights"]) >= {"coverage"}
+    assert "ranking_model" in produced
     out = tmp_path / "m.csv"
     assert corpus("consortium", "export", pid, "--format", "csv", "-o", str(out)).exit_code == 0
     assert out.read_text("utf-8-sig").splitlines()[0].startswith("proposal_id,position,role")

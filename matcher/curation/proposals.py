@@ -408,6 +408,7 @@ def save_proposal(
                     "theme": query.theme,
                     "members": [{"id": m.id, "role": m.role} for m in proposal.members],
                     "score": round(float(proposal.score), 4),
+                    **({"produced_by": proposal.provenance} if proposal.provenance else {}),
                 },
                 reason=(reason or "").strip() or None,
             )

@@ -239,7 +239,10 @@ def consortium(m: Matcher, q: ConsortiumQuery) -> ConsortiumResult:
     proposals = tuple(
         sorted(
             (
-                _proposal(pool, pools, reading, kept, extra, left, codes)
+                replace(
+                    _proposal(pool, pools, reading, kept, extra, left, codes),
+                    provenance=provenance,
+                )
                 for kept, extra, left in teams
             ),
             key=lambda p: -p.score,
@@ -262,8 +265,9 @@ def _aspects_json(reading: ThemeReading) -> tuple[dict[str, Any], ...]:
 
 
 def _provenance(m: Matcher) -> dict[str, Any]:
-    """What produced a result: the ranking model (or the unlearned weights) and the store's
-    generation the index was read at, so a saved decision can be traced months later."""
+    """What produced a result: the ranking model (or the unlearned weights), the encoder, and
+    the index with the store's generation (imports and index runs so far), so a saved decision
+    can be traced months later."""
     model = m.model.model
     out: dict[str, Any] = {
         "ranking_model": (
@@ -277,7 +281,8 @@ def _provenance(m: Matcher) -> dict[str, Any]:
         ),
         "consortium_weights": dict(team_weights(m)),
         "encoder": m.search.encoder.fingerprint,
-        "index_generation": getattr(m, "generation", None),
+        "index_texts": len(m.search.index),
+        "store_generation": m.store.generation(),
     }
     return out
 

@@ -208,6 +208,9 @@ class Proposal:
     score: float
     members: tuple[Member, ...]
     explanation: TeamExplanation
+    # What produced it (the ranking model, the team weights, the encoder, the store generation
+    # the index was read at): saved with it in the audit log, to justify a decision later.
+    provenance: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def prefectures(self) -> tuple[int, ...]:
