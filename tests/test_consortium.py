@@ -318,3 +318,86 @@ def test_every_proposal_says_who_covers_each_aspect_and_what_is_missing(corpus: 
                     m["evidence"]["weak"]["code"] == "weak_member"
                     and m["id"] in (m["evidence"]["weak"]["reason"])
                 )
+
+
+def _org(ext: str, kind: str, name: str, pref: str, offer: tuple[str, str] = ("", "")) -> dict:
+    record = {
+        "id": ext,
+        "kind": kind,
+        "name": name,
+        "prefecture": pref,
+        "description": f"{name}は森林の間伐とドローン計測に取り組んでいます。",
+        "tags": ["森林", "間伐", "ドローン"],
+    }
+    if offer[0]:
+        record["offers"] = [{"title": offer[0], "description": offer[1]}]
+    else:
+        record["needs"] = [
+            {"title": "間伐の効率化", "description": "森林の間伐をドローン計測で効率化したい。"}
+        ]
+    return record
+
+
+def test_project_roles_follow_what_members_offer_not_their_kind(tmp_path: Path) -> None:
+    """A university that provides the field and a company that evaluates: the part each plays
+    is read from its offers; a municipality is the field, a bank the funding."""
+    records = [
+        _org("mu-1", "municipality", "森野町", "高知"),
+        _org(
+            "un-1",
+            "university",
+            "山里大学",
+            "愛媛",
+            (
+                "演習林を実証フィールドとして提供",
+                "森林の間伐とドローン計測の実証の場に演習林を提供します。",
+            ),
+        ),
+        _org(
+            "co-1",
+            "company",
+            "森林検査株式会社",
+            "徳島",
+            (
+                "間伐の効果検証と評価試験",
+                "ドローン計測による森林の間伐の効果を第三者として評価・検証します。",
+            ),
+        ),
+        _org(
+            "st-1",
+            "startup",
+            "株式会社モリドローン",
+            "香川",
+            (
+                "森林のドローン計測システム",
+                "ドローンで森林を計測し、間伐の計画を効率化するシステムです。",
+            ),
+        ),
+        _org(
+            "fi-1",
+            "信金",
+            "森野信用金庫",
+            "高知",
+            ("森林の間伐事業への融資", "森林の間伐とドローン計測の事業に設備資金を融資します。"),
+        ),
+    ]
+    musubi = Musubi(tmp_path, encoder="hashing")
+    assert musubi("import", str(write_jsonl(tmp_path / "f.jsonl", records))).exit_code == 0
+    assert musubi("index").exit_code == 0
+    theme = "森林の間伐をドローン計測で効率化し、その効果を検証する"
+    roles = ("municipality", "company", "startup", "university", "financial")
+    asked = [arg for role in roles for arg in ("--role", role)]
+    # Five kinds asked for: in a corpus of five on-theme profiles, fits read against them all
+    # are low, and only a team that needs every member keeps them all.
+    result = json_of(
+        musubi, "consortium", "--theme", theme, *asked, "--min-kinds", "5", "--top", "1"
+    )
+    members = result["proposals"][0]
+    parts = {m["id"]: m["project_role"] for m in members["members"]}
+    assert parts == {
+        "mu-1": "field",
+        "un-1": "field",
+        "co-1": "evaluation",
+        "st-1": "technology",
+        "fi-1": "funding",
+    }
