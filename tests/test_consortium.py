@@ -309,8 +309,14 @@ def test_every_proposal_says_who_covers_each_aspect_and_what_is_missing(corpus: 
             a["label"] for a in e["aspects"] if not a["covered"] and a["kind"] != "place"
         ]
         assert missing["weak_members"] == [m["id"] for m in p["members"] if "flags" in m]
+        tasks = {a["label"] for a in out["aspects"] if a["kind"] == "task"}
         for m in p["members"]:
             assert m["project_role"] and m["project_role_label"]
+            if m["kind"] == "municipality":  # where a task is tried, not who does it
+                assert (
+                    not tasks & set(m["evidence"].get("covers", ()))
+                    and "added_for" not in m["evidence"]
+                )
             if "added_for" in m["evidence"]:
                 assert m["role"] in roles and m["evidence"]["added_for"] in m["evidence"]["covers"]
             if "weak" in m["evidence"]:

@@ -283,6 +283,9 @@ def _cover(
     for k, aspect in enumerate(reading.aspects):
         if aspect.kind == "place" and org.prefecture in aspect.prefectures:
             cover[k] = PLACE_COVER.get(role.key, PLACE_COVER_OTHER)
+        elif aspect.kind == "task" and org.kind == "municipality":
+            # A municipality that needs a task done is where it is tried, not who does it.
+            cover[k] = 0.0
     return cover, tuple(which), per_text
 
 
