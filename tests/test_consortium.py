@@ -173,6 +173,9 @@ def test_curation_through_the_cli(corpus: Musubi, tmp_path: Path) -> None:
     assert out.read_text("utf-8-sig").splitlines()[0].startswith("proposal_id,position,role")
     brief = corpus("consortium", "export", pid, "--format", "md")
     assert brief.exit_code == 0 and "連携宣言" in brief.stdout
+    assert "| 役割 | プロジェクトでの役割 |" in brief.stdout
+    municipality = next(m for m in swapped["members"] if m["kind"] == "municipality")
+    assert f"{municipality['name']}(実証フィールド)" in brief.stdout  # in the declaration too
     missing = corpus("consortium", "edit", "999", "--note", "x", "--version", "1", "--as", "tanaka")
     assert missing.exit_code == 2 and "no saved proposal #999" in missing.stderr
     listed = corpus("consortium", "list", "--json").stdout.splitlines()

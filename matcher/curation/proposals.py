@@ -276,6 +276,10 @@ def _saved_member(row: ProposalMember) -> Member:
         evidence.get("text", "profile"),
         evidence.get("similarity", 0.0),
         tuple(evidence.get("shared_terms", ())),
+        evidence.get("project_role", ""),
+        evidence.get("project_role_basis", ""),
+        tuple(evidence.get("covers", ())),
+        added_for=evidence.get("added_for", ""),
     )
 
 
