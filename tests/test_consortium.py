@@ -410,3 +410,38 @@ def test_project_roles_follow_what_members_offer_not_their_kind(tmp_path: Path) 
         "st-1": "technology",
         "fi-1": "funding",
     }
+
+
+def test_train_from_curation_learns_the_team_weights_from_member_changes(tmp_path: Path) -> None:
+    musubi = seeded(tmp_path / "home", size=200)
+    assert musubi("user", "add", "sato", "--password-stdin", input="pass-word-1\n").exit_code == 0
+    none_yet = musubi("train", "--from-curation")
+    assert (
+        none_yet.exit_code == 2 and "nothing to learn from: 0 member change(s)" in none_yet.stderr
+    )
+    saved = json_of(musubi, "consortium", "save", "--theme", THEME, "--as", "sato")
+    pid = str(saved["id"])
+    industry = next(m["id"] for m in saved["members"] if m["role"] == "industry")
+    alts = json_of(musubi, "consortium", "edit", pid, "--alternatives", industry, "--top", "5")
+    pick = alts["alternatives"][-1]["id"]  # the coordinator prefers one shown lower
+    edit = ["consortium", "edit", pid, "--as", "sato", "--swap", industry, "--with", pick]
+    assert musubi(*edit, "--role", "industry", "--version", "1", "--reason", "近い").exit_code == 0
+    trained = json_of(musubi, "train", "--from-curation")
+    assert trained["decisions"] == 1 and trained["declined"] == 0
+    weights = trained["weights"]
+    assert set(weights) == {
+        "theme_fit",
+        "coverage",
+        "complementarity",
+        "collaboration",
+        "proximity",
+    }
+    assert all(w >= 0 for w in weights.values())
+    assert sum(weights.values()) == pytest.approx(2.8, abs=1e-3)
+    unlearned = {"theme_fit": 1.0, "coverage": 1.0, "complementarity": 0.5}
+    assert any(abs(weights[k] - v) > 1e-3 for k, v in unlearned.items())  # the swap moved them
+    model = json.loads(Path(trained["model"]).read_text("utf-8"))
+    assert model["modes"]["consortium"]["features"] == weights
+    used = json_of(musubi, "consortium", "--theme", THEME)["provenance"]
+    assert used["consortium_weights"] == weights  # the team search now uses them
+    assert musubi("train", "--from-curation", "x.jsonl").exit_code == 2

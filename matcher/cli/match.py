@@ -10,13 +10,14 @@ import click
 
 from matcher.cli.app import App, echo_json, fail, kind_option, pass_app, top_option
 from matcher.cli.rendering import render_result
+from matcher.curation.learning import decisions, differences, learn_weights
 from matcher.evaluation.dataset import LabelError
 from matcher.evaluation.runner import QueryError, evaluate, read_queries
 from matcher.modes.joint import JointQuery
 from matcher.modes.partners import PartnersQuery
 from matcher.modes.procurement import ProcurementQuery
 from matcher.modes.queries import build_query, run
-from matcher.ranking.model import HOME_MODEL, save_model
+from matcher.ranking.model import HOME_MODEL, RankingModel, save_model
 from matcher.retrieval.matcher import MatchError
 
 
@@ -199,8 +200,12 @@ def evaluate_command(app: App, queries: Path, cv: int | None, as_json: bool) -> 
 @click.argument(
     "labelled",
     nargs=-1,
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--from-curation",
+    is_flag=True,
+    help="Learn the consortium team weights from coordinators' changes to saved proposals.",
 )
 @click.option(
     "--cv", type=click.IntRange(2, 100), help="Also report K-fold cross-validated figures."
@@ -213,10 +218,23 @@ def evaluate_command(app: App, queries: Path, cv: int | None, as_json: bool) -> 
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def train_command(
-    app: App, labelled: tuple[Path, ...], cv: int | None, out: Path | None, as_json: bool
+    app: App,
+    labelled: tuple[Path, ...],
+    from_curation: bool,
+    cv: int | None,
+    out: Path | None,
+    as_json: bool,
 ) -> None:
     """Learn the ranking's weights from labelled queries (the format `evaluate` reads) over
-    this home's store and index, and save them as the home's ranking model."""
+    this home's store and index, and save them as the home's ranking model; with
+    --from-curation, the consortium team weights from coordinators' decisions instead."""
+    if from_curation:
+        if labelled:
+            fail("--from-curation learns from the saved proposals: give no LABELLED file")
+        _train_from_curation(app, out, as_json)
+        return
+    if not labelled:
+        fail("give LABELLED query files, or --from-curation")
     # scikit-learn takes half a second to import: only training needs it.
     from matcher.evaluation.training import train
 
@@ -236,6 +254,38 @@ def train_command(
         )
         themes = f"{info['queries']} queries in {info['themes']} themes"
         click.echo(f"{mode}: {themes}, C={info['C']:g}{figures}")
+    click.echo(f"saved the ranking model to {target}")
+
+
+def _train_from_curation(app: App, out: Path | None, as_json: bool) -> None:
+    """Team weights from the saved proposals' member changes, written into the ranking model
+    that ranks now (its other modes kept), or a new one for this encoder."""
+    m = app.matcher()
+    found, declined = decisions(app.store)
+    weights = learn_weights(differences(m, found))
+    summary = {"decisions": len(found), "declined": declined, "weights": weights}
+    if weights is None:
+        fail(
+            f"nothing to learn from: {len(found)} member change(s) in saved proposals "
+            f"({declined} declined proposal(s) name no better team); curate some first"
+        )
+    current = m.model.model
+    modes = dict(current.modes) if current else {}
+    modes["consortium"] = {"features": weights, "decisions": len(found)}
+    model = RankingModel(
+        current.encoder if current else m.search.encoder.fingerprint,
+        modes,
+        {**(current.manifest if current else {}), "consortium": "musubi train --from-curation"},
+    )
+    target = out or app.settings.home_path / HOME_MODEL
+    save_model(model, target)
+    if as_json:
+        echo_json({"model": str(target), **summary})
+        return
+    click.echo(
+        f"consortium: {len(found)} member change(s), {declined} declined; weights "
+        + ", ".join(f"{k} {v:g}" for k, v in weights.items())
+    )
     click.echo(f"saved the ranking model to {target}")
 
 
