@@ -21,6 +21,7 @@ from matcher.curation.proposals import save_proposal as save
 from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
 from matcher.ingest.importer import ImportRejected
+from matcher.ingest.log import ImportOrigin
 from matcher.modes.consortium.assembly import consortium
 from matcher.modes.joint import joint
 from matcher.modes.partners import partners
@@ -223,7 +224,8 @@ def import_file():  # noqa: ANN201
         )
     if dry_run:
         return ok({"dry_run": True, "valid": len(records), "format": fmt, "encoding": encoding})
-    created, updated = get_service().import_records(records)
+    origin = ImportOrigin(actor(), filename or "(request body)", fmt, "api", request.remote_addr)
+    created, updated = get_service().import_records(records, origin)
     return ok({"created": created, "updated": updated, "format": fmt, "encoding": encoding}, 201)
 
 
