@@ -15,14 +15,18 @@ Public API (pure of Flask and of the CLI; one call per action, frozen dataclasse
     roles_for(m, q) -> tuple[str, ...]
         The role slots a query asks for (defaults, or ``q.roles``).
 
-Algorithm (README "Consortia and curation"): per role a candidate pool ranked by fit to the
-theme; then a RarestFirst-style greedy in the spirit of Lappas, Liu & Terzi (KDD 2009) — seed
-with each of the best candidates of the scarcest role, fill the other slots one by one with the
-candidate that most raises the team objective, then improve by single swaps — where the
-objective is a LinearScorer over team features: fit to the theme, complementarity (one member's
-offers meet another's needs), and low communication cost (past collaborations and geographic
-proximity). Proposal k+1 is searched under a hard constraint: it shares at most half its
-members with each earlier proposal, so alternatives differ meaningfully.
+Algorithm (README "Consortia and curation"): the theme is read as its aspects (aspects.py);
+per role a candidate pool found near the theme and near each aspect, ranked by fit to the theme
+(relative to its background) or by the cover of one aspect; then a RarestFirst-style greedy in
+the spirit of Lappas, Liu & Terzi (KDD 2009) — seed with each of the best candidates of the
+scarcest role, fill the other slots one by one with the candidate that most raises the team
+objective, then improve by single swaps — where the objective is a LinearScorer over team
+features: fit to the theme, coverage of its aspects, complementarity (one member's offers meet
+another's needs), and low communication cost (past collaborations and geographic proximity).
+No silent refusal: a member that fits no better than noise leaves when the team keeps its
+constraints without it (its role is named open), a weak one stays flagged, and a task nobody
+covers brings in its best coverer. Proposal k+1 is searched under a hard constraint: it shares
+at most half its members with each earlier proposal, so alternatives differ meaningfully.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -272,7 +277,7 @@ def _provenance(m: Matcher) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ranking_model": (
             {
-                "source": model.source,
+                "source": Path(model.source).name,  # the shipped or the home's model
                 "trained_at": model.manifest.get("trained_at"),
                 "files": model.manifest.get("files", {}),
             }
@@ -340,7 +345,7 @@ def _proposal(
     need = pool.needed_cover
     members = tuple(
         replace(
-            _flagged(pool.cands[i], pools[pool.cands[i].role], team, pool, reading),
+            _flagged(pool.cands[i], pools[pool.cands[i].role], reading),
             covers=tuple(
                 a.label for k, a in enumerate(reading.aspects) if pool.cover[i, k] >= need[k]
             ),
@@ -407,11 +412,9 @@ def _open_reason(c: RoleCandidate, codes: tuple[int, ...]) -> Notice:
     )
 
 
-def _flagged(
-    c: RoleCandidate, role_pool: RolePool, team: list[int], pool: TeamPool, reading: ThemeReading
-) -> Member:
-    """The candidate as a member of ``team``: flagged weak, with the reason, when its fit is low
-    or little above the fit of the role's typical candidate."""
+def _flagged(c: RoleCandidate, role_pool: RolePool, reading: ThemeReading) -> Member:
+    """The candidate as a member: flagged weak, with the reason, when its fit is low or little
+    above the fit of the role's typical candidate."""
     fit = c.member.fit
     if fit >= WEAK_FIT and fit - role_pool.median_fit >= WEAK_MARGIN:
         return c.member
