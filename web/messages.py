@@ -45,7 +45,7 @@ MESSAGES: dict[str, str] = {
         "%(name)s(%(org)s)には登録された課題がありません。課題を文章で書いて検索してください。"
     ),
     "need_out_of_range": (
-        "課題の番号 %(need)s はありません。%(name)s(%(org)s)の課題は次のとおりです: %(needs)s"
+        "課題の番号 %(number)s はありません。%(name)s(%(org)s)の課題は次のとおりです: %(needs)s"
     ),
     "joint_needs_municipality": (
         "%(name)s(%(org)s)は%(kind)sです。共同調達の相手は自治体のIDから探します。"
