@@ -22,7 +22,11 @@ from web.labels import kind_label, lang, prefecture_label, region_label
 
 MESSAGES: dict[str, str] = {
     # matcher: every match mode
-    "unknown_org": "組織 %(org)s は見つかりません。IDは組織の一覧で確認できます。",
+    "unknown_org": (
+        "「%(org)s」という名前やIDの組織は見つかりません。名前の一部(鯖江)や読み(さばえ)でも"
+        "探せます。"
+    ),
+    "ambiguous_org": "「%(org)s」に当てはまる組織が複数あります。次から選んでください。",
     "empty_text": "「%(field)s」が空です。文章で書いてください(例: 独居高齢者の見守り)。",
     "out_of_range": "「%(field)s」の %(value)s は範囲外です。%(lo)s〜%(hi)s で指定してください。",
     "unknown_prefecture": (

@@ -109,6 +109,12 @@ def document() -> dict[str, Any]:
                             {"type": "integer", "minimum": 0, "maximum": 10**13},
                             "Budget in yen",
                         ),
+                        _q(
+                            "budget_man",
+                            {"type": "integer", "minimum": 0, "maximum": 10**9},
+                            "Budget in 万円 (units of 10,000 yen), as the search form asks; "
+                            "wins over budget",
+                        ),
                         _q("trial_order", BOOL, "Trial orders allowed"),
                         _q(
                             "prefer",

@@ -174,13 +174,22 @@ def procurement_query(args: Args) -> ProcurementQuery:
             "kinds": many(args, "kind"),
             "prefectures": many(args, "prefecture"),
             "regions": many(args, "region"),
-            "budget_jpy": integer(args, "budget", lo=0, hi=10**13),
+            "budget_jpy": budget(args),
             "trial_order": flag(args, "trial_order"),
             "prefer": text(args, "prefer", limit=MAX_VALUE),
             "expand": flag(args, "expand"),
             "top": top(args),
         },
     )
+
+
+def budget(args: Args) -> int | None:
+    """The budget in yen: ``budget`` (yen, as the API and the CLI take it) or ``budget_man``
+    (万円, as the search form asks for it: 300 is ¥3,000,000)."""
+    man = integer(args, "budget_man", lo=0, hi=10**9)
+    if man is not None:
+        return man * 10_000
+    return integer(args, "budget", lo=0, hi=10**13)
 
 
 def partners_query(args: Args) -> PartnersQuery:

@@ -119,7 +119,7 @@ def test_municipal_officer_searches_for_suppliers(page) -> None:  # noqa: ANN001
     assert 1 <= cards.count() <= 10
     first = cards.first
     assert "⇔" in first.inner_text()
-    assert page.locator(".map .pin-match").count() >= 1
+    assert page.locator(".map .tile-match").count() >= 1
     hint = page.locator("details.route summary").first
     if hint.count():
         hint.click()
@@ -137,7 +137,7 @@ def test_municipal_officer_searches_for_suppliers(page) -> None:  # noqa: ANN001
     # From a result to the supplier's page, with its partner proposals and map.
     page.locator("li.card.result h3 a").first.click()
     page.wait_for_selector("h1")
-    assert page.locator(".map .pin-origin").count() == 1
+    assert page.locator(".map .tile-origin").count() == 1
     shot(page, "03-organisation")
 
 

@@ -324,7 +324,9 @@ def test_an_english_challenge_shows_its_japanese_reading(client, lang, wanted) -
     assert "除雪" in api["query"]["reading"]
 
 
-@pytest.mark.parametrize(("lang", "wanted"), [("ja", "近い課題の言葉"), ("en", "similar needs")])
+@pytest.mark.parametrize(
+    ("lang", "wanted"), [("ja", "近い課題の言葉"), ("en", "similar challenges")]
+)
 def test_the_page_names_the_similar_needs_a_challenge_was_also_read_in(  # noqa: ANN001
     client, lang, wanted
 ) -> None:
@@ -336,6 +338,8 @@ def test_the_page_names_the_similar_needs_a_challenge_was_also_read_in(  # noqa:
     stated = api["query"]["stated_as"]
     assert stated and all(s["similarity"] >= 0.6 for s in stated)
     page = client.get("/", query_string={"text": text, "lang": lang}).get_data(as_text=True)
-    note = html.unescape(re.search(r'<p class="note stated">(.*?)</p>', page, re.S).group(1))
+    note = html.unescape(
+        re.search(r'<details class="note stated">(.*?)</details>', page, re.S).group(1)
+    )
     assert wanted in note
     assert all(f"/orgs/{s['org']}" in note and s["title"] in note for s in stated)
