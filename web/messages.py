@@ -82,9 +82,9 @@ MESSAGES: dict[str, str] = {
     # matcher.curation: saved proposals on the board
     "proposal_not_found": "保存された座組み #%(id)s は見つかりません。",
     "conflict": (
-        "座組み #%(proposal)s は %(at)s(UTC)に %(by)s が変更しました"
-        "(いまの版は %(current)s、読み込んだ版は %(expected)s)。保存していません。"
-        "ページを読み込み直して、もう一度変更してください。"
+        "座組み #%(proposal)s は %(at)s に %(by)s が変更しました"
+        "(いまの版は %(current)s、読み込んだ版は %(expected)s)。"
+        "あなたの変更はまだ保存していません。変更点を確かめて、もう一度送ってください。"
     ),
     "reason_required": "「理由」を書いてください。変更はその理由とともに履歴に残ります。",
     "unknown_status": "状態「%(value)s」はありません。%(statuses)s から選んでください。",

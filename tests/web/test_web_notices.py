@@ -244,7 +244,7 @@ def test_curation_errors_on_the_board_in_the_page_language(writable_app) -> None
     assert (status, said) == (400, "The note is empty: write it, then add it.")
     declined = board.post("status", status="declined", reason="予算なし", version="1")
     assert declined.status_code == 302
-    status, said = board.refused("notes", "ja", text="メモ", version="1")
+    status, said = board.refused("status", "ja", status="proposed", reason="再開", version="1")
     assert status == 409
     assert said.startswith(f"座組み #{pid} は ") and "tanaka が変更しました" in said
     assert "いまの版は 2、読み込んだ版は 1" in said
