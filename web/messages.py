@@ -243,6 +243,61 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+# Import problems (matcher.ingest: Problem.code and .params), said beside the row and field
+# they are about; the page adds the line, so the wording does not repeat it.
+IMPORT_PROBLEMS: dict[str, str] = {
+    "import_unknown_field": "知らない項目です。使える項目: %(allowed)s",
+    "import_required_empty": "必須の項目が空です。",
+    "import_required_missing": "必須の項目がありません。",
+    "import_bad_partner_id": "%(value)s は組織のIDとして使えません。",
+    "import_self_partner": "自分自身を過去の連携先にはできません。",
+    "import_not_text": "文字列で書いてください(%(value)s は %(type)s です)。",
+    "import_surrogate": (
+        "文字として扱えない符号(%(char)s)があります。ファイルが途中で切れたか、"
+        "変換に失敗しています。"
+    ),
+    "import_too_long": "長すぎます(%(length)s 文字)。%(limit)s 文字以内にしてください。",
+    "import_bad_url": (
+        "%(value)s はウェブのアドレスではありません。https:// か http:// で始めてください。"
+    ),
+    "import_not_list": "リストで書いてください(いまは %(type)s です)。",
+    "import_too_many": "%(count)s 件あります。%(limit)s 件までです。",
+    "import_bad_id": (
+        "ID %(value)s は使えません。英数字とハイフン・下線・ピリオドで、"
+        "英数字から始めてください(例: st-001)。"
+    ),
+    "import_unknown_kind": "種別 %(value)s はありません。%(kinds)s から選んでください。",
+    "import_unknown_prefecture": (
+        "都道府県 %(value)s が見つかりません。福岡県・福岡・40・Fukuoka のように書いてください。"
+    ),
+    "import_not_integer": "整数で書いてください(いまは %(value)s です)。",
+    "import_out_of_range": "%(value)s は範囲外です。%(lo)s〜%(hi)s で書いてください。",
+    "import_not_boolean": "true か false で書いてください(いまは %(value)s です)。",
+    "import_not_objects": "オブジェクトのリストで書いてください(いまは %(type)s です)。",
+    "import_not_object": "%(allowed)s を持つオブジェクトで書いてください。",
+    "import_not_found": "ファイル %(file)s が見つかりません。",
+    "import_directory": "%(file)s はフォルダーです。ファイルを選んでください。",
+    "import_unreadable": "ファイル %(file)s を読めません(%(error)s)。",
+    "import_binary": "%(file)s はJSONLやCSVではなく、バイナリのファイルのようです。",
+    "import_undecodable": (
+        "%(file)s はUTF-8でもCP932でも読めません(%(offset)s バイト目)。"
+        "UTF-8で保存し直してください。"
+    ),
+    "import_bad_encoding": "%(file)s を %(encoding)s として読めません(%(offset)s バイト目)。",
+    "import_invalid_json": "JSONとして読めません(%(column)s 文字目: %(error)s)。",
+    "import_too_deep": "JSONの入れ子が深すぎます。",
+    "import_not_json_object": "1行に1つのJSONオブジェクトを書いてください(いまは %(type)s です)。",
+    "import_bad_csv": "CSVとして読めません(%(error)s)。",
+    "import_too_many_cells": "列が %(count)s 個あります。見出しは %(columns)s 列です。",
+    "import_json_cell": "このセルのJSONが読めません(%(column)s 文字目: %(error)s)。",
+    "import_unknown_columns": "知らない列 %(columns)s があります。使える列: %(allowed)s",
+    "import_missing_columns": "必須の列 %(columns)s がありません。",
+    "import_duplicated_columns": "列 %(columns)s が2回以上あります。",
+    "import_duplicate_id": "ID %(value)s は %(first)s 行目にもあります。IDは1件に1つです。",
+    "import_no_records": "ファイルに組織が1件もありません。",
+}
+
+
 def _labelled(key: str, label: str) -> str:
     return label if label == key else f"{label} ({key})"
 
@@ -280,7 +335,7 @@ def say(code: str, params: Mapping[str, Any], fallback: str, *, names: bool = Fa
     """The wording of ``code`` with ``params`` in the page's language, or ``fallback`` when the
     code has none; ``names`` says fields by the input's name (``top``) instead of the form's
     label (件数)."""
-    msgid = MESSAGES.get(code)
+    msgid = MESSAGES.get(code) or IMPORT_PROBLEMS.get(code)
     if msgid is None:
         return fallback
     try:
