@@ -84,3 +84,11 @@ def test_a_form_address_reloaded_goes_to_its_page(writable_app) -> None:  # noqa
     page = refused.get_data(as_text=True)
     assert refused.status_code == 405 and "この操作はできません" in page
     assert "Method Not Allowed" not in page
+
+
+def test_the_brief_has_the_declaration_and_notes_in_japan_time(writable_app) -> None:  # noqa: ANN001
+    board = Board(writable_app)
+    assert board.post("notes", text="来週、打診する").status_code == 302
+    brief = board.client.get(f"/consortia/{board.id}/brief").get_data(as_text=True)
+    assert "連携宣言(案)" in brief and "来週、打診する" in brief
+    assert re.search(r"\(\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d\): 来週、打診する", brief)
