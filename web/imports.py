@@ -6,7 +6,9 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from matcher.ingest.importer import ImportRejected, preview
+from matcher.ingest.log import ImportOrigin
 from web import params, uploads
+from web.auth import actor
 from web.errors import BadRequest
 from web.messages import localise
 from web.service import get_service
@@ -46,6 +48,7 @@ def create():  # noqa: ANN201
             names={r.id: r.name for r in records},
         )
     else:
-        created, updated = get_service().import_records(records)
+        origin = ImportOrigin(actor(), upload.filename, fmt, "web", request.remote_addr)
+        created, updated = get_service().import_records(records, origin)
         context.update(created=created, updated=updated)
     return render_template("imports/index.html", done=True, **context)

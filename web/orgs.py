@@ -28,8 +28,8 @@ PAGE = 50
 def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
     """Organisations matching the directory filters (q in the name or id, kind, prefecture)."""
     m = get_matcher()
-    q = params.text(args, "q", limit=params.MAX_VALUE) or ""
-    kinds = params.many(args, "kind")
+    found = params.read(args, params.ORG_FILTERS)
+    q, kinds = found["q"] or "", found["kinds"]
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise BadRequest(
@@ -38,19 +38,19 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
             value=bad[0],
             kinds=KINDS,
         )
-    codes = set(resolve_places(params.many(args, "prefecture")))
+    codes = set(resolve_places(found["prefectures"]))
     # The directory lists the whole store as last loaded, not yet indexed ones too.
     everyone = [*m.catalogue.by_ext_id.values(), *m.catalogue.pending.values()]
     if q:  # by id, name, part of it or its reading in kana, best match first
         everyone = names.find(everyone, q, kinds=kinds, limit=len(everyone))
-    found = [
+    orgs = [
         org
         for org in everyone
         if (not kinds or org.kind in kinds) and (not codes or org.prefecture in codes)
     ]
     if not q:
-        found.sort(key=lambda o: o.ext_id)
-    return found, len(found)
+        orgs.sort(key=lambda o: o.ext_id)
+    return orgs, len(orgs)
 
 
 @bp.get("/")

@@ -1,4 +1,4 @@
-"""Organisations on the command line: import, export, list, show, stats, and the index."""
+"""Organisations on the command line: import and its log, export, list, show, stats, the index."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from matcher.ingest.importer import (
     preview,
     write_records,
 )
+from matcher.ingest.log import ImportOrigin, import_log
 from matcher.store import queries
 
 
@@ -55,7 +56,8 @@ def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None
     # The writer lock is held from the write to the end of the index step, so another import
     # waits for both and a running server reloads once, when the two are done.
     with app.store.writer(say_waiting):
-        created, updated = write_records(app.store, records)
+        origin = ImportOrigin.command_line(str(file), fmt)
+        created, updated = write_records(app.store, records, origin=origin)
         seconds = time.perf_counter() - started
         click.echo(
             f"imported {len(records)} organisation(s) from {file} ({fmt}, {encoding}): "
@@ -79,6 +81,23 @@ def _print_preview(plan: Preview, limit: int = 20) -> None:
     hidden = max(0, len(plan.added) - limit) + max(0, len(plan.changed) - limit)
     if hidden:
         click.echo(f"  … and {hidden} more")
+
+
+@click.command("import-log")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_app
+def import_log_command(app: App, limit: int, as_json: bool) -> None:
+    """The import log, newest first: who imported which file, when, and what it changed."""
+    for entry in import_log(app.store, limit):
+        if as_json:
+            echo_json(entry.to_json())
+            continue
+        where = f" from {entry.address}" if entry.address else ""
+        click.echo(
+            f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.actor} ({entry.via}{where})  {entry.source} "
+            f"({entry.format}): {entry.created} new, {entry.updated} updated"
+        )
 
 
 def _print_problems(rejected: ImportRejected, limit: int) -> None:
@@ -215,6 +234,7 @@ def index_command(app: App, rebuild: bool, as_json: bool) -> None:
 
 COMMANDS = (
     import_command,
+    import_log_command,
     export_command,
     list_command,
     show_command,

@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from matcher.ingest import log
+from matcher.ingest.log import ImportOrigin
 from matcher.ingest.readers import FileRejected, Source, read_source, rows, source_of
 from matcher.ingest.records import OrgRecord, Problem, validate
 from matcher.store import models, queries
@@ -119,23 +121,31 @@ def differing(before: OrgRecord, after: OrgRecord) -> tuple[str, ...]:
 
 
 def write_records(
-    store: Store, records: Sequence[OrgRecord], *, on_wait: Callable[[], object] | None = None
+    store: Store,
+    records: Sequence[OrgRecord],
+    *,
+    origin: ImportOrigin | None = None,
+    on_wait: Callable[[], object] | None = None,
 ) -> tuple[int, int]:
     """Insert new organisations and replace existing ones (by external id) in one transaction.
 
     Holds the store's writer lock (``on_wait()`` is told when another import or index run
     makes it wait) and counts one store generation with the change. A record equal to the
     stored one counts as updated but is not rewritten, so its ``updated_at`` keeps saying when
-    the profile last changed.
+    the profile last changed. With an ``origin`` (every user's import has one), the import log
+    gets its entry in the same transaction.
     """
     with store.writer(on_wait):
         # Read before the write's transaction, under the writer lock: nothing changes them.
         stored = queries.records_by_id(store, [r.id for r in records])
-        return _write(store, records, stored)
+        return _write(store, records, stored, origin)
 
 
 def _write(
-    store: Store, records: Sequence[OrgRecord], stored: dict[str, OrgRecord]
+    store: Store,
+    records: Sequence[OrgRecord],
+    stored: dict[str, OrgRecord],
+    origin: ImportOrigin | None,
 ) -> tuple[int, int]:
     with store.session.begin() as session:
         existing: dict[str, int] = {}
@@ -169,6 +179,8 @@ def _write(
             ids.update((ext_id, id_) for ext_id, id_ in result)
 
         _insert_children(session, [*inserts, *updates], ids)
+        if origin is not None:
+            log.record(session, origin, len(inserts), len(reimported))
         store.bump_generation(session)
     return len(inserts), len(reimported)
 

@@ -1,15 +1,15 @@
 """Organisations' public contact (url, contact) and who issued each certification.
 
-Revision ID: 0006_org_contact
-Revises: 0005_index_generation
+Revision ID: 0007_org_contact
+Revises: 0006_import_log
 Create Date: 2026-12-04 10:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_org_contact"
-down_revision = "0005_index_generation"
+revision = "0007_org_contact"
+down_revision = "0006_import_log"
 branch_labels = None
 depends_on = None
 
