@@ -244,6 +244,37 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+# Route hints on result cards (matcher.modes.procurement.route_hints: RouteHint.code and
+# .params): who may buy how from whom, and on whose certification.
+ROUTE_HINTS: dict[str, str] = {
+    "trial_order_startup": (
+        "予算 %(budget)s 円は試行導入の規模(目安 %(limit)s 円以下)で、%(name)s はスタートアップ"
+        "です。新商品を試しに買うトライアル発注の相手になり得ます。"
+    ),
+    "trial_order_small": (
+        "予算 %(budget)s 円は試行導入の規模(目安 %(limit)s 円以下)で、%(name)s は従業員 "
+        "%(employees)s 人の中小企業です。新商品を試しに買うトライアル発注の相手になり得ます。"
+    ),
+    "negotiated_unknown_issuer": (
+        "%(name)s は「%(certification)s」を受けていますが、認定した団体の記載がありません。"
+        "随意契約に使えるのは、買う団体自身(またはその都道府県、認定を共有するアライアンス)の"
+        "認定だけです。認定した団体を確かめてください。"
+    ),
+    "negotiated_applies": (
+        "%(name)s は %(issuer)s の「%(certification)s」を受けており、%(buyer)s はこの認定による"
+        "随意契約ができます。"
+    ),
+    "negotiated_prefecture_issuer": (
+        "%(name)s は %(issuer)s の「%(certification)s」を受けています。随意契約に使えるのは、"
+        "買う団体が %(issuer)s 自身かその市区町村、または認定を共有するアライアンスの構成団体の"
+        "ときだけです。"
+    ),
+    "negotiated_issuer": (
+        "%(name)s は %(issuer)s の「%(certification)s」を受けています。随意契約に使えるのは、"
+        "買う団体が %(issuer)s 自身、または認定を共有するアライアンスの構成団体のときだけです。"
+    ),
+}
+
 # Import problems (matcher.ingest: Problem.code and .params), said beside the row and field
 # they are about; the page adds the line, so the wording does not repeat it.
 IMPORT_PROBLEMS: dict[str, str] = {
@@ -336,7 +367,7 @@ def say(code: str, params: Mapping[str, Any], fallback: str, *, names: bool = Fa
     """The wording of ``code`` with ``params`` in the page's language, or ``fallback`` when the
     code has none; ``names`` says fields by the input's name (``top``) instead of the form's
     label (件数)."""
-    msgid = MESSAGES.get(code) or IMPORT_PROBLEMS.get(code)
+    msgid = MESSAGES.get(code) or IMPORT_PROBLEMS.get(code) or ROUTE_HINTS.get(code)
     if msgid is None:
         return fallback
     try:
