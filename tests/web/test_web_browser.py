@@ -382,3 +382,28 @@ def test_the_map_legend_matches_the_markers(page) -> None:  # noqa: ANN001
     assert page.evaluate(shapes, ".map svg[role=img] .mk") == page.evaluate(
         shapes, ".map-legend .mk"
     )
+
+
+FOCUSED = """(() => {
+    const e = document.activeElement, r = e.getBoundingClientRect();
+    return {top: r.top, height: r.height, sticky: !!e.closest('.masthead')};
+})()"""
+
+
+def test_keyboard_users_skip_to_the_content_and_see_what_has_focus(page) -> None:  # noqa: ANN001
+    page.goto("/?text=独居高齢者の見守りを、訪問に頼らない仕組みで行いたい")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # Going back up with Shift+Tab from the end of the page: the sticky header never covers
+    # the element that has focus.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.locator("footer a").last.focus()
+    header = page.locator(".masthead").bounding_box()
+    for _ in range(25):
+        page.keyboard.press("Shift+Tab")
+        box = page.evaluate(FOCUSED)
+        if not box["sticky"] and box["height"] > 0:
+            assert box["top"] >= header["y"] + header["height"] - 1, box
