@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from matcher.facts.kinds import KINDS
 from matcher.index.texts import TEXT_ROLES, item_text, profile_text
-from matcher.ingest.records import NeedRecord, OfferRecord
+from matcher.ingest.records import CertificationRecord, NeedRecord, OfferRecord
 from matcher.store.models import (
     Certification,
     Collaboration,
@@ -37,7 +37,7 @@ class OrgFacts:
     employees: int | None
     public_sector_record: int
     tags: tuple[str, ...]
-    certifications: tuple[str, ...]
+    certifications: tuple[CertificationRecord, ...]
     collaborations: tuple[str, ...]
     needs: tuple[NeedRecord, ...]
     offers: tuple[OfferRecord, ...]
@@ -71,7 +71,7 @@ class Catalogue:
             children: dict[type, dict[int, list]] = {}
             for table, columns in (
                 (Tag, (Tag.name,)),
-                (Certification, (Certification.name,)),
+                (Certification, (Certification.name, Certification.issuer)),
                 (Collaboration, (Collaboration.partner_ext_id,)),
                 (Need, (Need.title, Need.description, Need.budget_jpy, Need.trial_order)),
                 (Offer, (Offer.title, Offer.description)),
@@ -110,7 +110,9 @@ class Catalogue:
                 org = OrgFacts(
                     *row,
                     tags=tuple(children[Tag].get(org_id, ())),
-                    certifications=tuple(children[Certification].get(org_id, ())),
+                    certifications=tuple(
+                        CertificationRecord(*c) for c in children[Certification].get(org_id, ())
+                    ),
                     collaborations=tuple(children[Collaboration].get(org_id, ())),
                     needs=tuple(NeedRecord(*n) for n in children[Need].get(org_id, ())),
                     offers=tuple(OfferRecord(*o) for o in children[Offer].get(org_id, ())),
