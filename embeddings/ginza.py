@@ -16,6 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import srsly  # spaCy's serialiser (0.1 s to import), installed with ja-ginza
+except ImportError:  # the encoder says what to install when it is built
+    srsly = None
+
 from embeddings.base import Encoder, EncoderUnavailableError, file_digest
 from embeddings.japanese import SudachiTokenizer
 from embeddings.normalise import normalise_text
@@ -89,9 +94,7 @@ class _Vectors:
     @classmethod
     def load(cls, vocab_dir: Path, sif_a: float) -> _Vectors:
         # What spaCy's Vectors.from_disk reads (the .npy table and the msgpack key → row map),
-        # without importing spaCy. srsly is spaCy's own serialiser and takes 0.1 s.
-        import srsly
-
+        # without importing spaCy: srsly is spaCy's own serialiser.
         table = np.ascontiguousarray(np.load(vocab_dir / "vectors"), dtype=np.float32)
         key2row = srsly.read_msgpack(vocab_dir / "key2row")
         # Rows are in chiVe's frequency order (row 0 = の, 1 = 、): Zipf p(rank) ∝ 1 / (rank + 1).
@@ -129,7 +132,7 @@ class GinzaEncoder(Encoder):
     ) -> None:
         if pooling not in POOLINGS:
             raise ValueError(f"pooling={pooling!r} is not valid; choose one of {POOLINGS}")
-        if importlib.util.find_spec("srsly") is None:
+        if srsly is None:
             raise EncoderUnavailableError("srsly is not installed: pip install 'ja-ginza>=5.2,<6'")
         self.pooling = pooling
         self.sif_a = sif_a

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+from murmurhash.mrmr import hash as murmurhash3  # spaCy's dependency; imports in 1 ms
 
 from embeddings.base import Encoder
 from embeddings.japanese import SudachiTokenizer
@@ -180,8 +181,6 @@ def _hashed_counts(documents: list[list[str]]) -> sp.csr_matrix:
     """What ``HashingVectorizer(n_features=2**20, alternate_sign=True, norm=None)`` makes of
     analysed documents: each term's signed 32-bit MurmurHash3 of its UTF-8 (seed 0) picks the
     column by its absolute value and the sign by its own; duplicates summed."""
-    from murmurhash.mrmr import hash as murmurhash3  # spaCy's dependency; imports in 1 ms
-
     indices: list[int] = []
     values: list[float] = []
     indptr = [0]
