@@ -25,19 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-CHALLENGES = [
-    "一人暮らしのお年寄りの安否を毎日確認したい",
-    "冬の道路の除雪を担う人が足りない",
-    "山間部の集落に日用品をドローンで届けたい",
-    "窓口の申請手続きをオンラインで完結させたい",
-    "バスが廃止された地域の移動手段を確保したい",
-    "イノシシやシカによる農作物の被害を減らしたい",
-    "増え続ける空き家を地域の資源として活用したい",
-    "老朽化した橋梁の点検を効率化したい",
-    "水道管の漏水を早く見つけたい",
-    "訪日外国人観光客を地域に呼び込みたい",
-]
+from bench_match import CHALLENGES  # the same questions as the latency benchmark
 
 
 def corpus(size: int) -> list:
