@@ -226,6 +226,25 @@ def test_dry_run_writes_nothing(musubi_sqlite: Musubi, sample_file: Path) -> Non
     assert not (musubi_sqlite.home / "musubi.db").exists()
 
 
+def test_the_import_log_holds_what_committed(loaded: Musubi, tmp_path: Path) -> None:
+    bad = _bad(tmp_path, "x.jsonl", _line(dict(SAMPLE[1], kind="bank")))
+    assert loaded("import", str(bad)).exit_code == 2
+    dry = write_jsonl(tmp_path / "dry.jsonl", SAMPLE)
+    assert loaded("import", "--dry-run", str(dry)).exit_code == 0
+    again = write_jsonl(tmp_path / "again.jsonl", [SAMPLE[1], dict(SAMPLE[1], id="st-new")])
+    assert loaded("import", str(again)).exit_code == 0
+    entries = [json.loads(line) for line in loaded("import-log", "--json").stdout.splitlines()]
+    # Newest first; the rejected file and the dry run left no entry.
+    assert [(e["source"], e["created"], e["updated"]) for e in entries] == [
+        (str(again), 1, 1),
+        (entries[1]["source"], 3, 0),
+    ]
+    assert entries[1]["source"].endswith(".jsonl")
+    assert {e["via"] for e in entries} == {"cli"} and all(e["actor"] for e in entries)
+    text = loaded("import-log", "--limit", "1").stdout
+    assert text.count("\n") == 1 and "again.jsonl (jsonl): 1 new, 1 updated" in text
+
+
 def test_export_reimports_to_the_same_store(loaded: Musubi, tmp_path: Path) -> None:
     exported = loaded("export").stdout
     path = tmp_path / "export.jsonl"

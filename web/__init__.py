@@ -115,6 +115,8 @@ class ProposalId(IntegerConverter):
     """A saved proposal's id in a URL: 1 to 2^31 − 1, what every store's integer holds; a
     larger number is a 404 like any unknown id, never an overflow in the database driver."""
 
+    openapi = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
     def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=2**31 - 1)
 

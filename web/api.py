@@ -18,19 +18,19 @@ from matcher.curation.proposals import (
 )
 from matcher.curation.proposals import proposal_alternatives as rank
 from matcher.curation.proposals import save_proposal as save
-from matcher.curation.workflow import MAX_NOTE
 from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
 from matcher.ingest.importer import ImportRejected
+from matcher.ingest.log import ImportOrigin
 from matcher.modes.consortium.assembly import consortium
 from matcher.modes.joint import joint
 from matcher.modes.partners import partners
 from matcher.modes.procurement import procurement
 from matcher.store import queries
-from web import openapi as spec
 from web import params, uploads
 from web.auth import actor, token_required
 from web.errors import BadRequest, error_response
+from web.openapi import document, operation
 from web.orgs import PAGE, find_orgs
 from web.service import get_matcher, get_service
 from web.shared import get_org_or_404, get_record_or_404, rerun_proposal
@@ -43,6 +43,7 @@ def ok(data: dict, status: int = 200):  # noqa: ANN201
 
 
 @bp.get("/")
+@operation("What the API offers, with links", returns=("openapi", "endpoints"))
 def index():  # noqa: ANN201
     """What the API offers, with links."""
     return ok(
@@ -56,14 +57,14 @@ def index():  # noqa: ANN201
 
 
 def _api_rules():  # noqa: ANN202
-
     return [r for r in current_app.url_map.iter_rules() if str(r).startswith("/api")]
 
 
 @bp.get("/openapi.json")
+@operation("This document", returns=("openapi", "paths"), envelope=False)
 def openapi():  # noqa: ANN201
-    """The OpenAPI 3 document of this API."""
-    return jsonify(spec.document())
+    """The OpenAPI 3 document of this API, generated from its routes."""
+    return jsonify(document(current_app))
 
 
 def _known(query):  # noqa: ANN001, ANN202
@@ -74,6 +75,12 @@ def _known(query):  # noqa: ANN001, ANN202
 
 
 @bp.get("/match/procurement")
+@operation(
+    "Suppliers whose offers solve a challenge, with procurement routes",
+    query=params.PROCUREMENT,
+    schema="MatchResult",
+    errors=(404, 503),
+)
 def match_procurement():  # noqa: ANN201
     """Suppliers for a challenge (text or stored need), with route hints."""
     query = _known(params.procurement_query(request.args))
@@ -81,6 +88,12 @@ def match_procurement():  # noqa: ANN201
 
 
 @bp.get("/match/partners")
+@operation(
+    "Partners of another kind and prefecture for an organisation's research or offers",
+    query=params.PARTNERS,
+    schema="MatchResult",
+    errors=(404, 503),
+)
 def match_partners():  # noqa: ANN201
     """Partners of another sector and prefecture where both sides gain."""
     query = _known(params.partners_query(request.args))
@@ -88,6 +101,12 @@ def match_partners():  # noqa: ANN201
 
 
 @bp.get("/match/joint")
+@operation(
+    "Municipalities in other prefectures with the same challenge (共同調達)",
+    query=params.JOINT,
+    schema="MatchResult",
+    errors=(404, 503),
+)
 def match_joint():  # noqa: ANN201
     """Municipalities elsewhere with the same challenge (共同調達)."""
     query = _known(params.joint_query(request.args))
@@ -95,6 +114,12 @@ def match_joint():  # noqa: ANN201
 
 
 @bp.get("/consortium")
+@operation(
+    "Consortium proposals (産官学金, ≥2 prefectures) for a theme",
+    query=params.CONSORTIUM,
+    returns=("query", "proposals"),
+    errors=(503,),
+)
 def consortium_proposals():  # noqa: ANN201
     """Consortium proposals for a theme."""
     query = params.consortium_query(request.args)
@@ -102,10 +127,16 @@ def consortium_proposals():  # noqa: ANN201
 
 
 @bp.get("/orgs")
+@operation(
+    "The directory",
+    query=(*params.ORG_FILTERS, *params.PAGING),
+    returns=("total", "offset", "limit", "orgs"),
+    errors=(503,),
+)
 def orgs():  # noqa: ANN201
     """The directory: q (name or id), kind, prefecture; paged by limit and offset."""
-    limit = params.integer(request.args, "limit", lo=1, hi=500, default=PAGE) or PAGE
-    offset = params.integer(request.args, "offset", lo=0, hi=10**7, default=0) or 0
+    paging = params.read(request.args, params.PAGING)
+    limit, offset = paging["limit"] or PAGE, paging["offset"] or 0
     found, total = find_orgs(request.args)
     return ok(
         {
@@ -128,6 +159,7 @@ def orgs():  # noqa: ANN201
 
 
 @bp.get("/orgs/<org_id>")
+@operation("One organisation in the import format", returns=("org",), errors=(404,))
 def org(org_id: str):  # noqa: ANN201
     """One organisation in the import format (prefecture as the kanji name)."""
     record = get_record_or_404(org_id)
@@ -137,17 +169,36 @@ def org(org_id: str):  # noqa: ANN201
 
 
 @bp.get("/stats")
+@operation("Counts by kind and prefecture", returns=("stats", "kinds"))
 def stats():  # noqa: ANN201
     """Counts by kind and by prefecture."""
     return ok({"stats": queries.stats(get_service().store).to_json(), "kinds": list(KINDS)})
 
 
 @bp.post("/import")
+@operation(
+    "Import organisations (all or nothing); dry_run answers 200",
+    query=params.IMPORT,
+    content={
+        "application/x-ndjson": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+    },
+    returns=("format", "encoding"),
+    created=True,
+    errors=(200, 413, 422),  # 200: a dry run
+)
 @token_required
 def import_file():  # noqa: ANN201
     """Import JSONL/CSV (all or nothing): multipart ``file``, or the file as the request body."""
-    dry_run = bool(params.flag(request.args, "dry_run"))
-    given = params.text(request.args, "format", limit=10)
+    asked = params.read(request.args, params.IMPORT)
+    dry_run, given = bool(asked["dry_run"]), asked["format"]
     upload = request.files.get("file")
     if upload is not None:
         data, filename, media = upload.read(), upload.filename, upload.mimetype
@@ -173,7 +224,8 @@ def import_file():  # noqa: ANN201
         )
     if dry_run:
         return ok({"dry_run": True, "valid": len(records), "format": fmt, "encoding": encoding})
-    created, updated = get_service().import_records(records)
+    origin = ImportOrigin(actor(), filename or "(request body)", fmt, "api", request.remote_addr)
+    created, updated = get_service().import_records(records, origin)
     return ok({"created": created, "updated": updated, "format": fmt, "encoding": encoding}, 201)
 
 
@@ -200,40 +252,35 @@ def json_body() -> dict:
     return data
 
 
-def _version(data: dict) -> int:
-    value = params.integer(data, "version", lo=1, hi=10**9)
-    if value is None:
-        raise BadRequest(
-            "version is required: the version you read (optimistic locking)", "version_required"
-        )
-    return value
-
-
 @bp.get("/consortia")
+@operation("Saved consortium proposals", query=params.STATUS_FILTER, returns=("proposals",))
 def saved_proposals():  # noqa: ANN201
     """Saved proposals, optionally of one status."""
-    status = params.text(request.args, "status", limit=params.MAX_VALUE)
+    status = params.read(request.args, params.STATUS_FILTER)["status"]
     found = list_proposals(get_service().store, status)
     return ok({"proposals": [p.to_json() for p in found]})
 
 
 @bp.post("/consortia")
+@operation(
+    "Save proposal k of a consortium query",
+    body=params.SAVE,
+    returns=("proposal",),
+    created=True,
+    errors=(503,),
+)
 @token_required
 def save_proposal():  # noqa: ANN201
     """Save proposal ``k`` (default 0) of a consortium query given as JSON."""
     data = json_body()
-    query, proposal = rerun_proposal(data, first=0)
-    view = save(
-        get_service().store,
-        query,
-        proposal,
-        actor=actor(),
-        reason=params.text(data, "reason"),
-    )
+    query, proposal = rerun_proposal(data, first=0, body=True)
+    reason = params.read(data, params.SAVE[-1:], body=True)["reason"]
+    view = save(get_service().store, query, proposal, actor=actor(), reason=reason)
     return ok({"proposal": view.to_json()}, 201)
 
 
 @bp.get("/consortia/<proposal_id:proposal_id>")
+@operation("One saved proposal with its audit log", returns=("proposal", "audit"), errors=(404,))
 def saved_proposal(proposal_id: int):  # noqa: ANN201
     """One saved proposal with its audit log."""
     view = get_proposal(get_service().store, proposal_id)
@@ -242,22 +289,30 @@ def saved_proposal(proposal_id: int):  # noqa: ANN201
 
 
 @bp.post("/consortia/<proposal_id:proposal_id>/status")
+@operation(
+    "Change the status, with a reason",
+    body=params.STATUS_CHANGE,
+    returns=("proposal",),
+    errors=(403, 404, 409),
+)
 @token_required
 def proposal_status(proposal_id: int):  # noqa: ANN201
     """Change the status: {"status", "reason", "version"}."""
     data = json_body()
+    asked = params.read(data, params.STATUS_CHANGE, body=True)
     view = change_status(
         get_service().store,
         proposal_id,
-        params.text(data, "status", limit=params.MAX_VALUE) or "",
-        version=_version(data),
+        asked["status"] or "",
+        version=params.version(data),
         actor=actor(),
-        reason=params.text(data, "reason") or "",
+        reason=asked["reason"] or "",
     )
     return ok({"proposal": view.to_json()})
 
 
 @bp.post("/consortia/<proposal_id:proposal_id>/notes")
+@operation("Add a note", body=params.NOTE, returns=("proposal",), errors=(403, 404, 409))
 @token_required
 def proposal_note(proposal_id: int):  # noqa: ANN201
     """Add a note: {"text", "version"}."""
@@ -265,35 +320,48 @@ def proposal_note(proposal_id: int):  # noqa: ANN201
     view = add_note(
         get_service().store,
         proposal_id,
-        params.text(data, "text", limit=MAX_NOTE) or "",
-        version=_version(data),
+        params.read(data, params.NOTE, body=True)["text"] or "",
+        version=params.version(data),
         actor=actor(),
     )
     return ok({"proposal": view.to_json()})
 
 
 @bp.post("/consortia/<proposal_id:proposal_id>/members")
+@operation(
+    "Add, remove or swap a member, with a reason",
+    body=params.MEMBER_EDIT,
+    returns=("proposal",),
+    errors=(403, 404, 409, 503),
+)
 @token_required
 def proposal_members(proposal_id: int):  # noqa: ANN201
     """Edit members: {"action": "add"|"remove"|"swap", "org", "role", "member", "reason",
     "version"} — ``member`` is the one removed or replaced, ``org`` the one added."""
     data = json_body()
+    asked = params.read(data, params.MEMBER_EDIT, body=True)
     view = edit_member(
         get_service().store,
         get_matcher,
         proposal_id,
-        params.text(data, "action", limit=10),
-        org=params.org_id(data, "org"),
-        member=params.org_id(data, "member"),
-        role=params.text(data, "role", limit=params.MAX_VALUE),
-        version=_version(data),
+        asked["action"],
+        org=asked["org"],
+        member=asked["member"],
+        role=asked["role"],
+        version=params.version(data),
         actor=actor(),
-        reason=params.text(data, "reason") or "",
+        reason=asked["reason"] or "",
     )
     return ok({"proposal": view.to_json()})
 
 
 @bp.get("/consortia/<proposal_id:proposal_id>/alternatives")
+@operation(
+    "Ranked candidates for a role, or to replace a member",
+    query=params.ALTERNATIVES,
+    returns=("role", "replacing", "alternatives"),
+    errors=(404, 503),
+)
 def proposal_alternatives(proposal_id: int):  # noqa: ANN201
     """Ranked candidates for ``role``, or to replace ``member``."""
     view = get_proposal(get_service().store, proposal_id)

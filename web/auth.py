@@ -224,12 +224,14 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
         g.coordinator = user  # for this request only: the API sets no cookie
         return view(*args, **kwargs)
 
-    return limiter.shared_limit(
+    limited = limiter.shared_limit(
         lambda: current_app.config["TOKEN_ADDRESS_LIMIT"],
         scope="api-token",
         deduct_when=lambda response: response.status_code == 401,
         on_breach=_too_many_tokens,
     )(wrapped)
+    limited.requires_token = True  # the API document marks it, with its 401 and 429
+    return limited
 
 
 def actor() -> str:

@@ -6,7 +6,9 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from matcher.ingest.importer import ImportRejected
+from matcher.ingest.log import ImportOrigin
 from web import params, uploads
+from web.auth import actor
 from web.errors import BadRequest
 from web.messages import localise
 from web.service import get_service
@@ -41,6 +43,7 @@ def create():  # noqa: ANN201
         return render_template("imports/index.html", problems=rejected.problems, **context), 422
     context.update(valid=len(records), format=fmt, encoding=encoding)
     if not dry_run:
-        created, updated = get_service().import_records(records)
+        origin = ImportOrigin(actor(), upload.filename, fmt, "web", request.remote_addr)
+        created, updated = get_service().import_records(records, origin)
         context.update(created=created, updated=updated)
     return render_template("imports/index.html", done=True, **context)

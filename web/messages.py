@@ -183,6 +183,7 @@ MESSAGES: dict[str, str] = {
     "too_long": "「%(field)s」が長すぎます(%(length)s 文字)。%(limit)s 文字以内にしてください。",
     "not_integer": "「%(field)s」の「%(value)s」は整数ではありません。",
     "not_yes_no": "「%(field)s」の「%(value)s」は、はい・いいえの値ではありません。",
+    "wrong_json_type": "「%(field)s」は JSON の %(type)s で指定してください。",
     "too_many_values": "「%(field)s」が %(count)s 個あります。%(limit)s 個までにしてください。",
     "org_required": "「%(field)s」を指定してください(組織のID、例: mu-00001)。",
     # web: consortia, import, the JSON API

@@ -21,8 +21,8 @@ PAGE = 50
 def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
     """Organisations matching the directory filters (q in the name or id, kind, prefecture)."""
     m = get_matcher()
-    q = (params.text(args, "q", limit=params.MAX_VALUE) or "").casefold()
-    kinds = params.many(args, "kind")
+    found = params.read(args, params.ORG_FILTERS)
+    q, kinds = (found["q"] or "").casefold(), found["kinds"]
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise BadRequest(
@@ -31,8 +31,8 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
             value=bad[0],
             kinds=KINDS,
         )
-    codes = set(resolve_places(params.many(args, "prefecture")))
-    found = [
+    codes = set(resolve_places(found["prefectures"]))
+    orgs = [
         org
         # The directory lists the whole store as last loaded, not yet indexed ones too.
         for org in [*m.catalogue.by_ext_id.values(), *m.catalogue.pending.values()]
@@ -40,8 +40,8 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
         and (not codes or org.prefecture in codes)
         and (not q or q in org.name.casefold() or q in org.ext_id.casefold())
     ]
-    found.sort(key=lambda o: o.ext_id)
-    return found, len(found)
+    orgs.sort(key=lambda o: o.ext_id)
+    return orgs, len(orgs)
 
 
 @bp.get("/")

@@ -17,6 +17,7 @@ from flask import current_app
 from embeddings import EncoderUnavailableError, VectorIndexError
 from matcher.index.indexing import refresh_index
 from matcher.ingest.importer import write_records
+from matcher.ingest.log import ImportOrigin
 from matcher.ingest.records import OrgRecord
 from matcher.retrieval.matcher import Matcher, pending_notice
 from matcher.settings import Settings
@@ -178,10 +179,11 @@ class Service:
                 f"the match index is not available ({error}); run `musubi index`"
             ) from None
 
-    def import_records(self, records: Sequence[OrgRecord]) -> tuple[int, int]:
-        """Write validated records, refresh the index and publish a fresh Matcher."""
+    def import_records(self, records: Sequence[OrgRecord], origin: ImportOrigin) -> tuple[int, int]:
+        """Write validated records (logged as from ``origin``), refresh the index and publish a
+        fresh Matcher."""
         with self._lock:
-            created, updated = write_records(self.store, records)
+            created, updated = write_records(self.store, records, origin=origin)
             refresh_index(self.store, self.settings)
             self._publish()
         return created, updated

@@ -66,12 +66,15 @@ def score_scale(items: list[dict]) -> float:
     return max(sums, default=1.0) or 1.0
 
 
-def rerun_proposal(data: Mapping[str, Any], first: int) -> tuple[ConsortiumQuery, Proposal]:
-    """The consortium query in ``data`` and its proposal ``k``, re-run here so that a form or a
-    body carries no member data. When the query now gives fewer proposals, a BadRequest says
-    ``k`` as the caller numbers them: from ``first`` (the API from 0, pages from 1)."""
-    query = params.consortium_query(data)
-    k = params.integer(data, "k", lo=0, hi=9, default=0) or 0
+def rerun_proposal(
+    data: Mapping[str, Any], first: int, *, body: bool = False
+) -> tuple[ConsortiumQuery, Proposal]:
+    """The consortium query in ``data`` (a form, or a JSON ``body``) and its proposal ``k``,
+    re-run here so that a form or a body carries no member data. When the query now gives
+    fewer proposals, a BadRequest says ``k`` as the caller numbers them: from ``first`` (the
+    API from 0, pages from 1)."""
+    query = params.consortium_query(data, body=body)
+    k = params.K.read(data, body=body) or 0
     result = get_service().run(consortium, query)
     if k >= len(result.proposals):
         raise BadRequest(

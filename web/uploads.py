@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from matcher.ingest.importer import parse_records
+from matcher.ingest.readers import FORMATS
 from matcher.ingest.records import OrgRecord
 from web.errors import BadRequest
 
-FORMATS = ("jsonl", "csv")
 MEDIA_TYPES = {
     "application/x-ndjson": "jsonl",
     "application/jsonl": "jsonl",

@@ -14,6 +14,7 @@ import seeds
 from matcher.cli import consortium, match, orgs, users
 from matcher.cli.app import App, fail, pass_app, say_waiting
 from matcher.ingest.importer import load_records, write_records
+from matcher.ingest.log import ImportOrigin
 from matcher.settings import SETTINGS, load_settings
 
 PLUGINS = "musubi.commands"
@@ -98,8 +99,9 @@ def demo_command(
     path.parent.mkdir(parents=True, exist_ok=True)
     click.echo(f"building the seed corpus ({size:,} organisations) → {path}")
     seeds.write_jsonl(path, seeds.build_corpus(size))
-    records, _, _ = load_records(path)
-    created, updated = write_records(app.store, records, on_wait=say_waiting)
+    records, fmt, _ = load_records(path)
+    origin = ImportOrigin.command_line(str(path), fmt)
+    created, updated = write_records(app.store, records, origin=origin, on_wait=say_waiting)
     click.echo(f"imported {created} new and {updated} updated organisation(s)")
     ctx.invoke(orgs.stats_command, as_json=False)
     if serve is None and not (sys.stdin.isatty() and sys.stdout.isatty()):

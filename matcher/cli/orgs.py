@@ -1,4 +1,4 @@
-"""Organisations on the command line: import, export, list, show, stats, and the index."""
+"""Organisations on the command line: import and its log, export, list, show, stats, the index."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from matcher.facts.kinds import KIND_LABELS, KINDS
 from matcher.index.distributed import DaskError
 from matcher.index.indexing import encoder_for, index_path, refresh_index
 from matcher.ingest.importer import ImportRejected, load_records, write_records
+from matcher.ingest.log import ImportOrigin, import_log
 from matcher.store import queries
 
 
@@ -43,7 +44,8 @@ def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None
     # The writer lock is held from the write to the end of the index step, so another import
     # waits for both and a running server reloads once, when the two are done.
     with app.store.writer(say_waiting):
-        created, updated = write_records(app.store, records)
+        origin = ImportOrigin.command_line(str(file), fmt)
+        created, updated = write_records(app.store, records, origin=origin)
         seconds = time.perf_counter() - started
         click.echo(
             f"imported {len(records)} organisation(s) from {file} ({fmt}, {encoding}): "
@@ -53,6 +55,23 @@ def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None
         # records.
         if index_path(app.settings).exists():
             click.get_current_context().invoke(index_command, rebuild=False, as_json=False)
+
+
+@click.command("import-log")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_app
+def import_log_command(app: App, limit: int, as_json: bool) -> None:
+    """The import log, newest first: who imported which file, when, and what it changed."""
+    for entry in import_log(app.store, limit):
+        if as_json:
+            echo_json(entry.to_json())
+            continue
+        where = f" from {entry.address}" if entry.address else ""
+        click.echo(
+            f"{entry.at:%Y-%m-%d %H:%M:%S}Z  {entry.actor} ({entry.via}{where})  {entry.source} "
+            f"({entry.format}): {entry.created} new, {entry.updated} updated"
+        )
 
 
 def _print_problems(rejected: ImportRejected, limit: int) -> None:
@@ -195,6 +214,7 @@ def index_command(app: App, rebuild: bool, as_json: bool, dask_scheduler: str | 
 
 COMMANDS = (
     import_command,
+    import_log_command,
     export_command,
     list_command,
     show_command,

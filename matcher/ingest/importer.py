@@ -7,6 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from matcher.ingest import log
+from matcher.ingest.log import ImportOrigin
 from matcher.ingest.readers import FileRejected, Source, read_source, rows, source_of
 from matcher.ingest.records import OrgRecord, Problem, validate
 from matcher.store import models
@@ -76,12 +78,17 @@ def _validated(source: Source) -> tuple[list[OrgRecord], str, str]:
 
 
 def write_records(
-    store: Store, records: Sequence[OrgRecord], *, on_wait: Callable[[], object] | None = None
+    store: Store,
+    records: Sequence[OrgRecord],
+    *,
+    origin: ImportOrigin | None = None,
+    on_wait: Callable[[], object] | None = None,
 ) -> tuple[int, int]:
     """Insert new organisations and replace existing ones (by external id) in one transaction.
 
     Holds the store's writer lock (``on_wait()`` is told when another import or index run
-    makes it wait) and counts one store generation with the change.
+    makes it wait) and counts one store generation with the change. With an ``origin`` (every
+    user's import has one), the import log gets its entry in the same transaction.
     """
     with store.writer(on_wait), store.session.begin() as session:
         existing: dict[str, int] = {}
@@ -114,6 +121,8 @@ def write_records(
             ids.update((ext_id, id_) for ext_id, id_ in result)
 
         _insert_children(session, records, ids)
+        if origin is not None:
+            log.record(session, origin, len(inserts), len(updates))
         store.bump_generation(session)
     return len(inserts), len(updates)
 

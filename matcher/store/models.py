@@ -184,6 +184,24 @@ class AccountEvent(Base):
     address: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
 
+class ImportEvent(Base):
+    """One committed import (append-only): when (UTC), who, by which door (cli, web, api) and
+    from which address, the file as its user named it, and how many organisations it added and
+    replaced. Written in the import's transaction (`matcher/ingest/log.py`)."""
+
+    __tablename__ = "import_log"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow, index=True)
+    actor: so.Mapped[str] = so.mapped_column(sa.String(64))
+    via: so.Mapped[str] = so.mapped_column(sa.String(8))
+    address: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    source: so.Mapped[str] = so.mapped_column(sa.String(255))
+    format: so.Mapped[str] = so.mapped_column(sa.String(8))
+    created: so.Mapped[int] = so.mapped_column(sa.Integer)
+    updated: so.Mapped[int] = so.mapped_column(sa.Integer)
+
+
 class SavedProposal(Base):
     """A consortium proposal a coordinator saved; ``version`` guards against lost updates."""
 

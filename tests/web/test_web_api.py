@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from matcher.ingest.log import import_log
+
 ERROR_KEYS = {"ok", "error", "status"}
 
 
@@ -136,6 +138,8 @@ def test_import_through_the_api(writable_app, token) -> None:  # noqa: ANN001
     )
     assert dry.status_code == 200 and dry.get_json()["valid"] == 1
     assert client.get("/api/orgs/t-1").status_code == 404
+    store = writable_app.extensions["musubi"].store
+    assert import_log(store) == ()  # a dry run writes nothing, not even a log entry
     done = client.post(
         "/api/import",
         data=_records("t-1", "t-2"),
@@ -144,6 +148,13 @@ def test_import_through_the_api(writable_app, token) -> None:  # noqa: ANN001
     )
     assert done.status_code == 201, done.get_data(as_text=True)
     assert done.get_json()["created"] == 2
+    (entry,) = import_log(store)
+    assert (entry.actor, entry.via, entry.source, entry.created) == (
+        "tanaka",
+        "api",
+        "(request body)",
+        2,
+    )
     # The service reloaded: the new organisations are searchable at once.
     found = client.get(
         "/api/match/procurement", query_string={"text": "除雪ロボットの遠隔監視", "top": "20"}

@@ -9,6 +9,8 @@ from html import unescape
 import pytest
 from conftest import AuthActions, csrf_token
 
+from matcher.ingest.log import import_log
+
 WRITES = [
     ("POST", "/import/"),
     ("POST", "/consortia/save"),
@@ -112,6 +114,15 @@ def test_import_page_writes_a_valid_file(writable_app) -> None:  # noqa: ANN001
     assert response.status_code == 200
     assert "取り込みました" in response.get_data(as_text=True)
     assert client.get("/orgs/y-1").status_code == 200
+    # The import log says who imported which file, by which door, and what it changed.
+    (entry,) = import_log(writable_app.extensions["musubi"].store)
+    assert (entry.actor, entry.via, entry.source, entry.format) == (
+        "tanaka",
+        "web",
+        "o.jsonl",
+        "jsonl",
+    )
+    assert (entry.created, entry.updated, entry.address) == (1, 0, "127.0.0.1")
 
 
 def test_coordinator_builds_saves_and_curates(writable_app) -> None:  # noqa: ANN001

@@ -64,6 +64,7 @@ SAMPLE = {
     "fit": "0.12",
     "threshold": "0.15",
     "minutes": 2,
+    "type": "number",
 }
 
 
@@ -303,6 +304,8 @@ ELSEWHERE = {
     "version_required",
     # tried by test_web_hostile
     "json_too_deep",
+    # tried by test_web_openapi
+    "wrong_json_type",
     "unpaired_surrogate",
 }
 

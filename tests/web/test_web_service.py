@@ -20,6 +20,7 @@ import pytest
 from conftest import MUSUBI
 from flask import Flask
 
+from matcher.ingest.log import ImportOrigin
 from matcher.ingest.records import validate
 from matcher.modes.joint import joint
 from matcher.modes.partners import partners
@@ -81,7 +82,8 @@ def test_a_replaced_matcher_is_freed(service: Service) -> None:
     exercise(service)
     record, problems = validate(NEW_ORG, 1)
     assert record is not None, problems
-    service.import_records([record])  # the other way a Matcher is replaced
+    origin = ImportOrigin("tanaka", "new.jsonl", "jsonl", "api")
+    service.import_records([record], origin)  # the other way a Matcher is replaced
     exercise(service)
     gc.collect()
 
