@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from matcher.facts.kinds import KINDS
 from matcher.index.texts import TEXT_ROLES, item_text, profile_text
 from matcher.ingest.records import NeedRecord, OfferRecord
+from matcher.retrieval.errors import MatchError
 from matcher.store.models import (
     Certification,
     Collaboration,
@@ -34,9 +35,13 @@ from matcher.store.session import Store
 CHUNK = 500
 
 
-class StoreChangedError(ValueError):
+class StoreChangedError(MatchError):
     """An organisation's needs or offers changed in the store after the catalogue opened, so
     its facts no longer line up with the texts the index holds for it."""
+
+    def __init__(self, org: str) -> None:
+        message = f"{org} changed in the store while this query was answered; ask again"
+        super().__init__(message, "store_changed", org=org)
 
 
 @dataclass(frozen=True)
@@ -234,10 +239,7 @@ class Catalogue:
                 if counts.get("need", 0) != len(org.needs) or counts.get("offer", 0) != len(
                     org.offers
                 ):
-                    raise StoreChangedError(
-                        f"{org.ext_id} changed in the store while this query was answered; "
-                        "ask again"
-                    )
+                    raise StoreChangedError(org.ext_id)
         return read
 
     def _read_chunk(self, session, chunk: list[int] | None) -> dict[int, OrgFacts]:  # noqa: ANN001

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -16,27 +15,15 @@ from matcher.ranking.calibration import Calibration
 from matcher.ranking.model import choose_model
 from matcher.ranking.scorer import LinearScorer
 from matcher.retrieval.bm25_file import bm25_path, open_lexical
-from matcher.retrieval.catalogue import Catalogue, OrgFacts, StoreChangedError
+from matcher.retrieval.catalogue import Catalogue, OrgFacts
 from matcher.retrieval.dense import Filters, TextHit, TextSearch
+from matcher.retrieval.errors import MatchError
 from matcher.settings import Settings
 from matcher.store.session import Store
 
 MAX_TOP = 100
 BACKGROUND_SAMPLE = 2000  # profiles a vector is compared with for its background level
 GLOSS_WEIGHT = 0.5
-
-
-class MatchError(ValueError):
-    """A query that cannot be answered as asked; the message says what to change.
-
-    The message is English for the command line. ``code`` names the problem for programs (the
-    web looks its own wording up by it) and ``params`` holds the values the message quotes.
-    """
-
-    def __init__(self, message: str, code: str = "invalid_query", /, **params: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -87,8 +74,6 @@ class Matcher:
     def org(self, ext_id: str) -> OrgFacts:
         try:
             return self.catalogue.by_ext_id[ext_id]
-        except StoreChangedError as error:
-            raise MatchError(str(error), "store_changed") from None
         except KeyError:
             pending = self.catalogue.pending.get(ext_id)
             if pending is not None:
@@ -139,10 +124,7 @@ class Matcher:
 
     def orgs(self, org_ids: list[int]) -> list[OrgFacts]:
         """The facts of these ready organisations, read in one batch where not read yet."""
-        try:
-            self.catalogue.load(org_ids)
-        except StoreChangedError as error:
-            raise MatchError(str(error), "store_changed") from None
+        self.catalogue.load(org_ids)
         return [self.catalogue.orgs[i] for i in org_ids]
 
 
