@@ -61,7 +61,7 @@ def test_a_local_cluster_encodes_what_the_local_path_encodes(tmp_path: Path) -> 
     assert cluster(*ask).output == local(*ask).output
 
 
-def test_the_setting_sends_changed_texts_only(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_the_setting_sends_an_imports_new_texts_only(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     musubi = home_with(tmp_path, "home", SAMPLE[:2])
     assert musubi("index").exit_code == 0
     monkeypatch.setenv("MUSUBI_DASK_SCHEDULER", "local:1")
@@ -69,6 +69,7 @@ def test_the_setting_sends_changed_texts_only(tmp_path: Path, monkeypatch) -> No
     store = open_store(settings)
     result = musubi("import", str(write_jsonl(tmp_path / "more.jsonl", SAMPLE[2:])))
     assert result.exit_code == 0, result.output
+    assert "3 encoded, 0 from the cache, 4 unchanged" in result.output  # un-001's three texts
     summary = refresh_index(store, settings)
     assert summary.encoded == 0 and summary.unchanged == summary.total  # the import indexed
     store.close()
