@@ -100,6 +100,16 @@ class SudachiTokenizer:
                 tokens.append(Token(morpheme.surface(), morpheme.normalized_form(), pos[0], pos[1]))
         return tokens
 
+    def reading(self, text: str) -> str:
+        """The reading of ``text`` in katakana (鯖江市 → サバエシ); words without one are kept as
+        written."""
+        tokenizer = self._tokenizer()
+        return "".join(
+            morpheme.reading_form() or morpheme.surface()
+            for chunk in _chunks(text)
+            for morpheme in tokenizer.tokenize(chunk)
+        )
+
     def content_words(self, text: str) -> list[str]:
         """Normalised forms of the content words of ``text`` (lower-cased for Latin script)."""
         return [token.normalized.lower() for token in self.tokenize(text) if token.is_content]

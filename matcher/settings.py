@@ -89,6 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "alliances",
+        None,
+        "TOML file declaring alliances of public bodies that buy each other's certified new "
+        "products, for the 随意契約 route hint; default: none (a certification counts only for "
+        "its issuer and, when a prefecture issued it, that prefecture's municipalities).",
+    ),
+    Setting(
         "consortium_pool",
         30,
         "Candidates kept per consortium role (best fit to the theme first) for team assembly.",

@@ -685,8 +685,11 @@ class _Builder:
 
     def supplier_certifications(
         self, startup: bool, pref: Prefecture, industry_key: str | None, theme: Theme
-    ) -> list[str]:
-        certs: list[str] = []
+    ) -> list[str | dict[str, str]]:
+        # 新事業分野開拓者認定 is granted by a prefecture (or a city): its issuer says whose
+        # buyers may rely on it for a 随意契約.
+        pioneer = {"name": "新事業分野開拓者認定", "issuer": pref.name}
+        certs: list[str | dict[str, str]] = []
         if startup:
             if self.chance(0.06):
                 certs.append("J-Startup")
@@ -694,7 +697,7 @@ class _Builder:
             if regional and self.chance(0.15):
                 certs.append(regional)
             if self.chance(0.15):
-                certs.append("新事業分野開拓者認定")
+                certs.append(pioneer)
             if self.chance(0.1):
                 certs.append("ISMS")
             if self.chance(0.03):
@@ -711,7 +714,7 @@ class _Builder:
         if self.chance(0.3):
             certs.append("健康経営優良法人")
         if self.chance(0.05):
-            certs.append("新事業分野開拓者認定")
+            certs.append(pioneer)
         return certs
 
     def public_record(self, kind: str, founded: int) -> int:

@@ -29,6 +29,12 @@ def _first_municipality_with(corpus: Musubi, predicate) -> dict:  # noqa: ANN001
     raise AssertionError("no such municipality in the corpus")
 
 
+def corpus_records(corpus: Musubi) -> list[dict]:
+    """Every organisation of the corpus, as `musubi list --json` gives them."""
+    lines = corpus("list", "--limit", "5000", "--json").stdout.splitlines()
+    return [json.loads(line) for line in lines]
+
+
 def test_procurement_contract(corpus: Musubi) -> None:
     out = json_of(corpus, "match", "procurement", "--text", "独居高齢者の見守り", "--top", "5")
     assert out["query"]["text"] == "独居高齢者の見守り"
@@ -39,8 +45,11 @@ def test_procurement_contract(corpus: Musubi) -> None:
         e = item["explanation"]
         assert set(e["features"]) == set(e["contributions"])
         assert sum(e["contributions"].values()) == pytest.approx(item["score"], abs=1e-3)
-        link = e["links"][0]
-        assert link["relation"] == "need→offer" and link["source"] and link["target"]
+        # A pair is shown only when it is one: a real offer that shares a term or means the same.
+        for link in e["links"]:
+            assert link["relation"] == "need→offer" and link["source"] and link["target"]
+            assert link["target"] != item["name"]
+    assert any(r["explanation"]["links"] for r in out["results"])
     scores = [r["score"] for r in out["results"]]
     assert len(set(r["id"] for r in out["results"])) == len(scores)
 
@@ -66,25 +75,39 @@ def test_procurement_from_a_stored_need_gives_route_hints(corpus: Musubi) -> Non
     mu = _first_municipality_with(
         corpus,
         lambda r: any(
-            n.get("trial_order") and n.get("budget_jpy", 0) <= 5_000_000 for n in r["needs"]
+            n.get("trial_order") and 0 < n.get("budget_jpy", 0) <= 5_000_000 for n in r["needs"]
         ),
     )
     k = next(
         i
         for i, n in enumerate(mu["needs"])
-        if n.get("trial_order") and n.get("budget_jpy", 0) <= 5_000_000
+        if n.get("trial_order") and 0 < n.get("budget_jpy", 0) <= 5_000_000
     )
-    out = json_of(corpus, "match", "procurement", "--org", mu["id"], "--need", str(k))
+    # --need counts from 1, as `musubi show` numbers the needs; JSON keeps the index.
+    out = json_of(corpus, "match", "procurement", "--org", mu["id"], "--need", str(k + 1))
+    assert out["query"]["need"] == k
     assert mu["id"] not in {r["id"] for r in out["results"]}
+    suppliers = {r["id"]: r for r in corpus_records(corpus)}
     for item in out["results"]:
         e = item["explanation"]
-        assert e["links"][0]["source"] == mu["needs"][k]["title"]
+        assert all(link["source"] == mu["needs"][k]["title"] for link in e["links"])
         routes = {h["route"]: h for h in e["route_hints"]}
-        assert "trial_order" in routes and routes["trial_order"]["reason"]
-        certified = any("新事業分野開拓者" in c for c in e["facts"]["certifications"])
-        assert ("negotiated_contract" in routes) == certified
-        if certified:
-            assert "167条の2" in routes["negotiated_contract"]["basis"]
+        # トライアル発注 says more than the need's own flag: a startup or a small firm.
+        supplier = suppliers[item["id"]]
+        small = supplier["kind"] == "startup" or supplier.get("employees", 10**6) <= 300
+        assert ("trial_order" in routes) == small
+        if small:
+            assert supplier["name"] in routes["trial_order"]["reason"]
+        # 随意契約 only on the buyer's own prefecture's certification, and says whose it is.
+        own = any(
+            isinstance(c, dict) and c["issuer"] == mu["prefecture"]
+            for c in supplier.get("certifications", [])
+        )
+        assert ("negotiated_contract" in routes) == own
+        if own:
+            hint = routes["negotiated_contract"]
+            assert "167条の2" in hint["basis"] and mu["prefecture"] in hint["reason"]
+            assert hint["applies"] is True
         assert "distance_km" in e["facts"]
 
 
@@ -99,8 +122,8 @@ def test_diversification_keeps_one_prefecture_from_filling_the_list(corpus: Musu
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--org", "zz-404"], "no organisation with id 'zz-404'"),
-        (["--org", "mu-00001", "--need", "99"], "--need 99 is out of range"),
+        (["--org", "zz-404"], "no organisation with id or name 'zz-404'"),
+        (["--org", "mu-00001", "--need", "99"], "need 99 is out of range"),
         (["--text", "   "], "--text is empty"),
         (["--text", "除雪", "--top", "0"], "--top 0 is out of range"),
         (["--text", "除雪", "--top", "10000"], "--top 10000 is out of range"),
@@ -268,7 +291,7 @@ def test_partners_weigh_the_kind_of_partner_a_need_asks_for(tmp_path: Path) -> N
 
 def test_joint_finds_municipalities_elsewhere(corpus: Musubi) -> None:
     mu = _first_municipality_with(corpus, lambda r: len(r["needs"]) >= 1)
-    out = json_of(corpus, "match", "joint", "--org", mu["id"], "--need", "0", "--top", "5")
+    out = json_of(corpus, "match", "joint", "--org", mu["id"], "--need", "1", "--top", "5")
     assert out["results"]
     for item in out["results"]:
         assert item["kind"] == "municipality" and item["prefecture"] != mu["prefecture"]
@@ -431,8 +454,15 @@ def test_a_paraphrased_challenge_is_also_read_in_the_words_other_municipalities_
     assert "空き家の実態把握" in musubi("match", "procurement", "--text", text).output
     off = json_of(musubi, "--stated-needs", "0", "match", "procurement", "--text", text)
     assert "stated_as" not in off["query"]
-    hints = off["results"][0]["explanation"]["route_hints"]
-    assert "joint_procurement" in {h["route"] for h in hints}  # the 共同調達 search still runs
+    # The 共同調達 search still runs; its hint is said once, for the list, with the needs.
+    (hint,) = off["route_hints"]
+    assert hint["route"] == "joint_procurement"
+    assert {n["title"] for n in hint["params"]["needs"]} == {"空き家の実態把握"}
+    assert all(
+        h["route"] != "joint_procurement"
+        for r in off["results"]
+        for h in r["explanation"]["route_hints"]
+    )
 
     alone = _vacant_houses(tmp_path / "alone", municipalities=False)
     without = json_of(alone, "match", "procurement", "--text", text)

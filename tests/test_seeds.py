@@ -38,7 +38,11 @@ def _texts(record: dict):
     for tag in record.get("tags", []):
         yield "tags", tag
     for cert in record.get("certifications", []):
-        yield "certifications", cert
+        if isinstance(cert, dict):  # a certification with its issuer
+            yield "certifications", cert["name"]
+            yield "certifications", cert["issuer"]
+        else:
+            yield "certifications", cert
     for side in ("needs", "offers"):
         for item in record.get(side, []):
             yield f"{side}.title", item["title"]
@@ -163,7 +167,17 @@ def test_suppliers_and_researchers(corpus):
         if r["kind"] in ranges:
             lo, hi = ranges[r["kind"]]
             assert lo <= r["employees"] <= hi, (r["id"], r["employees"])
-    certs = Counter(c for r in corpus for c in r["certifications"])
+    # 新事業分野開拓者認定 comes with its issuer, the supplier's prefecture (随意契約 hints say it).
+    certs = Counter(
+        c if isinstance(c, str) else c["name"] for r in corpus for c in r["certifications"]
+    )
+    issued = [
+        (c["issuer"], r["prefecture"])
+        for r in corpus
+        for c in r["certifications"]
+        if isinstance(c, dict)
+    ]
+    assert issued and all(issuer == place for issuer, place in issued)
     for cert in ("J-Startup", "新事業分野開拓者認定", "ISO 9001", "ISMS", "健康経営優良法人"):
         assert certs[cert] > 0, cert
     assert any(c.startswith("J-Startup ") for c in certs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -53,7 +55,7 @@ def test_upgrade_keeps_existing_data(home, sample_file) -> None:  # noqa: ANN001
     """A store made by the first release keeps its organisations through every later migration."""
     from alembic import command
 
-    from matcher.ingest.importer import load_records, write_records
+    from matcher.ingest.importer import load_records
     from matcher.store.session import alembic_config
 
     settings = load_settings({"home": str(home)}, environ={})
@@ -64,7 +66,24 @@ def test_upgrade_keeps_existing_data(home, sample_file) -> None:  # noqa: ANN001
         command.upgrade(config, "0001")
     assert old.revision() == "0001"
     records, _, _ = load_records(sample_file)
-    write_records(old, records)
+    # Rows as the first release wrote them: today's importer writes columns added since.
+    with old.engine.begin() as connection:
+        table = sa.Table("organisations", sa.MetaData(), autoload_with=connection)
+        connection.execute(
+            table.insert(),
+            [
+                {
+                    "ext_id": r.id,
+                    "kind": r.kind,
+                    "name": r.name,
+                    "prefecture": r.prefecture,
+                    "description": r.description,
+                    "public_sector_record": 0,
+                    "updated_at": datetime(2026, 1, 1),
+                }
+                for r in records
+            ],
+        )
     old.close()
 
     upgraded = open_store(settings)

@@ -27,7 +27,7 @@ from matcher.store.accounts import UnknownCoordinator
 from web import japanmap, params
 from web.auth import actor
 from web.errors import BadRequest
-from web.labels import lang, prefecture_label
+from web.labels import jst, lang, prefecture_label
 from web.messages import localise, say
 from web.service import get_matcher, get_service
 from web.shared import attempt, rerun_proposal
@@ -109,8 +109,9 @@ def _version() -> int:
     return params.integer(request.form, "version", lo=1, hi=10**9) or 0
 
 
-def detail_page(proposal_id: int, error: str | None = None, status: int = 200):  # noqa: ANN201
-
+def detail_page(  # noqa: ANN201
+    proposal_id: int, error: str | None = None, status: int = 200, retry: dict | None = None
+):
     view = get_proposal_or_404(proposal_id)
     return render_template(
         "consortia/show.html",
@@ -121,7 +122,23 @@ def detail_page(proposal_id: int, error: str | None = None, status: int = 200): 
         status_labels=STATUS_LABELS,
         map=team_map(view.members),
         error=error,
+        retry=retry,
     ), status
+
+
+def _retry(error: ConflictError) -> dict:
+    """What a write refused as stale needs to be sent again in one click: the form as it was
+    typed (bar its token and version, which the page fills in afresh), and the version it was
+    read at, so that the page can show what changed since."""
+    said = dict(error.params, at=jst(error.params["at"]))
+    return {
+        "message": say(error.code, said, str(error)),
+        "action": request.path,
+        "fields": [
+            (k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "version")
+        ],
+        "since": error.params["expected"],
+    }
 
 
 def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
@@ -131,7 +148,7 @@ def _curate(proposal_id: int, write):  # noqa: ANN001, ANN202
     except ProposalNotFound:
         abort(404)
     except ConflictError as error:
-        return detail_page(proposal_id, localise(error), 409)
+        return detail_page(proposal_id, status=409, retry=_retry(error))
     except UnknownCoordinator as error:
         return detail_page(proposal_id, str(error), 403)
     except (CurationError, MatchError, BadRequest) as error:
@@ -193,14 +210,13 @@ def change_status(proposal_id: int):  # noqa: ANN201
 @bp.post("/<proposal_id:proposal_id>/notes")
 @login_required
 def add_note(proposal_id: int):  # noqa: ANN201
-    """Add a note."""
+    """Add a note: on top of whatever version is current, so that it never conflicts."""
     return _curate(
         proposal_id,
         lambda: proposals.add_note(
             get_service().store,
             proposal_id,
             params.text(request.form, "text", limit=workflow.MAX_NOTE) or "",
-            version=_version(),
             actor=actor(),
         ),
     )

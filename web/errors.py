@@ -6,7 +6,7 @@ import math
 import time
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -61,6 +61,22 @@ def wants_json() -> bool:
 def error_response(message: str, status: int, **extra: Any) -> tuple[Response, int]:
     """The one error shape of the JSON API."""
     return jsonify({"ok": False, "error": message, "status": status, **extra}), status
+
+
+def _http_text(status: int) -> tuple[str, str] | None:
+    """A title and a sentence for the HTTP errors people meet, in the page's language."""
+    return {
+        400: (_("リクエストが正しくありません"), _("リクエストの形が正しくありません。")),
+        403: (_("権限がありません"), _("このページを見る権限がありません。")),
+        404: (
+            _("見つかりません"),
+            _(
+                "このアドレスのページはありません。アドレスを確かめるか、メニューから探してください。"
+            ),
+        ),
+        405: (_("この操作はできません"), _("このアドレスではこの操作を受け付けていません。")),
+        413: (_("大きすぎます"), _("送られたデータが大きすぎます。")),
+    }.get(status)
 
 
 def _page(message: str, status: int, title: str | None = None) -> tuple[str, int]:
@@ -129,7 +145,16 @@ def init_app(app: Flask) -> None:
             if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
                 response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
             return response, status
-        return _page(error.description or error.name, status, f"{status} {error.name}")
+        if status == 405 and request.method in ("GET", "HEAD"):
+            # A form's address reloaded or bookmarked (after a refused write, say): the page
+            # the form was on, not an error page.
+            return redirect(request.path.rsplit("/", 1)[0] or "/", 303)
+        # Werkzeug's own descriptions are English; one given to abort() is already localised.
+        text = _http_text(status)
+        title = f"{status} {text[0] if text else error.name}"
+        if error.description and error.description != type(error).description:
+            return _page(error.description, status, title)
+        return _page(text[1] if text else error.name, status, title)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):  # noqa: ANN202

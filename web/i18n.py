@@ -18,11 +18,15 @@ from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.wrappers import Response
 
+from web.japanmap import shape_points
 from web.labels import (
     feature_label,
     flag_label,
+    ja,
+    jst,
     kind_label,
     lang,
+    place_label,
     prefecture_code,
     prefecture_label,
     region_key,
@@ -108,6 +112,7 @@ def init_app(app: Flask) -> None:
     app.extensions["musubi_i18n"] = CatalogueDomain(load_catalogues())
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
+    app.jinja_env.filters.update(jst=jst, ja=ja)
     app.jinja_env.globals.update(
         lang=lang,
         kind_label=kind_label,
@@ -118,6 +123,10 @@ def init_app(app: Flask) -> None:
         prefecture_code=prefecture_code,
         region_key=region_key,
         region_label=region_label,
+        place_label=place_label,
+        legend_shape=lambda shape: shape_points(shape, 8, 8, 10),
+        jst=jst,
+        ja=ja,
         say=say,
         notices=notices,
         LANGUAGES=LANGUAGES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
-from matcher.ingest.importer import ImportRejected
+from matcher.ingest.importer import ImportRejected, preview
 from matcher.ingest.log import ImportOrigin
 from web import params, uploads
 from web.auth import actor
@@ -42,7 +42,12 @@ def create():  # noqa: ANN201
     except ImportRejected as rejected:
         return render_template("imports/index.html", problems=rejected.problems, **context), 422
     context.update(valid=len(records), format=fmt, encoding=encoding)
-    if not dry_run:
+    if dry_run:  # what the import would add and change, before anyone commits to it
+        context.update(
+            preview=preview(get_service().store, records),
+            names={r.id: r.name for r in records},
+        )
+    else:
         origin = ImportOrigin(actor(), upload.filename, fmt, "web", request.remote_addr)
         created, updated = get_service().import_records(records, origin)
         context.update(created=created, updated=updated)

@@ -1,65 +1,101 @@
-"""The map: Japan's 47 prefectures as points at their prefectural offices, drawn as SVG data.
+"""The map: Japan as a prefecture tile map (タイルマップ), drawn as SVG data.
 
-No tile server and no shapes: each prefecture is a dot at its office's lat/lon (from
-matcher.facts.prefectures), land borders are faint lines between neighbours (which is enough for the
-outline of Japan to appear), and 沖縄 sits in an inset as on most Japanese maps. Each marked
-prefecture has one label (its name, ×count); labels are placed greedily so that none overlaps
-another label or a marked dot — in Kanto, where the offices sit a few pixels apart, they move
-out to the sea with a leader line back to their dot. The template turns the returned data into
-SVG; nothing here writes markup.
+One square per prefecture on a grid that keeps each next to its neighbours (web/tilemap.tsv),
+the convention of Japanese statistics graphics: every prefecture is the same size, so Kanto's
+crowd reads as easily as Hokkaido, which spans 2×2 instead of being a lone dot. A prefecture
+with results is outlined and holds one marker per kind of organisation there — each kind its
+own shape and colour (colour-blind safe, and told apart without colour), the same as the
+legend — and its count; the origin is outlined thick and starred. Lines join the origin to its
+partners, or the members of a consortium. The template turns the returned data into SVG;
+nothing here writes markup.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-import unicodedata
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
-from matcher.facts import prefectures
+from matcher.facts.kinds import KINDS
 
-LON0, LON1, LAT0, LAT1 = 128.4, 146.2, 30.7, 45.7
-SCALE = 30.0  # pixels per degree of latitude
-PAD = 14.0
-COS = math.cos(math.radians(37.5))
-WIDTH = round((LON1 - LON0) * COS * SCALE + 2 * PAD)
-HEIGHT = round((LAT1 - LAT0) * SCALE + 2 * PAD)
-OKINAWA = 47
-INSET = (PAD, PAD, 96.0, 78.0)  # x, y, width, height of the 沖縄 box (empty sea off Korea)
-# Label metrics for the stylesheet's 11px bold text with its 3px white halo: a wide (CJK)
-# character is 1 em, anything else at most 0.64 em; the box is the glyphs plus the halo.
-FONT = 11.0
-LABEL_H = 17.0
-HALO = 2.0
-BASELINE = 13.0  # from the top of a label's box to its baseline (CJK fonts ascend 1.16 em)
-# Where a label may go around its dot, in order of preference (degrees, 0 = east, 90 = south):
-# beside the dot first, then above and below, then outward ring by ring.
-ANGLES = (0, 180, -30, 30, 150, -150, -60, 60, 120, -120, -90, 90)
-RING = 13.0  # pixels between rings of candidate positions
-RINGS = 24
+TILE = 30.0  # one grid square, in SVG units
+GAP = 2.0  # between squares
+COLS, ROWS = 14, 12
+WIDTH, HEIGHT = COLS * TILE, ROWS * TILE
+MARK = 7.0  # a marker's size
+DATA = Path(__file__).with_name("tilemap.tsv")
+# Each kind's marker: a shape (told apart without colour) and, in the stylesheet, a colour.
+SHAPES = {
+    "municipality": "square",
+    "company": "diamond",
+    "startup": "triangle",
+    "university": "circle",
+    "research_institute": "down",
+    "financial": "plus",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    code: int
+    col: int
+    row: int
+    w: int
+    h: int
+    ja: str
+    en: str
+
+
+@cache
+def cells() -> dict[int, Cell]:
+    """The tile map's layout, by prefecture code."""
+    out = {}
+    for line in DATA.read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, col, row, w, h, ja, en = line.split("\t")
+        out[int(code)] = Cell(int(code), int(col), int(row), int(w), int(h), ja, en)
+    return out
 
 
 @dataclass
-class Dot:
+class Marker:
+    kind: str
+    shape: str
+    points: str  # the SVG shape: polygon points, or "cx cy r" for a circle
+
+
+@dataclass
+class Tile:
     code: int
     x: float
     y: float
-    label: str
-    role: str = "idle"  # idle | origin | match | member
-    kind: str | None = None
-    count: int = 0
+    w: float
+    h: float
+    ja: str
+    en: str
+    label: str  # the prefecture's name in the page's language
+    role: str = "idle"  # idle | origin | what the marks are (match, member)
     names: list[str] = field(default_factory=list)
-    text: str = ""  # the label on the map ("" for an idle dot)
-    box: Box | None = None  # where the label sits
-    leader: Line | None = None  # from the dot to a label placed away from it
+    markers: list[Marker] = field(default_factory=list)
 
     @property
-    def r(self) -> float:
-        if self.role == "idle":
-            return 3.2
-        return 6.5 + min(self.count, 6) * 0.9
+    def count(self) -> int:
+        return len(self.names)
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+    @property
+    def big(self) -> bool:
+        return self.w > TILE
 
 
 @dataclass(frozen=True)
@@ -68,110 +104,6 @@ class Line:
     y1: float
     x2: float
     y2: float
-    role: str  # border | link | leader
-
-
-@dataclass(frozen=True)
-class Box:
-    x: float
-    y: float
-    w: float
-    h: float
-
-    def overlaps(self, other: Box) -> bool:
-        return (
-            self.x < other.x + other.w
-            and other.x < self.x + self.w
-            and self.y < other.y + other.h
-            and other.y < self.y + self.h
-        )
-
-    @property
-    def baseline(self) -> float:
-        return round(self.y + BASELINE, 1)
-
-    @property
-    def text_x(self) -> float:
-        return round(self.x + HALO, 1)
-
-
-def text_width(text: str) -> float:
-    """A generous width of ``text`` in the map's label font: CJK 1 em, the rest 0.64 em."""
-    wide = sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
-    return FONT * (wide + 0.64 * (len(text) - wide))
-
-
-def _candidates(dot: Dot, w: float, h: float):  # noqa: ANN202
-    """Boxes of size w×h around ``dot``, nearest first: (box, whether it needs a leader)."""
-    for ring in range(RINGS):
-        gap = dot.r + 2 + ring * RING
-        for angle in ANGLES:
-            dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-            px, py = dot.x + gap * dx, dot.y + gap * dy
-            x = px if dx > 0.3 else px - w if dx < -0.3 else px - w / 2
-            y = py if dy > 0.3 else py - h if dy < -0.3 else py - h / 2
-            yield Box(round(x, 1), round(y, 1), w, h), ring > 0
-
-
-def _free(box: Box, taken: list[Box], width: float, height: float) -> bool:
-    inside = 0 <= box.x and box.x + box.w <= width and 0 <= box.y and box.y + box.h <= height
-    return inside and not any(box.overlaps(t) for t in taken)
-
-
-def place_labels(
-    dots: Iterable[Dot], reserved: Iterable[Box] = (), width: float = WIDTH, height: float = HEIGHT
-) -> None:
-    """Give every marked dot a label box that overlaps no other label, no marked dot and nothing
-    ``reserved``, inside the map.
-
-    The origin goes first, then the prefectures with the most results: when space runs short
-    the labels that matter most sit nearest their dots.
-    """
-    marked = [d for d in dots if d.text]
-    taken = [*reserved, *(Box(d.x - d.r, d.y - d.r, 2 * d.r, 2 * d.r) for d in marked)]
-    for dot in sorted(marked, key=lambda d: (d.role != "origin", -d.count, d.code)):
-        # Candidates are made lazily: the first or second ring nearly always has room, and
-        # all 288 positions for every label cost as much as the search itself.
-        options = _candidates(dot, text_width(dot.text) + 2 * HALO, LABEL_H)
-        beside = next(options)
-        # Nowhere free (it does not happen with 47 prefectures): beside the dot, as before.
-        box, far = next(
-            (o for o in itertools.chain([beside], options) if _free(o[0], taken, width, height)),
-            beside,
-        )
-        dot.box = box
-        taken.append(box)
-        if far:
-            # From the dot's edge towards the nearest point of its label.
-            nx = min(max(dot.x, box.x), box.x + box.w)
-            ny = min(max(dot.y, box.y), box.y + box.h)
-            dist = math.hypot(nx - dot.x, ny - dot.y) or 1.0
-            sx, sy = dot.x + (nx - dot.x) * dot.r / dist, dot.y + (ny - dot.y) * dot.r / dist
-            dot.leader = Line(round(sx, 1), round(sy, 1), round(nx, 1), round(ny, 1), "leader")
-
-
-def position(code: int) -> tuple[float, float]:
-    if code == OKINAWA:
-        x, y, w, h = INSET
-        return x + w / 2, y + h / 2 + 6
-    p = prefectures.get(code)
-    return (
-        round(PAD + (p.lon - LON0) * COS * SCALE, 1),
-        round(PAD + (LAT1 - p.lat) * SCALE, 1),
-    )
-
-
-def _borders() -> list[Line]:
-    lines = []
-    for p in prefectures.PREFECTURES:
-        for other in p.neighbours:
-            if other > p.code:
-                (x1, y1), (x2, y2) = position(p.code), position(other)
-                lines.append(Line(x1, y1, x2, y2, "border"))
-    return lines
-
-
-BORDERS = _borders()
 
 
 def build(
@@ -179,55 +111,93 @@ def build(
     *,
     origin: int | None = None,
     origin_label: str | None = None,
-    links: Iterable[tuple[int, int]] | None = None,
-    label=None,  # noqa: ANN001  (callable code → name in the page's language)
+    links: Iterable[tuple[int, int]] = (),
+    label: Callable[[int], str] = str,
     role: str = "match",
 ) -> dict:
-    """Data for the map template.
-
-    ``points`` are (prefecture code, organisation name, kind) of what to mark; ``origin`` is the
-    asking organisation's prefecture; ``links`` are pairs of codes to join (default: origin to
-    every point).
-    """
-    label = label or prefectures.name
-    dots = {p.code: Dot(p.code, *position(p.code), label(p.code)) for p in prefectures.PREFECTURES}
-    kinds: dict[int, Counter[str]] = {}
-    marked: list[int] = []
+    """Tiles for all 47 prefectures; those in ``points`` (prefecture code, name, kind) marked
+    with a marker per kind, ``origin`` starred, lines from it to each marked prefecture (or
+    the ``links`` given, between members). ``legend`` lists the kinds the markers show, in
+    the order of matcher.facts.kinds.KINDS."""
+    by_code: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
     for code, name, kind in points:
-        dot = dots[code]
-        dot.role, dot.count = role, dot.count + 1
-        dot.names.append(name)
-        kinds.setdefault(code, Counter())[kind or ""] += 1
-        marked.append(code)
-    for code, counter in kinds.items():
-        dots[code].kind = counter.most_common(1)[0][0] or None
-    if origin is not None:
-        dot = dots[origin]
-        dot.role = "origin"
-        if origin_label:
-            dot.names.insert(0, origin_label)
-    if links is None:
-        links = (
-            [(origin, code) for code in dict.fromkeys(marked) if code != origin] if origin else []
+        by_code[int(code)].append((name, kind))
+    tiles = []
+    for cell in cells().values():
+        tile = Tile(
+            cell.code,
+            cell.col * TILE + GAP / 2,
+            cell.row * TILE + GAP / 2,
+            cell.w * TILE - GAP,
+            cell.h * TILE - GAP,
+            cell.ja,
+            cell.en,
+            label(cell.code),
         )
-    link_lines = []
-    for a, b in links:
-        (x1, y1), (x2, y2) = position(a), position(b)
-        link_lines.append(Line(x1, y1, x2, y2, "link"))
-    for dot in dots.values():
-        if dot.role != "idle":
-            dot.text = dot.label + (f" ×{dot.count}" if dot.count > 1 else "")
-    ordered = sorted(dots.values(), key=lambda d: (d.role != "idle", d.role == "origin"))
-    x, y, _, _ = INSET  # the inset's own caption, 10px at (x + 6, y + 14)
-    caption = Box(x + 4, y + 2, text_width(label(OKINAWA)) * 10 / FONT + 2 * HALO + 2, LABEL_H)
-    place_labels(ordered, reserved=[caption])
+        found = by_code.get(cell.code, [])
+        if found:
+            tile.role = role
+            tile.names = [name for name, _ in found]
+            kinds = Counter(kind for _, kind in found if kind)
+            tile.markers = _markers(tile, [k for k in KINDS if k in kinds])
+        if cell.code == origin:
+            tile.role = "origin"
+            if origin_label:
+                tile.names = [origin_label, *tile.names]
+        tiles.append(tile)
+    by = {t.code: t for t in tiles}
+    pairs = list(links) or (
+        [(origin, code) for code in by_code if code != origin] if origin else []
+    )
+    lines = [
+        Line(by[a].cx, by[a].cy, by[b].cx, by[b].cy)
+        for a, b in pairs
+        if a in by and b in by and a != b
+    ]
+    shown = {m.kind for t in tiles for m in t.markers}
     return {
         "width": WIDTH,
         "height": HEIGHT,
-        "inset": INSET,
-        "borders": BORDERS,
-        "links": link_lines,
-        "leaders": [d.leader for d in ordered if d.leader],
-        "dots": ordered,
-        "marked": len(set(marked)),
+        "tiles": tiles,
+        "links": lines,
+        "legend": [(kind, SHAPES.get(kind, "circle")) for kind in KINDS if kind in shown],
+        "origin": origin is not None,
+        "role": role,
     }
+
+
+def _markers(tile: Tile, kinds: list[str]) -> list[Marker]:
+    """One marker per kind, in a row across the tile's lower half (two rows on 北海道)."""
+    out = []
+    per_row = 3 if not tile.big else 6
+    for k, kind in enumerate(kinds[: per_row * (2 if tile.big else 1)]):
+        row, col = divmod(k, per_row)
+        n = min(len(kinds) - row * per_row, per_row)
+        step = MARK + 2.0
+        cx = tile.cx + (col - (n - 1) / 2) * step
+        cy = tile.y + tile.h * (0.7 if not tile.big else 0.6) + row * step
+        shape = SHAPES.get(kind, "circle")
+        out.append(Marker(kind, shape, shape_points(shape, cx, cy, MARK)))
+    return out
+
+
+def shape_points(shape: str, cx: float, cy: float, size: float) -> str:
+    """The SVG geometry of a marker of ``size`` centred on (cx, cy)."""
+    h = size / 2
+    if shape == "circle":
+        return f"{cx:.1f} {cy:.1f} {h:.1f}"
+    if shape == "square":
+        corners = [(-h, -h), (h, -h), (h, h), (-h, h)]
+    elif shape == "diamond":
+        corners = [(0, -h * 1.25), (h * 1.25, 0), (0, h * 1.25), (-h * 1.25, 0)]
+    elif shape == "triangle":
+        corners = [(0, -h * 1.2), (h * 1.2, h), (-h * 1.2, h)]
+    elif shape == "down":
+        corners = [(-h * 1.2, -h), (h * 1.2, -h), (0, h * 1.2)]
+    else:  # plus
+        t = h / 2.5
+        corners = [
+            (-t, -h), (t, -h), (t, -t), (h, -t), (h, t), (t, t),
+            (t, h), (-t, h), (-t, t), (-h, t), (-h, -t), (-t, -t),
+        ]  # fmt: skip
+    return " ".join(f"{cx + dx:.1f},{cy + dy:.1f}" for dx, dy in corners)

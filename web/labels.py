@@ -1,8 +1,12 @@
-"""Labels in the page's language: kinds, features, flags, prefectures and regions."""
+"""Labels in the page's language: kinds, features, flags, prefectures, regions, places, times."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
 from flask_babel import get_locale, gettext
+from markupsafe import Markup, escape
 
 from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS
@@ -59,3 +63,48 @@ def prefecture_label(value: int | str) -> str:
 def region_label(key: str) -> str:
     region = prefectures.resolve_region(key)
     return region.english if lang() == "en" else region.kanji
+
+
+def place_label(prefecture: int | str, city: str | None = None) -> Markup:
+    """Where an organisation is: 福井県鯖江市 on a Japanese page, "鯖江市, Fukui" on an English one
+    (the city, a Japanese name, marked lang="ja")."""
+    pref = prefecture_label(prefecture)
+    if not city:
+        return escape(pref)
+    if lang() == "en":
+        return Markup('<span lang="ja">{}</span>, {}').format(city, pref)
+    return escape(pref + city)
+
+
+JST = timezone(timedelta(hours=9), "JST")
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def jst(value: datetime | str | None, *, date_only: bool = False) -> str:
+    """A UTC time (a naive datetime or an ISO string, as the store keeps them) in Japan time:
+    2026年12月4日 19:16 on a Japanese page, 4 Dec 2026, 19:16 JST on an English one."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    t = value.astimezone(JST)
+    if lang() == "en":
+        day = f"{t.day} {_MONTHS[t.month - 1]} {t.year}"
+        return day if date_only else f"{day}, {t:%H:%M} JST"
+    day = f"{t.year}年{t.month}月{t.day}日"
+    return day if date_only else f"{day} {t:%H:%M}"
+
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+
+
+def ja(text: object) -> Markup:
+    """Data text as it should be marked up: on an English page, Japanese text (names,
+    descriptions, needs) in a span with lang="ja", so that screen readers and fonts read it as
+    Japanese; anything else as it is."""
+    value = "" if text is None else str(text)
+    if lang() == "en" and _JAPANESE.search(value):
+        return Markup('<span lang="ja">{}</span>').format(value)
+    return escape(value)

@@ -22,7 +22,11 @@ from web.labels import kind_label, lang, prefecture_label, region_label
 
 MESSAGES: dict[str, str] = {
     # matcher: every match mode
-    "unknown_org": "組織 %(org)s は見つかりません。IDは組織の一覧で確認できます。",
+    "unknown_org": (
+        "「%(org)s」という名前やIDの組織は見つかりません。名前の一部(鯖江)や読み(さばえ)でも"
+        "探せます。"
+    ),
+    "ambiguous_org": "「%(org)s」に当てはまる組織が複数あります。次から選んでください。",
     "empty_text": "「%(field)s」が空です。文章で書いてください(例: 独居高齢者の見守り)。",
     "out_of_range": "「%(field)s」の %(value)s は範囲外です。%(lo)s〜%(hi)s で指定してください。",
     "unknown_prefecture": (
@@ -45,7 +49,7 @@ MESSAGES: dict[str, str] = {
         "%(name)s(%(org)s)には登録された課題がありません。課題を文章で書いて検索してください。"
     ),
     "need_out_of_range": (
-        "課題の番号 %(need)s はありません。%(name)s(%(org)s)の課題は次のとおりです: %(needs)s"
+        "課題の番号 %(number)s はありません。%(name)s(%(org)s)の課題は次のとおりです: %(needs)s"
     ),
     "joint_needs_municipality": (
         "%(name)s(%(org)s)は%(kind)sです。共同調達の相手は自治体のIDから探します。"
@@ -78,9 +82,9 @@ MESSAGES: dict[str, str] = {
     # matcher.curation: saved proposals on the board
     "proposal_not_found": "保存された座組み #%(id)s は見つかりません。",
     "conflict": (
-        "座組み #%(proposal)s は %(at)s(UTC)に %(by)s が変更しました"
-        "(いまの版は %(current)s、読み込んだ版は %(expected)s)。保存していません。"
-        "ページを読み込み直して、もう一度変更してください。"
+        "座組み #%(proposal)s は %(at)s に %(by)s が変更しました"
+        "(いまの版は %(current)s、読み込んだ版は %(expected)s)。"
+        "あなたの変更はまだ保存していません。変更点を確かめて、もう一度送ってください。"
     ),
     "reason_required": "「理由」を書いてください。変更はその理由とともに履歴に残ります。",
     "unknown_status": "状態「%(value)s」はありません。%(statuses)s から選んでください。",
@@ -240,6 +244,92 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+# Route hints on result cards (matcher.modes.procurement.route_hints: RouteHint.code and
+# .params): who may buy how from whom, and on whose certification.
+ROUTE_HINTS: dict[str, str] = {
+    "trial_order_startup": (
+        "予算 %(budget)s 円は試行導入の規模(目安 %(limit)s 円以下)で、%(name)s はスタートアップ"
+        "です。新商品を試しに買うトライアル発注の相手になり得ます。"
+    ),
+    "trial_order_small": (
+        "予算 %(budget)s 円は試行導入の規模(目安 %(limit)s 円以下)で、%(name)s は従業員 "
+        "%(employees)s 人の中小企業です。新商品を試しに買うトライアル発注の相手になり得ます。"
+    ),
+    "negotiated_unknown_issuer": (
+        "%(name)s は「%(certification)s」を受けていますが、認定した団体の記載がありません。"
+        "随意契約に使えるのは、買う団体自身(またはその都道府県、認定を共有するアライアンス)の"
+        "認定だけです。認定した団体を確かめてください。"
+    ),
+    "negotiated_applies": (
+        "%(name)s は %(issuer)s の「%(certification)s」を受けており、%(buyer)s はこの認定による"
+        "随意契約ができます。"
+    ),
+    "negotiated_prefecture_issuer": (
+        "%(name)s は %(issuer)s の「%(certification)s」を受けています。随意契約に使えるのは、"
+        "買う団体が %(issuer)s 自身かその市区町村、または認定を共有するアライアンスの構成団体の"
+        "ときだけです。"
+    ),
+    "negotiated_issuer": (
+        "%(name)s は %(issuer)s の「%(certification)s」を受けています。随意契約に使えるのは、"
+        "買う団体が %(issuer)s 自身、または認定を共有するアライアンスの構成団体のときだけです。"
+    ),
+}
+
+# Import problems (matcher.ingest: Problem.code and .params), said beside the row and field
+# they are about; the page adds the line, so the wording does not repeat it.
+IMPORT_PROBLEMS: dict[str, str] = {
+    "import_unknown_field": "知らない項目です。使える項目: %(allowed)s",
+    "import_required_empty": "必須の項目が空です。",
+    "import_required_missing": "必須の項目がありません。",
+    "import_bad_partner_id": "%(value)s は組織のIDとして使えません。",
+    "import_self_partner": "自分自身を過去の連携先にはできません。",
+    "import_not_text": "文字列で書いてください(%(value)s は %(type)s です)。",
+    "import_surrogate": (
+        "文字として扱えない符号(%(char)s)があります。ファイルが途中で切れたか、"
+        "変換に失敗しています。"
+    ),
+    "import_too_long": "長すぎます(%(length)s 文字)。%(limit)s 文字以内にしてください。",
+    "import_bad_url": (
+        "%(value)s はウェブのアドレスではありません。https:// か http:// で始めてください。"
+    ),
+    "import_not_list": "リストで書いてください(いまは %(type)s です)。",
+    "import_too_many": "%(count)s 件あります。%(limit)s 件までです。",
+    "import_bad_id": (
+        "ID %(value)s は使えません。英数字とハイフン・下線・ピリオドで、"
+        "英数字から始めてください(例: st-001)。"
+    ),
+    "import_unknown_kind": "種別 %(value)s はありません。%(kinds)s から選んでください。",
+    "import_unknown_prefecture": (
+        "都道府県 %(value)s が見つかりません。福岡県・福岡・40・Fukuoka のように書いてください。"
+    ),
+    "import_not_integer": "整数で書いてください(いまは %(value)s です)。",
+    "import_out_of_range": "%(value)s は範囲外です。%(lo)s〜%(hi)s で書いてください。",
+    "import_not_boolean": "true か false で書いてください(いまは %(value)s です)。",
+    "import_not_objects": "オブジェクトのリストで書いてください(いまは %(type)s です)。",
+    "import_not_object": "%(allowed)s を持つオブジェクトで書いてください。",
+    "import_not_found": "ファイル %(file)s が見つかりません。",
+    "import_directory": "%(file)s はフォルダーです。ファイルを選んでください。",
+    "import_unreadable": "ファイル %(file)s を読めません(%(error)s)。",
+    "import_binary": "%(file)s はJSONLやCSVではなく、バイナリのファイルのようです。",
+    "import_undecodable": (
+        "%(file)s はUTF-8でもCP932でも読めません(%(offset)s バイト目)。"
+        "UTF-8で保存し直してください。"
+    ),
+    "import_bad_encoding": "%(file)s を %(encoding)s として読めません(%(offset)s バイト目)。",
+    "import_invalid_json": "JSONとして読めません(%(column)s 文字目: %(error)s)。",
+    "import_too_deep": "JSONの入れ子が深すぎます。",
+    "import_not_json_object": "1行に1つのJSONオブジェクトを書いてください(いまは %(type)s です)。",
+    "import_bad_csv": "CSVとして読めません(%(error)s)。",
+    "import_too_many_cells": "列が %(count)s 個あります。見出しは %(columns)s 列です。",
+    "import_json_cell": "このセルのJSONが読めません(%(column)s 文字目: %(error)s)。",
+    "import_unknown_columns": "知らない列 %(columns)s があります。使える列: %(allowed)s",
+    "import_missing_columns": "必須の列 %(columns)s がありません。",
+    "import_duplicated_columns": "列 %(columns)s が2回以上あります。",
+    "import_duplicate_id": "ID %(value)s は %(first)s 行目にもあります。IDは1件に1つです。",
+    "import_no_records": "ファイルに組織が1件もありません。",
+}
+
+
 def _labelled(key: str, label: str) -> str:
     return label if label == key else f"{label} ({key})"
 
@@ -277,7 +367,7 @@ def say(code: str, params: Mapping[str, Any], fallback: str, *, names: bool = Fa
     """The wording of ``code`` with ``params`` in the page's language, or ``fallback`` when the
     code has none; ``names`` says fields by the input's name (``top``) instead of the form's
     label (件数)."""
-    msgid = MESSAGES.get(code)
+    msgid = MESSAGES.get(code) or IMPORT_PROBLEMS.get(code) or ROUTE_HINTS.get(code)
     if msgid is None:
         return fallback
     try:

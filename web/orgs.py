@@ -7,12 +7,19 @@ from flask import Blueprint, render_template, request
 from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
 from matcher.modes.partners import partners
+from matcher.retrieval import names
 from matcher.retrieval.matcher import resolve_places
 from web import japanmap, params
 from web.errors import BadRequest
 from web.labels import prefecture_label
 from web.service import get_matcher, get_service
-from web.shared import attempt, get_record_or_404, score_scale
+from web.shared import (
+    attempt,
+    card_profiles,
+    get_record_or_404,
+    in_score_order,
+    score_scale,
+)
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 PAGE = 50
@@ -22,7 +29,7 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
     """Organisations matching the directory filters (q in the name or id, kind, prefecture)."""
     m = get_matcher()
     found = params.read(args, params.ORG_FILTERS)
-    q, kinds = (found["q"] or "").casefold(), found["kinds"]
+    q, kinds = found["q"] or "", found["kinds"]
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise BadRequest(
@@ -32,15 +39,17 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
             kinds=KINDS,
         )
     codes = set(resolve_places(found["prefectures"]))
+    # The directory lists the whole store as last loaded, not yet indexed ones too.
+    everyone = [*m.catalogue.by_ext_id.values(), *m.catalogue.pending.values()]
+    if q:  # by id, name, part of it or its reading in kana, best match first
+        everyone = names.find(everyone, q, kinds=kinds, limit=len(everyone))
     orgs = [
         org
-        # The directory lists the whole store as last loaded, not yet indexed ones too.
-        for org in [*m.catalogue.by_ext_id.values(), *m.catalogue.pending.values()]
-        if (not kinds or org.kind in kinds)
-        and (not codes or org.prefecture in codes)
-        and (not q or q in org.name.casefold() or q in org.ext_id.casefold())
+        for org in everyone
+        if (not kinds or org.kind in kinds) and (not codes or org.prefecture in codes)
     ]
-    orgs.sort(key=lambda o: o.ext_id)
+    if not q:
+        orgs.sort(key=lambda o: o.ext_id)
     return orgs, len(orgs)
 
 
@@ -79,9 +88,15 @@ def show(org_id: str):  # noqa: ANN201
         origin_label=org.name,
         label=prefecture_label,
     )
+    if data:
+        in_score_order(data)
+    listed = [org.id, *(r["id"] for r in (data["results"] if data else ()))]
+    profiles = card_profiles(listed)
     return render_template(
         "orgs/show.html",
         org=org,
+        profile=profiles.get(org.id),
+        profiles=profiles,
         result=data,
         error=error,
         args=request.args,

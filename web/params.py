@@ -315,6 +315,13 @@ PROCUREMENT = (
     ),
     *PLACES,
     Param("budget", "integer", "Budget in yen", field="budget_jpy", lo=0, hi=10**13),
+    Param(
+        "budget_man",
+        "integer",
+        "Budget in 万円 (units of 10,000 yen), as the search form asks; wins over budget",
+        lo=0,
+        hi=10**9,
+    ),
     Param("trial_order", "flag", "Trial orders allowed"),
     Param("prefer", "text", "Favour suppliers near or far (with org)", choices=("near", "far")),
     Param("expand", "flag", "Read the challenge also in other municipalities' words"),
@@ -350,7 +357,11 @@ CONSORTIUM = (
 
 
 def procurement_query(args: Args) -> ProcurementQuery:
-    return build_query("procurement", read(args, PROCUREMENT))
+    found = read(args, PROCUREMENT)
+    man = found.pop("budget_man")
+    if man is not None:  # the search form asks in 万円
+        found["budget_jpy"] = man * 10_000
+    return build_query("procurement", found)
 
 
 def partners_query(args: Args) -> PartnersQuery:
@@ -396,7 +407,14 @@ STATUS_CHANGE = (
     Param("reason", "text", "Why", required=True),
     VERSION,
 )
-NOTE = (Param("text", "text", "The note", required=True, limit=MAX_NOTE), VERSION)
+NOTE = (
+    Param("text", "text", "The note", required=True, limit=MAX_NOTE),
+    # A note changes nothing another coordinator decided on: without a version it goes on top
+    # of the current one and never conflicts.
+    Param(
+        "version", "integer", "The version you read (optional: checked when given)", lo=1, hi=10**9
+    ),
+)
 MEMBER_EDIT = (
     Param("action", "text", "What to do", required=True, choices=MEMBER_ACTIONS),
     Param("org", "id", "The organisation added or swapped in"),

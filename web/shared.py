@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from flask import abort
@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from matcher.ingest.records import OrgRecord
 from matcher.modes.consortium.assembly import consortium
 from matcher.modes.consortium.results import ConsortiumQuery, Proposal
+from matcher.retrieval import names
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.matcher import Matcher, MatchError, not_indexed
 from matcher.store import queries
@@ -84,3 +85,35 @@ def rerun_proposal(
             count=len(result.proposals),
         )
     return query, result.proposals[k]
+
+
+def find_org(
+    query: str, kinds: Sequence[str] = ()
+) -> tuple[OrgFacts | None, list[OrgFacts], str | None]:
+    """The organisation a form's field names — an id, a name, part of one or its reading in
+    kana — as (organisation, [], None); or (None, the organisations to choose from, what to
+    say) when the name fits several, or none."""
+    m = get_matcher()
+    query = query.strip()[: params.MAX_VALUE]
+    if query in m.catalogue.by_ext_id:
+        return m.catalogue.by_ext_id[query], [], None
+    if query in m.catalogue.pending:
+        return None, [], localise(not_indexed(m.catalogue.pending[query]))
+    try:
+        return names.resolve(m.catalogue.orgs.values(), query, kinds=kinds), [], None
+    except MatchError as error:
+        choices = [m.catalogue.by_ext_id[i] for i in error.params.get("ids", ())]
+        return None, choices, localise(error)
+
+
+def in_score_order(data: dict) -> dict:
+    """A result's JSON with its list in score order. Diversification picks which organisations
+    are shown (one prefecture or one supplier family does not fill the list); a page then
+    shows them strongest first, so that a rank never contradicts the score beside it."""
+    data["results"] = sorted(data["results"], key=lambda r: -r["score"])
+    return data
+
+
+def card_profiles(ext_ids: Iterable[str]) -> dict[str, dict]:
+    """How to reach each listed organisation and when its profile last changed."""
+    return {k: p.to_json() for k, p in queries.profiles(get_service().store, ext_ids).items()}

@@ -17,6 +17,7 @@ from matcher.modes.partners import PartnersQuery
 from matcher.modes.procurement import ProcurementQuery
 from matcher.modes.queries import build_query, run
 from matcher.ranking.model import HOME_MODEL, save_model
+from matcher.retrieval import names
 from matcher.retrieval.matcher import MatchError
 
 
@@ -27,8 +28,14 @@ def match_group() -> None:
 
 @match_group.command("procurement")
 @click.option("--text", help="The challenge, in Japanese or English.")
-@click.option("--org", help="Start from this municipality's stored need instead.")
-@click.option("--need", type=int, help="Index K of the need (see `musubi show ID`); default 0.")
+@click.option(
+    "--org", help="Start from this municipality's stored need instead (its id or its name)."
+)
+@click.option(
+    "--need",
+    type=click.IntRange(1),
+    help="Number K of the need, as `musubi show ID` numbers them (from 1); default 1.",
+)
 @click.option(
     "--kind",
     "kinds",
@@ -65,7 +72,9 @@ def procurement_command(app: App, as_json: bool, **options: Any) -> None:
 
 
 @match_group.command("partners")
-@click.option("--org", required=True, help="The organisation looking for partners.")
+@click.option(
+    "--org", required=True, help="The organisation looking for partners (its id or its name)."
+)
 @click.option("--same-prefecture", is_flag=True, help="Allow partners in its own prefecture.")
 @click.option("--same-kind", is_flag=True, help="Allow partners of its own sector.")
 @click.option("--new-only", is_flag=True, help="Leave out organisations it has worked with.")
@@ -78,8 +87,12 @@ def partners_command(app: App, as_json: bool, **options: Any) -> None:
 
 
 @match_group.command("joint")
-@click.option("--org", required=True, help="The municipality.")
-@click.option("--need", type=int, help="Index K of its need; default: all its needs.")
+@click.option("--org", required=True, help="The municipality (its id or its name).")
+@click.option(
+    "--need",
+    type=click.IntRange(1),
+    help="Number K of its need, as `musubi show ID` numbers them (from 1); default: all.",
+)
 @top_option(JointQuery)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
@@ -89,8 +102,14 @@ def joint_command(app: App, as_json: bool, **options: Any) -> None:
 
 
 def _answer(app: App, mode: str, options: dict[str, Any], as_json: bool) -> None:
+    if options.get("need") is not None:
+        options["need"] -= 1  # people count needs from 1; queries (and JSON) index them from 0
     try:
-        result = run(app.matcher(), build_query(mode, options))
+        m = app.matcher()
+        if options.get("org"):  # an id, or a name (鯖江市, さばえ) that names one organisation
+            kinds = ("municipality",) if mode == "joint" else ()
+            options["org"] = names.ext_id_of(m.catalogue, options["org"], kinds=kinds)
+        result = run(m, build_query(mode, options))
     except MatchError as error:
         fail(str(error))
     if as_json:

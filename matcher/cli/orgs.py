@@ -16,7 +16,13 @@ from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS, KINDS
 from matcher.index.distributed import DaskError
 from matcher.index.indexing import encoder_for, index_path, refresh_index
-from matcher.ingest.importer import ImportRejected, load_records, write_records
+from matcher.ingest.importer import (
+    ImportRejected,
+    Preview,
+    load_records,
+    preview,
+    write_records,
+)
 from matcher.ingest.log import ImportOrigin, import_log
 from matcher.store import queries
 
@@ -40,6 +46,13 @@ def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None
         sys.exit(2)
     if dry_run:
         click.echo(f"{file}: {len(records)} valid record(s) ({fmt}, {encoding}); nothing written")
+        # What the import would do, when there is a store to compare with (a dry run never
+        # creates one).
+        if (
+            app.settings.values.get("database_url")
+            or (app.settings.home_path / "musubi.db").exists()
+        ):
+            _print_preview(preview(app.store, records))
         return
     # The writer lock is held from the write to the end of the index step, so another import
     # waits for both and a running server reloads once, when the two are done.
@@ -55,6 +68,20 @@ def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None
         # records.
         if index_path(app.settings).exists():
             click.get_current_context().invoke(index_command, rebuild=False, as_json=False)
+
+
+def _print_preview(plan: Preview, limit: int = 20) -> None:
+    click.echo(
+        f"would add {len(plan.added)}, change {len(plan.changed)}, "
+        f"leave {len(plan.unchanged)} as they are"
+    )
+    for ext_id in plan.added[:limit]:
+        click.echo(f"  + {ext_id}")
+    for ext_id, fields in plan.changed[:limit]:
+        click.echo(f"  ~ {ext_id}: {', '.join(fields)}")
+    hidden = max(0, len(plan.added) - limit) + max(0, len(plan.changed) - limit)
+    if hidden:
+        click.echo(f"  … and {hidden} more")
 
 
 @click.command("import-log")

@@ -22,6 +22,8 @@ def render_result(result: MatchResult) -> str:
     if stated:
         named = "、".join(f"「{title}」({'、'.join(names)})" for title, names in stated.items())
         lines.append(f"他の自治体が書いた近い課題の言葉でも探しました: {named}")
+    for hint in result.route_hints:  # facts about the challenge, said once
+        lines.append(f"調達: {hint.label} — {hint.reason}")
     for rank, match in enumerate(result.results, start=1):
         e = match.explanation
         place = e.facts.get("prefecture", "")
@@ -96,7 +98,8 @@ def render_consortium(result: ConsortiumResult) -> str:
 
 
 def render_record(record: OrgRecord) -> str:
-    """One organisation as `musubi show` prints it: profile, needs with their index, offers."""
+    """One organisation as `musubi show` prints it: profile, needs numbered from 1 (as
+    ``--need`` takes them), offers."""
     pref = prefectures.get(record.prefecture)
     lines = [
         f"{record.name}" + (f" ({record.name_en})" if record.name_en else ""),
@@ -113,13 +116,17 @@ def render_record(record: OrgRecord) -> str:
     if facts:
         lines.append("  " + " / ".join(facts))
     if record.certifications:
-        lines.append("  認定: " + "、".join(record.certifications))
+        lines.append("  認定: " + "、".join(map(str, record.certifications)))
     if record.tags:
         lines.append("  タグ: " + "、".join(record.tags))
+    if record.url:
+        lines.append(f"  URL: {record.url}")
+    if record.contact:
+        lines.append(f"  連絡先: {record.contact}")
     lines += ["", "  " + record.description]
     if record.needs:
         lines += ["", "  ニーズ (needs):"]
-        for k, need in enumerate(record.needs):
+        for k, need in enumerate(record.needs, start=1):
             extra = []
             if need.budget_jpy is not None:
                 extra.append(f"予算 {need.budget_jpy:,}円")
@@ -131,7 +138,7 @@ def render_record(record: OrgRecord) -> str:
                 lines.append(f"      {need.description}")
     if record.offers:
         lines += ["", "  シーズ・提供 (offers):"]
-        for k, offer in enumerate(record.offers):
+        for k, offer in enumerate(record.offers, start=1):
             lines.append(f"   {k}. {offer.title}")
             if offer.description:
                 lines.append(f"      {offer.description}")

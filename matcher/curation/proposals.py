@@ -10,7 +10,7 @@ Public API (no Flask; each action is one call returning frozen dataclasses):
     add_member(store, proposal_id, member, *, version, actor, reason) -> ProposalView
     swap_member(store, proposal_id, old_ext_id, member, *, version, actor, reason) -> ProposalView
     change_status(store, proposal_id, status, *, version, actor, reason) -> ProposalView
-    add_note(store, proposal_id, text, *, version, actor) -> ProposalView
+    add_note(store, proposal_id, text, *, version=None, actor) -> ProposalView
     audit_log(store, proposal_id) -> tuple[AuditRecord, ...]
     render(view, fmt) -> str            # fmt: json | csv | md | html
     write_export(view, fmt, path)       # atomic; "-" or None = return the text only
@@ -419,23 +419,25 @@ def save_proposal(
 def _write(
     store: Store,
     proposal_id: int,
-    version: int,
+    version: int | None,
     actor: str,
     action: str,
     reason: str | None,
     change,  # noqa: ANN001 - (session, row) -> details dict; raises to abort
 ) -> ProposalView:
-    """One audited change: bump the version iff it is still ``version``, apply, log, commit."""
+    """One audited change: bump the version iff it is still ``version`` (any version when None),
+    apply, log, commit."""
     with store.session.begin() as session:
         _check_actor(session, actor)
         now = utcnow()
         # The conditional UPDATE is the lock: of two writers that read the same version, the
         # second matches no row (on PostgreSQL it waits for the first to commit, then sees the
         # new version) and fails before touching anything.
+        unchanged = SavedProposal.version == version if version is not None else sa.true()
         bumped = session.execute(
             sa.update(SavedProposal)
-            .where(SavedProposal.id == proposal_id, SavedProposal.version == version)
-            .values(version=version + 1, updated_by=actor, updated_at=now)
+            .where(SavedProposal.id == proposal_id, unchanged)
+            .values(version=SavedProposal.version + 1, updated_by=actor, updated_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
         if bumped != 1:
@@ -450,7 +452,7 @@ def _write(
         session.add(
             AuditEntry(
                 proposal_id=proposal_id,
-                version=version + 1,
+                version=row.version,
                 at=now,
                 actor=actor,
                 action=action,
@@ -670,8 +672,11 @@ def change_status(
 
 
 def add_note(
-    store: Store, proposal_id: int, text: str, *, version: int, actor: str
+    store: Store, proposal_id: int, text: str, *, version: int | None = None, actor: str
 ) -> ProposalView:
+    """Append a note. A note changes nothing another coordinator decided on, so without a
+    ``version`` it is added to whatever version is current and never conflicts; with one, it
+    is checked like any other write."""
     text = (text or "").strip()
     if not text:
         raise CurationError("the note is empty", "empty_note")

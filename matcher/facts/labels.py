@@ -4,28 +4,29 @@ translates them)."""
 from __future__ import annotations
 
 FEATURE_LABELS = {
+    # Plain words an officer reads without a glossary: what each part of the score weighs.
     # procurement
-    "bm25": "語の一致(BM25)",
-    "bm25_text": "課題の語の一致",
-    "term_coverage": "キーワード一致",
-    "dense_best": "意味の近さ",
-    "relative_fit": "関連の強さ",
-    "word_fit": "語ごとの意味の一致",
-    "rank_dense": "意味検索の順位",
-    "rank_bm25": "語の検索の順位",
-    "stated_fit": "他の自治体の近い課題との適合",
-    "track_record": "公共実績",
-    "certified": "認定",
-    "size_fit": "規模・予算の適合",
+    "bm25": "課題の言葉が出てくる",
+    "bm25_text": "課題の言葉そのものが出てくる",
+    "term_coverage": "課題のキーワードを含む",
+    "dense_best": "提供内容が課題に近い",
+    "relative_fit": "無関係な文よりどれだけ近いか",
+    "word_fit": "課題の言葉を一つずつ扱っている",
+    "rank_dense": "内容の近さでの順位",
+    "rank_bm25": "言葉の一致での順位",
+    "stated_fit": "他の自治体が書いた同じ課題にも合う",
+    "track_record": "公共機関との取引実績",
+    "certified": "J-Startupなどの選定",
+    "size_fit": "規模が予算に見合う",
     "preference": "近さ・遠さの希望",
     # partners
-    "bm25_doc": "文書全体の語の一致",
-    "dense_any": "最も近い文どうし",
-    "profile_fit": "プロフィールの適合",
-    "sought": "求める相手の種別",
+    "bm25_doc": "紹介文全体の言葉が重なる",
+    "dense_any": "いちばん近い文どうし",
+    "profile_fit": "事業内容が近い",
+    "sought": "求めている種類の相手",
     "cross_sector": "産官学をまたぐ組み合わせ",
     # joint
-    "need_fit": "課題の近さ",
+    "need_fit": "課題の内容が近い",
     # consortium
     "theme_fit": "テーマへの適合",
     "complementarity": "課題と提供の補完",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from embeddings import normalise_text
 from embeddings.japanese import SudachiTokenizer
@@ -22,6 +23,15 @@ GENERIC = frozenset(
     "今後 複数 実績 分野 研究 開発 事業者 パートナー 募集 協力 成果 センター "
     "記録 多く 大規模 見直し "
     "作成 システム 製品 受け入れ 向け 活動 効果 対象 場合 一部 全体 結果 手法 データ".split()
+)
+
+
+# Words that say nothing as evidence (管理, 時間, か月程度): shared terms leave them out; a data
+# file, so that reviewing the evidence needs no code change.
+EVIDENCE_STOPWORDS = frozenset(
+    line.strip()
+    for line in (Path(__file__).with_name("evidence_stopwords.txt")).read_text("utf-8").splitlines()
+    if line.strip() and not line.lstrip().startswith("#")
 )
 
 
@@ -73,9 +83,14 @@ def _nominal_verb(token) -> bool:  # noqa: ANN001
 
 
 def shared(query_terms: Sequence[str], text: str) -> tuple[str, ...]:
-    """The query terms that occur in ``text``, longest first, dropping parts of longer ones."""
+    """The query terms that occur in ``text``, longest first, dropping parts of longer ones and
+    words that say nothing as evidence (EVIDENCE_STOPWORDS)."""
     text = normalised(text)
-    found = sorted((t for t in query_terms if t in text), key=len, reverse=True)
+    found = sorted(
+        (t for t in query_terms if t in text and t not in EVIDENCE_STOPWORDS),
+        key=len,
+        reverse=True,
+    )
     kept: list[str] = []
     for term in found:
         if not any(term in longer for longer in kept):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -11,7 +13,7 @@ from matcher.ingest import log
 from matcher.ingest.log import ImportOrigin
 from matcher.ingest.readers import FileRejected, Source, read_source, rows, source_of
 from matcher.ingest.records import OrgRecord, Problem, validate
-from matcher.store import models
+from matcher.store import models, queries
 from matcher.store.models import Organisation
 from matcher.store.session import Store
 
@@ -65,16 +67,57 @@ def _validated(source: Source) -> tuple[list[OrgRecord], str, str]:
         if record is None:
             continue
         if record.id in first_line:
-            reason = f"duplicate id {record.id!r} (first on line {first_line[record.id]})"
-            problems.append(Problem(line, "id", reason))
+            first = first_line[record.id]
+            reason = f"duplicate id {record.id!r} (first on line {first})"
+            where = {"value": record.id, "first": first}
+            problems.append(Problem(line, "id", reason, "import_duplicate_id", where))
             continue
         first_line[record.id] = line
         records.append(record)
     if not problems and not records:
-        problems.append(Problem(0, "", "the file holds no records"))
+        problems.append(Problem(0, "", "the file holds no records", "import_no_records"))
     if problems:
         raise ImportRejected(source.name, problems)
     return records, source.format, source.encoding
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What importing ``records`` would do to the store: organisations it would add, those it
+    would change (with the fields that differ) and those it would leave as they are."""
+
+    added: tuple[str, ...]
+    changed: tuple[tuple[str, tuple[str, ...]], ...]
+    unchanged: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": list(self.added),
+            "changed": [{"id": i, "fields": list(f)} for i, f in self.changed],
+            "unchanged": list(self.unchanged),
+        }
+
+
+def preview(store: Store, records: Sequence[OrgRecord]) -> Preview:
+    """What ``write_records`` would do with ``records``, without writing anything."""
+    stored = queries.records_by_id(store, [r.id for r in records])
+    added, changed, unchanged = [], [], []
+    for record in records:
+        before = stored.get(record.id)
+        if before is None:
+            added.append(record.id)
+        elif before == record:
+            unchanged.append(record.id)
+        else:
+            changed.append((record.id, differing(before, record)))
+    return Preview(tuple(added), tuple(changed), tuple(unchanged))
+
+
+def differing(before: OrgRecord, after: OrgRecord) -> tuple[str, ...]:
+    """The import-format fields whose values differ between two records of one organisation."""
+    return tuple(
+        f.name for f in fields(OrgRecord) if getattr(before, f.name) != getattr(after, f.name)
+    )
 
 
 def write_records(
@@ -87,18 +130,33 @@ def write_records(
     """Insert new organisations and replace existing ones (by external id) in one transaction.
 
     Holds the store's writer lock (``on_wait()`` is told when another import or index run
-    makes it wait) and counts one store generation with the change. With an ``origin`` (every
-    user's import has one), the import log gets its entry in the same transaction.
+    makes it wait) and counts one store generation with the change. A record equal to the
+    stored one counts as updated but is not rewritten, so its ``updated_at`` keeps saying when
+    the profile last changed. With an ``origin`` (every user's import has one), the import log
+    gets its entry in the same transaction.
     """
-    with store.writer(on_wait), store.session.begin() as session:
+    with store.writer(on_wait):
+        # Read before the write's transaction, under the writer lock: nothing changes them.
+        stored = queries.records_by_id(store, [r.id for r in records])
+        return _write(store, records, stored, origin)
+
+
+def _write(
+    store: Store,
+    records: Sequence[OrgRecord],
+    stored: dict[str, OrgRecord],
+    origin: ImportOrigin | None,
+) -> tuple[int, int]:
+    with store.session.begin() as session:
         existing: dict[str, int] = {}
         for chunk in _chunks([r.id for r in records]):
             query = sa.select(Organisation.ext_id, Organisation.id).where(
                 Organisation.ext_id.in_(chunk)
             )
             existing.update((ext_id, id_) for ext_id, id_ in session.execute(query))
-        updates = [r for r in records if r.id in existing]
         inserts = [r for r in records if r.id not in existing]
+        reimported = [r for r in records if r.id in existing]
+        updates = [r for r in reimported if stored.get(r.id) != r]
 
         updated_ids = [existing[r.id] for r in updates]
         for table in models.CHILD_TABLES:
@@ -120,11 +178,11 @@ def write_records(
             )
             ids.update((ext_id, id_) for ext_id, id_ in result)
 
-        _insert_children(session, records, ids)
+        _insert_children(session, [*inserts, *updates], ids)
         if origin is not None:
-            log.record(session, origin, len(inserts), len(updates))
+            log.record(session, origin, len(inserts), len(reimported))
         store.bump_generation(session)
-    return len(inserts), len(updates)
+    return len(inserts), len(reimported)
 
 
 def _org_row(record: OrgRecord) -> dict:
@@ -139,6 +197,8 @@ def _org_row(record: OrgRecord) -> dict:
         "employees": record.employees,
         "founded": record.founded,
         "public_sector_record": record.public_sector_record,
+        "url": record.url,
+        "contact": record.contact,
         "updated_at": models.utcnow(),
     }
 
@@ -167,9 +227,12 @@ def _insert_children(session, records: Iterable[OrgRecord], ids: dict[str, int])
                     "description": offer.description,
                 }
             )
+        children[models.Certification].extend(
+            {"org_id": org_id, "position": i, "name": c.name, "issuer": c.issuer}
+            for i, c in enumerate(record.certifications)
+        )
         for table, column, values in (
             (models.Tag, "name", record.tags),
-            (models.Certification, "name", record.certifications),
             (models.Collaboration, "partner_ext_id", record.collaborations),
         ):
             children[table].extend(

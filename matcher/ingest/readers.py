@@ -49,11 +49,30 @@ def read_source(path: str | Path, fmt: str | None = None) -> Source:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise FileRejected([Problem(0, "", f"file not found: {path}")]) from None
+        raise FileRejected(
+            [Problem(0, "", f"file not found: {path}", "import_not_found", {"file": str(path)})]
+        ) from None
     except IsADirectoryError:
-        raise FileRejected([Problem(0, "", f"{path} is a directory, not a file")]) from None
+        raise FileRejected(
+            [
+                Problem(
+                    0,
+                    "",
+                    f"{path} is a directory, not a file",
+                    "import_directory",
+                    {"file": str(path)},
+                )
+            ]
+        ) from None
     except OSError as error:
-        raise FileRejected([Problem(0, "", f"cannot read {path}: {error.strerror}")]) from None
+        reason = f"cannot read {path}: {error.strerror}"
+        raise FileRejected(
+            [
+                Problem(
+                    0, "", reason, "import_unreadable", {"file": str(path), "error": error.strerror}
+                )
+            ]
+        ) from None
     return source_of(data, str(path), fmt)
 
 
@@ -68,7 +87,8 @@ def source_of(data: bytes, name: str, fmt: str | None = None) -> Source:
 def decode(data: bytes, path: str) -> tuple[str, str]:
     """Decode as UTF-8 (BOM or not), else CP932, the encoding Excel uses for Japanese CSV."""
     if b"\x00" in data[:65536]:
-        raise FileRejected([Problem(0, "", f"{path} looks like a binary file, not JSONL or CSV")])
+        reason = f"{path} looks like a binary file, not JSONL or CSV"
+        raise FileRejected([Problem(0, "", reason, "import_binary", {"file": path})])
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data, "utf-8-sig", path), "utf-8-sig"
     try:
@@ -90,6 +110,8 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
                         "",
                         f"cannot decode {path}: neither UTF-8 nor CP932 (Shift_JIS); "
                         f"first bad byte at offset {utf8_error.start}. Save the file as UTF-8.",
+                        "import_undecodable",
+                        {"file": path, "offset": utf8_error.start},
                     )
                 ]
             ) from None
@@ -101,7 +123,15 @@ def _strict(data: bytes, encoding: str, path: str) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise FileRejected(
-            [Problem(line, "", f"cannot decode {path} as {encoding} at offset {error.start}")]
+            [
+                Problem(
+                    line,
+                    "",
+                    f"cannot decode {path} as {encoding} at offset {error.start}",
+                    "import_bad_encoding",
+                    {"file": path, "encoding": encoding, "offset": error.start},
+                )
+            ]
         ) from None
 
 
@@ -130,15 +160,28 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[Pr
             yield (
                 number,
                 None,
-                [Problem(number, "", f"invalid JSON: {error.msg} (column {error.colno})")],
+                [
+                    Problem(
+                        number,
+                        "",
+                        f"invalid JSON: {error.msg} (column {error.colno})",
+                        "import_invalid_json",
+                        {"error": error.msg, "column": error.colno},
+                    )
+                ],
             )
             continue
         except RecursionError:
-            yield number, None, [Problem(number, "", TOO_DEEP)]
+            yield number, None, [Problem(number, "", TOO_DEEP, "import_too_deep")]
             continue
         if not isinstance(value, dict):
-            reason = f"expected a JSON object {{…}}, got {type(value).__name__}"
-            yield number, None, [Problem(number, "", reason)]
+            kind = type(value).__name__
+            reason = f"expected a JSON object {{…}}, got {kind}"
+            yield (
+                number,
+                None,
+                [Problem(number, "", reason, "import_not_json_object", {"type": kind})],
+            )
             continue
         yield number, value, []
 
@@ -157,13 +200,20 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[Prob
         except StopIteration:
             return
         except csv.Error as error:
-            raise FileRejected([Problem(line, "", f"malformed CSV: {error}")]) from None
+            raise FileRejected(
+                [
+                    Problem(
+                        line, "", f"malformed CSV: {error}", "import_bad_csv", {"error": str(error)}
+                    )
+                ]
+            ) from None
         start, line = line, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):
             reason = f"{len(cells)} cells but the header has {len(header)} columns"
-            yield start, None, [Problem(start, "", reason)]
+            counts = {"count": len(cells), "columns": len(header)}
+            yield start, None, [Problem(start, "", reason, "import_too_many_cells", counts)]
             continue
         record: dict[str, Any] = {}
         problems: list[Problem] = []
@@ -175,10 +225,11 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[Prob
                     record[column] = json.loads(cell)
                 except json.JSONDecodeError as error:
                     reason = f"must hold a JSON list of objects: {error.msg} (column {error.colno})"
-                    problems.append(Problem(start, column, reason))
+                    where = {"error": error.msg, "column": error.colno}
+                    problems.append(Problem(start, column, reason, "import_json_cell", where))
                     continue
                 except RecursionError:
-                    problems.append(Problem(start, column, TOO_DEEP))
+                    problems.append(Problem(start, column, TOO_DEEP, "import_too_deep"))
                     continue
             else:
                 record[column] = cell
@@ -194,13 +245,20 @@ def _check_header(header: list[str]) -> None:
                 1,
                 unknown[0],
                 f"unknown column(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(FIELDS)}",
+                "import_unknown_columns",
+                {"columns": unknown, "allowed": FIELDS},
             )
         )
     missing = [f for f in REQUIRED if f not in header]
     if missing:
-        problems.append(Problem(1, missing[0], f"missing column(s): {', '.join(missing)}"))
+        reason = f"missing column(s): {', '.join(missing)}"
+        problems.append(
+            Problem(1, missing[0], reason, "import_missing_columns", {"columns": missing})
+        )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
-        problems.append(Problem(1, duplicated[0], f"duplicated column(s): {', '.join(duplicated)}"))
+        reason = f"duplicated column(s): {', '.join(duplicated)}"
+        params = {"columns": duplicated}
+        problems.append(Problem(1, duplicated[0], reason, "import_duplicated_columns", params))
     if problems:
         raise FileRejected(problems)

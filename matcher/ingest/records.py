@@ -21,6 +21,8 @@ MAX_LEN = {
     "item_description": 5_000,
     "tag": 50,
     "certification": 100,
+    "url": 500,
+    "contact": 200,
 }
 MAX_ITEMS = 50
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -43,6 +45,8 @@ FIELDS = (
     "certifications",
     "public_sector_record",
     "collaborations",
+    "url",
+    "contact",
 )
 REQUIRED = ("id", "kind", "name", "prefecture", "description")
 ITEM_FIELDS = {
@@ -56,17 +60,23 @@ _FALSE = {"false", "0", "no", "n", "いいえ", "不可", "×", ""}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Bidirectional controls (U+202E …) turn a name around on screen: a spoofing tool, never text.
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+URL_PATTERN = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+[^\s]*", re.IGNORECASE)
+CERTIFICATION_FIELDS = ("name", "issuer")
 # Half of a UTF-16 pair alone (JSON's "\ud800") is not a character: no store can keep it.
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a record is rejected: where (line, field) and why."""
+    """One reason a record is rejected: where (line, field) and why — ``reason`` in English,
+    and as data (``code`` and the ``params`` it quotes) so that a page can say it in its own
+    language."""
 
     line: int
     field: str
     reason: str
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", field '{self.field}'" if self.field else "")
@@ -88,6 +98,21 @@ class OfferRecord:
 
 
 @dataclass(frozen=True)
+class CertificationRecord:
+    """A certification or selection, and the body that granted it when the file says so
+    (a plain string in the file is a certification without an issuer)."""
+
+    name: str
+    issuer: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.issuer})" if self.issuer else self.name
+
+    def to_json(self) -> str | dict[str, str]:
+        return {"name": self.name, "issuer": self.issuer} if self.issuer else self.name
+
+
+@dataclass(frozen=True)
 class OrgRecord:
     """An organisation as the import format describes it, with the prefecture as a JIS code."""
 
@@ -103,9 +128,15 @@ class OrgRecord:
     needs: tuple[NeedRecord, ...] = ()
     employees: int | None = None
     founded: int | None = None
-    certifications: tuple[str, ...] = ()
+    certifications: tuple[CertificationRecord, ...] = ()
     public_sector_record: int = 0
     collaborations: tuple[str, ...] = field(default=())
+    url: str | None = None  # the organisation's public page
+    contact: str | None = None  # a department or a public address, never a person's own
+
+    @property
+    def certification_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.certifications)
 
     def to_json(self) -> dict[str, Any]:
         """The import-format dict (prefecture as its kanji name), omitting empty optional fields."""
@@ -116,6 +147,8 @@ class OrgRecord:
                 value = prefectures.name(value)
             elif name in ("offers", "needs"):
                 value = [_item_json(item) for item in value]
+            elif name == "certifications":
+                value = [c.to_json() for c in value]
             elif isinstance(value, tuple):
                 value = list(value)
             if name in REQUIRED or value not in (None, [], 0):
@@ -139,10 +172,18 @@ def validate(raw: dict[str, Any], line: int) -> tuple[OrgRecord | None, list[Pro
     check = _Checker(line)
     unknown = [k for k in raw if k not in FIELDS]
     for key in unknown:
-        check.fail(str(key), f"unknown field; allowed: {', '.join(FIELDS)}")
+        check.fail(
+            str(key),
+            f"unknown field; allowed: {', '.join(FIELDS)}",
+            "import_unknown_field",
+            allowed=FIELDS,
+        )
     for key in REQUIRED:
         if _blank(raw.get(key)):
-            check.fail(key, "is required and empty" if key in raw else "is required and missing")
+            if key in raw:
+                check.fail(key, "is required and empty", "import_required_empty")
+            else:
+                check.fail(key, "is required and missing", "import_required_missing")
 
     values: dict[str, Any] = {}
     if not _blank(raw.get("id")):
@@ -151,19 +192,31 @@ def validate(raw: dict[str, Any], line: int) -> tuple[OrgRecord | None, list[Pro
         values["kind"] = check.kind(raw["kind"])
     if not _blank(raw.get("prefecture")):
         values["prefecture"] = check.prefecture(raw["prefecture"])
-    for key in ("name", "description", "name_en", "city"):
+    for key in ("name", "description", "name_en", "city", "contact"):
         if not _blank(raw.get(key)):
             values[key] = check.text(key, raw[key], MAX_LEN[key])
-    for key, limit in (("tags", MAX_LEN["tag"]), ("certifications", MAX_LEN["certification"])):
-        if not _blank(raw.get(key)):
-            values[key] = check.labels(key, raw[key], limit)
+    if not _blank(raw.get("url")):
+        values["url"] = check.url("url", raw["url"])
+    if not _blank(raw.get("tags")):
+        values["tags"] = check.labels("tags", raw["tags"], MAX_LEN["tag"])
+    if not _blank(raw.get("certifications")):
+        values["certifications"] = check.certifications("certifications", raw["certifications"])
     if not _blank(raw.get("collaborations")):
         partners = check.labels("collaborations", raw["collaborations"], MAX_LEN["id"])
         for partner in partners:
             if not ID_PATTERN.fullmatch(partner):
-                check.fail("collaborations", f"{partner!r} is not a valid id")
+                check.fail(
+                    "collaborations",
+                    f"{partner!r} is not a valid id",
+                    "import_bad_partner_id",
+                    value=partner,
+                )
         if values.get("id") in partners:
-            check.fail("collaborations", "an organisation cannot list itself as a past partner")
+            check.fail(
+                "collaborations",
+                "an organisation cannot list itself as a past partner",
+                "import_self_partner",
+            )
         values["collaborations"] = partners
     for key in ("offers", "needs"):
         if not _blank(raw.get(key)):
@@ -192,12 +245,19 @@ class _Checker:
         self.line = line
         self.problems: list[Problem] = []
 
-    def fail(self, field_name: str, reason: str) -> None:
-        self.problems.append(Problem(self.line, field_name, reason))
+    def fail(self, field_name: str, reason: str, code: str = "", **params: Any) -> None:
+        self.problems.append(Problem(self.line, field_name, reason, code, params))
 
     def text(self, name: str, value: Any, limit: int) -> str | None:
         if not isinstance(value, str):
-            self.fail(name, f"must be text, got {type(value).__name__} {_quote(value)}")
+            kind = type(value).__name__
+            self.fail(
+                name,
+                f"must be text, got {kind} {_quote(value)}",
+                "import_not_text",
+                type=kind,
+                value=_quote(value),
+            )
             return None
         lone = SURROGATE.search(value)
         if lone:
@@ -205,13 +265,91 @@ class _Checker:
                 name,
                 f"holds an unpaired surrogate (\\u{ord(lone.group()):04x}), which is not a "
                 "character: the file was cut or converted wrongly",
+                "import_surrogate",
+                char=f"\\u{ord(lone.group()):04x}",
             )
             return None
         cleaned = BIDI_CONTROLS.sub("", _CONTROL.sub(" ", value)).strip()
         if len(cleaned) > limit:
-            self.fail(name, f"is too long: {len(cleaned):,} characters (at most {limit:,})")
+            self.fail(
+                name,
+                f"is too long: {len(cleaned):,} characters (at most {limit:,})",
+                "import_too_long",
+                length=len(cleaned),
+                limit=limit,
+            )
             return None
         return cleaned
+
+    def url(self, name: str, value: Any) -> str | None:
+        """An http(s) address of a public page."""
+        text = self.text(name, value, MAX_LEN["url"])
+        if text is None:
+            return None
+        if not URL_PATTERN.fullmatch(text):
+            self.fail(
+                name,
+                f"{_quote(text)} is not a web address: use one starting with https:// or http://",
+                "import_bad_url",
+                value=_quote(text),
+            )
+            return None
+        return text
+
+    def certifications(self, name: str, value: Any) -> tuple[CertificationRecord, ...]:
+        """Certifications: each a name, or {"name": …, "issuer": …}; a CSV cell joins names
+        with '|' and writes an issuer after '@' (新事業分野開拓者認定@福岡県)."""
+        if isinstance(value, str):
+            value = [
+                {"name": n.split("@", 1)[0], "issuer": n.split("@", 1)[1]} if "@" in n else n
+                for n in value.split("|")
+            ]
+        if not isinstance(value, list):
+            kind = type(value).__name__
+            self.fail(name, f"must be a list, got {kind}", "import_not_list", type=kind)
+            return ()
+        if len(value) > MAX_ITEMS:
+            self._too_many(name, len(value))
+            return ()
+        out: list[CertificationRecord] = []
+        for i, item in enumerate(value):
+            where = f"{name}[{i}]"
+            if isinstance(item, dict):
+                for key in item:
+                    if key not in CERTIFICATION_FIELDS:
+                        self.fail(
+                            f"{where}.{key}",
+                            f"unknown field; allowed: {', '.join(CERTIFICATION_FIELDS)}",
+                            "import_unknown_field",
+                            allowed=CERTIFICATION_FIELDS,
+                        )
+                if _blank(item.get("name")):
+                    self.fail(f"{where}.name", "is required and empty", "import_required_empty")
+                    continue
+                title = self.text(f"{where}.name", item["name"], MAX_LEN["certification"])
+                issuer = None
+                if not _blank(item.get("issuer")):
+                    issuer = self.text(f"{where}.issuer", item["issuer"], MAX_LEN["certification"])
+                    if issuer is None:
+                        continue
+                    issuer = unicodedata.normalize("NFKC", issuer)
+            else:
+                title = self.text(where, item, MAX_LEN["certification"])
+                issuer = None
+            if title:
+                record = CertificationRecord(unicodedata.normalize("NFKC", title), issuer)
+                if record not in out:
+                    out.append(record)
+        return tuple(out)
+
+    def _too_many(self, name: str, count: int) -> None:
+        self.fail(
+            name,
+            f"has {count} entries (at most {MAX_ITEMS})",
+            "import_too_many",
+            count=count,
+            limit=MAX_ITEMS,
+        )
 
     def identifier(self, name: str, value: Any) -> str | None:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -225,6 +363,8 @@ class _Checker:
                 name,
                 f"{_quote(text)} is not a valid id: use letters, digits and . _ : - "
                 "(e.g. st-001), starting with a letter or digit",
+                "import_bad_id",
+                value=_quote(text),
             )
             return None
         return text
@@ -233,7 +373,13 @@ class _Checker:
         key = unicodedata.normalize("NFKC", str(value)).strip().lower()
         key = re.sub(r"[\s-]+", "_", key)
         if key not in _KINDS:
-            self.fail("kind", f"unknown kind {_quote(value)}; use one of: {', '.join(KINDS)}")
+            self.fail(
+                "kind",
+                f"unknown kind {_quote(value)}; use one of: {', '.join(KINDS)}",
+                "import_unknown_kind",
+                value=_quote(value),
+                kinds=KINDS,
+            )
             return None
         return _KINDS[key]
 
@@ -241,7 +387,7 @@ class _Checker:
         try:
             return prefectures.resolve(value)
         except ValueError as error:
-            self.fail("prefecture", str(error))
+            self.fail("prefecture", str(error), "import_unknown_prefecture", value=_quote(value))
             return None
 
     def integer(self, name: str, value: Any, low: int, high: int) -> int | None:
@@ -255,10 +401,22 @@ class _Checker:
             if re.fullmatch(r"-?\d+", digits):
                 number = int(digits)
         if number is None:
-            self.fail(name, f"must be a whole number, got {_quote(value)}")
+            self.fail(
+                name,
+                f"must be a whole number, got {_quote(value)}",
+                "import_not_integer",
+                value=_quote(value),
+            )
             return None
         if not low <= number <= high:
-            self.fail(name, f"{number} is out of range ({low}–{high})")
+            self.fail(
+                name,
+                f"{number} is out of range ({low}–{high})",
+                "import_out_of_range",
+                value=number,
+                lo=low,
+                hi=high,
+            )
             return None
         return number
 
@@ -270,7 +428,12 @@ class _Checker:
             return True
         if key in _FALSE:
             return False
-        self.fail(name, f"must be true or false, got {_quote(value)}")
+        self.fail(
+            name,
+            f"must be true or false, got {_quote(value)}",
+            "import_not_boolean",
+            value=_quote(value),
+        )
         return None
 
     def labels(self, name: str, value: Any, limit: int) -> tuple[str, ...]:
@@ -278,10 +441,11 @@ class _Checker:
         if isinstance(value, str):
             value = value.split("|")
         if not isinstance(value, list):
-            self.fail(name, f"must be a list of text, got {type(value).__name__}")
+            kind = type(value).__name__
+            self.fail(name, f"must be a list of text, got {kind}", "import_not_list", type=kind)
             return ()
         if len(value) > MAX_ITEMS:
-            self.fail(name, f"has {len(value)} entries (at most {MAX_ITEMS})")
+            self._too_many(name, len(value))
             return ()
         out: list[str] = []
         for i, item in enumerate(value):
@@ -294,23 +458,36 @@ class _Checker:
 
     def items(self, name: str, value: Any) -> tuple[NeedRecord | OfferRecord, ...]:
         if not isinstance(value, list):
-            self.fail(name, f"must be a list of objects, got {type(value).__name__}")
+            kind = type(value).__name__
+            self.fail(
+                name, f"must be a list of objects, got {kind}", "import_not_objects", type=kind
+            )
             return ()
         if len(value) > MAX_ITEMS:
-            self.fail(name, f"has {len(value)} entries (at most {MAX_ITEMS})")
+            self._too_many(name, len(value))
             return ()
         out = []
         allowed = ITEM_FIELDS[name]
         for i, item in enumerate(value):
             where = f"{name}[{i}]"
             if not isinstance(item, dict):
-                self.fail(where, f"must be an object with {', '.join(allowed)}")
+                self.fail(
+                    where,
+                    f"must be an object with {', '.join(allowed)}",
+                    "import_not_object",
+                    allowed=allowed,
+                )
                 continue
             for key in item:
                 if key not in allowed:
-                    self.fail(f"{where}.{key}", f"unknown field; allowed: {', '.join(allowed)}")
+                    self.fail(
+                        f"{where}.{key}",
+                        f"unknown field; allowed: {', '.join(allowed)}",
+                        "import_unknown_field",
+                        allowed=allowed,
+                    )
             if _blank(item.get("title")):
-                self.fail(f"{where}.title", "is required and empty")
+                self.fail(f"{where}.title", "is required and empty", "import_required_empty")
                 continue
             fields: dict[str, Any] = {
                 "title": self.text(f"{where}.title", item["title"], MAX_LEN["title"]),

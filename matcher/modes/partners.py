@@ -198,9 +198,15 @@ def _result(
     for i in order:
         b = pool.sides[i].org
         pair_a, pair_b = pool.pairs[i]
-        links = (
-            pair_a.link(a, pool.sides[i], "origin"),
-            pair_b.link(pool.sides[i], a, "candidate"),
+        # A pair is evidence only between a real need and a real offer: where a profile stood
+        # in for either, the pair would read name ⇔ name.
+        links = tuple(
+            pair.link(taker, giver, gains)
+            for pair, taker, giver, gains in (
+                (pair_a, a, pool.sides[i], "origin"),
+                (pair_b, pool.sides[i], a, "candidate"),
+            )
+            if "profile" not in (pair.need_role, pair.offer_role)
         )
         shared = tuple(dict.fromkeys(t for lk in links for t in lk.shared_terms))
         features = pool.rows.row(i)

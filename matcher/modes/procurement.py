@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from embeddings import japanese_share
-from matcher.facts import terms
+from matcher.facts import alliances, prefectures, terms
 from matcher.facts.glossary import gloss, key_terms_of
 from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
+from matcher.ingest.records import CertificationRecord
 from matcher.ranking.calibration import Calibration
 from matcher.ranking.diversify import family, mmr
 from matcher.ranking.explain import (
@@ -37,6 +38,7 @@ from matcher.retrieval.matcher import (
     proximity,
     resolve_places,
 )
+from matcher.settings import Settings
 
 # The features a scorer reads, with the weights used when no learned model fits the encoder
 # (ranking/model.py). Learned weights, and what each feature earns under cross-validation on
@@ -69,7 +71,14 @@ FEATURE_GROUPS = {
 # its size against the budget, may add or take away. Officers state these; no label teaches them.
 PREFER = 0.06
 JOINT_HINTS = 3  # the nearest municipalities' needs a 共同調達 hint may name
+# A challenge and a supplier's best offer are shown as a pair (課題 ⇔ 提供) only when the offer
+# really answers it: it shares a term with the challenge, or its meaning is at least this far
+# above the challenge's background (0: no closer than unrelated text, 1: the same text).
+PAIR_MIN_RELATIVE = 0.1
 TRIAL_ORDER_MAX_JPY = 10_000_000
+# トライアル発注 is for new products of startups and small firms: the 中小企業基本法 line for
+# manufacturers (the widest) is 300 employees.
+TRIAL_ORDER_MAX_EMPLOYEES = 300
 NEGOTIATED = ("新事業分野開拓者", "トライアル発注認定", "新商品")
 NEGOTIATED_BASIS = "地方自治法施行令第167条の2第1項第4号(新事業分野開拓者の随意契約)"
 
@@ -115,7 +124,8 @@ class ProcurementPool:
     word_cover: np.ndarray  # the share of the challenge's words the best offer covers (0–1)
     docs: list[str]  # the best offer's (or profile's) text
     query_terms: tuple[str, ...]
-    joint: tuple[str, ...]  # municipalities elsewhere with the same challenge (共同調達)
+    joint: tuple[Candidate, ...]  # municipalities elsewhere with the same challenge (共同調達)
+    background: float = 0.0  # the challenge's cosine with unrelated text
 
 
 def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
@@ -129,7 +139,8 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     preferences = _preferences(pool, scores)
     scores = scores + sum(preferences.values(), np.zeros(len(scores)))
     order = rank(pool, scores)
-    result = _result(pool, order, scores, contributions, preferences, m.calibration("procurement"))
+    calibration = m.calibration("procurement")
+    result = _result(pool, order, scores, contributions, preferences, calibration, m.settings)
     return replace(result, ranked_by=scorer.provenance())
 
 
@@ -244,7 +255,8 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
             1.0, np.log1p([org.public_sector_record for org in orgs]) / math.log1p(20)
         ),
         "certified": np.array(
-            [any("J-Startup" in c for c in org.certifications) for org in orgs], dtype=float
+            [any("J-Startup" in c.name for c in org.certifications) for org in orgs],
+            dtype=float,
         ),
     }
     return ProcurementPool(
@@ -265,6 +277,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
         docs,
         query_terms,
         joint,
+        background,
     )
 
 
@@ -297,10 +310,12 @@ def _result(
     contributions: np.ndarray,
     preferences: dict[str, np.ndarray],
     calibration: Calibration,
+    settings: Settings,
 ) -> MatchResult:
     q, origin = pool.query, pool.origin
     names = pool.rows.names
     strength = calibration.probability(strength_inputs(pool))
+    alliance_list = alliances.load(settings.alliances)
     results = []
     for i in order:
         org = pool.orgs[i]
@@ -309,6 +324,8 @@ def _result(
         need_title = origin.needs[q.need or 0].title if origin else _excerpt(pool.text)
         contribution = dict(zip(names, contributions[i].tolist(), strict=True))
         contribution |= {name: float(values[i]) for name, values in preferences.items()}
+        above = (pool.offer_fit[i] - pool.background) / (1.0 - pool.background)
+        paired = pool.best[i] >= 0 and (bool(shared) or above >= PAIR_MIN_RELATIVE)
         explanation = Explanation(
             features=pool.rows.row(i),
             contributions=contribution,
@@ -323,18 +340,20 @@ def _result(
                     float(pool.offer_fit[i]),
                     shared,
                 ),
-            ),
+            )
+            if paired
+            else (),
             shared_terms=shared,
             facts={
                 **place_facts(origin.prefecture if origin else None, org.prefecture),
                 "employees": org.employees,
                 "public_sector_record": org.public_sector_record,
-                "certifications": list(org.certifications),
+                "certifications": [str(c) for c in org.certifications],
                 "relative_fit": round(float(pool.relative_fit[i]), 3),
                 "strength": round(float(strength[i]), 3),
                 "strength_label": calibration.label(strength[i]),
             },
-            route_hints=route_hints(org, pool.budget, pool.trial, pool.joint),
+            route_hints=route_hints(org, pool.budget, pool.trial, origin, alliance_list),
             flags=("weak_fit",) if strength[i] < calibration.weak else (),
         )
         results.append(
@@ -364,7 +383,10 @@ def _result(
                 {"weak": weak, "shown": len(results)},
             )
         )
-    return MatchResult(pool.echo, tuple(results), joined(notices), tuple(notices))
+    hints = (joint_hint(pool.joint),) if pool.joint else ()
+    return MatchResult(
+        pool.echo, tuple(results), joined(notices), tuple(notices), route_hints=hints
+    )
 
 
 def strength_inputs(pool: ProcurementPool) -> np.ndarray:
@@ -414,39 +436,132 @@ def size_fit(budget: int | None, trial: bool, org: OrgFacts) -> float:
 
 
 def route_hints(
-    org: OrgFacts, budget: int | None, trial: bool, joint: tuple[str, ...]
+    org: OrgFacts,
+    budget: int | None,
+    trial: bool,
+    buyer: OrgFacts | None,
+    alliance_list: tuple[alliances.Alliance, ...] = (),
 ) -> tuple[RouteHint, ...]:
+    """The routes a buyer could take with this supplier, each only when it says more than the
+    officer's own input: トライアル発注 when the need allows it, the budget is known and of
+    trial size, and the supplier is a startup or a small firm; 随意契約 when the supplier holds
+    a certification for new products, saying whose it is — hinted when it is the buyer's own,
+    its prefecture's or an alliance partner's, or when the buyer or the issuer is unknown (then
+    ``applies`` is None and the reason says what to check); never when it is known not to
+    apply. 共同調達 is a fact about the challenge: ``joint_hint``, once for the list."""
     hints = []
-    if trial and (budget is None or budget <= TRIAL_ORDER_MAX_JPY):
-        amount = f"予算{budget:,}円" if budget is not None else "予算未定"
+    small = org.kind == "startup" or (
+        org.employees is not None and org.employees <= TRIAL_ORDER_MAX_EMPLOYEES
+    )
+    if trial and budget is not None and budget <= TRIAL_ORDER_MAX_JPY and small:
+        who = "スタートアップ" if org.kind == "startup" else f"従業員{org.employees:,}人の中小企業"
         hints.append(
             RouteHint(
                 "trial_order",
                 "トライアル発注",
-                f"課題がトライアル発注を可としており、{amount}は試行導入の規模"
-                f"(上限の目安 {TRIAL_ORDER_MAX_JPY:,}円)",
+                f"予算{budget:,}円は試行導入の規模(目安{TRIAL_ORDER_MAX_JPY:,}円以下)で、"
+                f"{org.name}は{who}: 新商品を試しに買うトライアル発注の相手になり得る",
+                code="trial_order_startup" if org.kind == "startup" else "trial_order_small",
+                params={
+                    "budget": budget,
+                    "limit": TRIAL_ORDER_MAX_JPY,
+                    "name": org.name,
+                    "employees": org.employees,
+                },
+                applies=True,
             )
         )
-    certified = [c for c in org.certifications if any(n in c for n in NEGOTIATED)]
-    if certified:
-        hints.append(
-            RouteHint(
-                "negotiated_contract",
-                "随意契約",
-                f"{org.name}は「{certified[0]}」を受けており、認定商品の随意契約が可能",
-                NEGOTIATED_BASIS,
-            )
-        )
-    if joint:
-        hints.append(
-            RouteHint(
-                "joint_procurement",
-                "共同調達",
-                f"同じ課題を持つ他の自治体が{len(joint)}件あり、共同で調達できる可能性",
-                municipalities=joint,
-            )
-        )
+    for cert in org.certifications:
+        if not any(n in cert.name for n in NEGOTIATED):
+            continue
+        hint = _negotiated(org, cert, buyer, alliance_list)
+        if hint is not None:
+            hints.append(hint)
+            break
     return tuple(hints)
+
+
+def _negotiated(
+    org: OrgFacts,
+    cert: CertificationRecord,
+    buyer: OrgFacts | None,
+    alliance_list: tuple[alliances.Alliance, ...],
+) -> RouteHint | None:
+    """The 随意契約 hint for one certification, or None when it is known not to apply."""
+    applies = (
+        None
+        if buyer is None
+        else alliances.applies(cert.issuer, buyer.name, buyer.prefecture, alliance_list)
+    )
+    if applies is False:
+        return None
+    params = {"name": org.name, "certification": cert.name, "issuer": cert.issuer or ""}
+    if cert.issuer is None:
+        reason = (
+            f"{org.name}は「{cert.name}」を受けているが、認定した団体の記載がない。"
+            "随意契約に使えるのは買う団体自身(またはその都道府県、認定を共有するアライアンス)"
+            "の認定だけなので、認定した団体を確かめること"
+        )
+        code = "negotiated_unknown_issuer"
+    elif applies:
+        params["buyer"] = buyer.name if buyer else ""
+        reason = (
+            f"{org.name}は{cert.issuer}の「{cert.name}」を受けており、{buyer.name if buyer else ''}"
+            "はこの認定による随意契約ができる"
+        )
+        code = "negotiated_applies"
+    else:
+        reason = (
+            f"{org.name}は{cert.issuer}の「{cert.name}」を受けている。随意契約に使えるのは、"
+            f"買う団体が{cert.issuer}自身"
+            + ("かその市区町村" if _is_prefecture(cert.issuer) else "")
+            + "、または認定を共有するアライアンスの構成団体のときだけ"
+        )
+        code = (
+            "negotiated_prefecture_issuer" if _is_prefecture(cert.issuer) else "negotiated_issuer"
+        )
+    return RouteHint(
+        "negotiated_contract",
+        "随意契約",
+        reason,
+        NEGOTIATED_BASIS,
+        code=code,
+        params=params,
+        applies=applies,
+    )
+
+
+def _is_prefecture(name: str) -> bool:
+    try:
+        prefectures.resolve(name)
+    except ValueError:
+        return False
+    return True
+
+
+def joint_hint(found: tuple[Candidate, ...]) -> RouteHint:
+    """共同調達: the municipalities elsewhere whose stated need is the same challenge, with the
+    need each states — one fact about the challenge, said once above the list."""
+    needs = [
+        {
+            "org": c.org.ext_id,
+            "name": c.org.name,
+            "prefecture": prefectures.name(c.org.prefecture),
+            "title": c.org.title("need", c.best.position),
+            "need": c.best.position,
+            "similarity": round(c.best.score, 4),
+        }
+        for c in found
+    ]
+    named = "、".join(f"{n['name']}「{n['title']}」" for n in needs)
+    return RouteHint(
+        "joint_procurement",
+        "共同調達",
+        f"同じ課題を持つ他の自治体が{len(needs)}件あり、共同で調達できる可能性: {named}",
+        municipalities=tuple(n["org"] for n in needs),
+        code="joint_procurement",
+        params={"count": len(needs), "needs": needs},
+    )
 
 
 def _similar_needs(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> list[Candidate]:
@@ -461,11 +576,11 @@ def _similar_needs(m: Matcher, vector: np.ndarray, origin: OrgFacts | None) -> l
 
 def _joint_partners(
     found: list[Candidate], origin: OrgFacts | None, threshold: float
-) -> tuple[str, ...]:
+) -> tuple[Candidate, ...]:
     """Municipalities elsewhere among the nearest whose need is the same challenge (for
     共同調達)."""
     return tuple(
-        c.org.ext_id
+        c
         for c in found[:JOINT_HINTS]
         if c.best.score >= threshold and (origin is None or c.org.prefecture != origin.prefecture)
     )

@@ -30,13 +30,20 @@ class Link:
 
 @dataclass(frozen=True)
 class RouteHint:
-    """A procurement route a municipality could take with this supplier, and why."""
+    """A procurement route a municipality could take with this supplier (or, for
+    joint_procurement, with this challenge), and why: ``reason`` in Japanese for the CLI, and
+    as data (``code`` and ``params``) for a page to say in its language. ``applies`` says
+    whether the route is open to this buyer: True, or None when the buyer or the facts it
+    turns on are unknown (a route known to be closed is not hinted at all)."""
 
     route: str  # trial_order | negotiated_contract | joint_procurement
     label: str
     reason: str
     basis: str | None = None
     municipalities: tuple[str, ...] = ()
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    applies: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,9 @@ class MatchResult:
     note: str | None = None  # why the list is empty or short, in words a user can act on
     notices: tuple[Notice, ...] = ()  # the same, as codes and params (the note joins their texts)
     ranked_by: dict[str, Any] = field(default_factory=dict)  # learned weights, or unlearned
+    # Routes that are facts about the query, not about one result (共同調達: other
+    # municipalities with the same challenge), said once above the list.
+    route_hints: tuple[RouteHint, ...] = ()
 
     @classmethod
     def empty(cls, query: dict[str, Any], text: str, code: str, /, **params: Any) -> MatchResult:
@@ -123,4 +133,6 @@ class MatchResult:
             out["notices"] = [n.to_json() for n in self.notices]
         if self.ranked_by:
             out["ranked_by"] = self.ranked_by
+        if self.route_hints:
+            out["route_hints"] = [asdict(h) for h in self.route_hints]
         return out

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from matcher.facts.kinds import KINDS
 from matcher.index.texts import TEXT_ROLES, item_text, profile_text
-from matcher.ingest.records import NeedRecord, OfferRecord
+from matcher.ingest.records import CertificationRecord, NeedRecord, OfferRecord
 from matcher.retrieval.errors import MatchError
 from matcher.store.models import (
     Certification,
@@ -58,7 +58,7 @@ class OrgFacts:
     employees: int | None
     public_sector_record: int
     tags: tuple[str, ...]
-    certifications: tuple[str, ...]
+    certifications: tuple[CertificationRecord, ...]
     collaborations: tuple[str, ...]
     needs: tuple[NeedRecord, ...]
     offers: tuple[OfferRecord, ...]
@@ -249,7 +249,7 @@ class Catalogue:
         children: dict[type, dict[int, list]] = {}
         for table, columns in (
             (Tag, (Tag.name,)),
-            (Certification, (Certification.name,)),
+            (Certification, (Certification.name, Certification.issuer)),
             (Collaboration, (Collaboration.partner_ext_id,)),
             (Need, (Need.title, Need.description, Need.budget_jpy, Need.trial_order)),
             (Offer, (Offer.title, Offer.description)),
@@ -274,7 +274,9 @@ class Catalogue:
             row[0]: OrgFacts(
                 *row,
                 tags=tuple(children[Tag].get(row[0], ())),
-                certifications=tuple(children[Certification].get(row[0], ())),
+                certifications=tuple(
+                    CertificationRecord(*c) for c in children[Certification].get(row[0], ())
+                ),
                 collaborations=tuple(children[Collaboration].get(row[0], ())),
                 needs=tuple(NeedRecord(*n) for n in children[Need].get(row[0], ())),
                 offers=tuple(OfferRecord(*o) for o in children[Offer].get(row[0], ())),

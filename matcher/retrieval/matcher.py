@@ -154,13 +154,14 @@ def check_need(origin: OrgFacts, k: int) -> int:
     """``k``, when it is the index of one of ``origin``'s needs; MatchError listing them if not."""
     if not 0 <= k < len(origin.needs):
         raise MatchError(
-            f"--need {k} is out of range: {origin.ext_id} has needs 0–{len(origin.needs) - 1} "
-            f"(`musubi show {origin.ext_id}` lists them)",
+            f"need {k + 1} is out of range: {origin.ext_id} has needs 1–{len(origin.needs)} "
+            f"(`musubi show {origin.ext_id}` lists them; JSON queries index them from 0)",
             "need_out_of_range",
             need=k,
+            number=k + 1,
             org=origin.ext_id,
             name=origin.name,
-            needs=tuple(f"{i} {n.title}" for i, n in enumerate(origin.needs)),
+            needs=tuple(f"{i} {n.title}" for i, n in enumerate(origin.needs, start=1)),
         )
     return k
 

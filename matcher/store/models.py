@@ -40,6 +40,9 @@ class Organisation(Base):
     employees: so.Mapped[int | None] = so.mapped_column(sa.Integer)
     founded: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     public_sector_record: so.Mapped[int] = so.mapped_column(sa.Integer, default=0)
+    url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    contact: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # When the profile last changed: a re-import of the same record leaves it as it was.
     updated_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
 
     needs: so.Mapped[list[Need]] = so.relationship(
@@ -96,11 +99,14 @@ class Tag(Base):
 
 
 class Certification(Base):
+    """A certification or selection; ``issuer`` is the body that granted it, when known."""
+
     __tablename__ = "certifications"
 
     org_id: so.Mapped[int] = _owner()
     position: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    issuer: so.Mapped[str | None] = so.mapped_column(sa.String(100))
 
 
 class Collaboration(Base):

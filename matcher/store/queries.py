@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ import sqlalchemy.orm as so
 
 from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
-from matcher.ingest.records import NeedRecord, OfferRecord, OrgRecord
+from matcher.ingest.records import CertificationRecord, NeedRecord, OfferRecord, OrgRecord
 from matcher.store.models import Need, Offer, Organisation
 from matcher.store.session import Store
 
@@ -41,9 +42,11 @@ def to_record(org: Organisation) -> OrgRecord:
         ),
         employees=org.employees,
         founded=org.founded,
-        certifications=tuple(c.name for c in org.certifications),
+        certifications=tuple(CertificationRecord(c.name, c.issuer) for c in org.certifications),
         public_sector_record=org.public_sector_record,
         collaborations=tuple(c.partner_ext_id for c in org.collaborations),
+        url=org.url,
+        contact=org.contact,
     )
 
 
@@ -65,6 +68,52 @@ def get(store: Store, ext_id: str) -> OrgRecord:
         if org is None:
             raise UnknownOrganisation(ext_id)
         return to_record(org)
+
+
+def records_by_id(store: Store, ext_ids: Sequence[str], chunk: int = 500) -> dict[str, OrgRecord]:
+    """The stored records of those of ``ext_ids`` the store holds, by external id."""
+    out: dict[str, OrgRecord] = {}
+    with store.session() as session:
+        for start in range(0, len(ext_ids), chunk):
+            query = (
+                sa.select(Organisation)
+                .where(Organisation.ext_id.in_(ext_ids[start : start + chunk]))
+                .options(*_EAGER)
+            )
+            out.update((org.ext_id, to_record(org)) for org in session.scalars(query))
+            session.expunge_all()
+    return out
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a page says about an organisation beyond matching: how to reach it, and when its
+    profile last changed (UTC)."""
+
+    url: str | None
+    contact: str | None
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "contact": self.contact,
+            "updated_at": self.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+
+def profiles(store: Store, ext_ids: Iterable[str]) -> dict[str, Profile]:
+    """Contact and last update of the organisations with these external ids (one query)."""
+    ids = list(dict.fromkeys(ext_ids))
+    if not ids:
+        return {}
+    with store.session() as session:
+        rows = session.execute(
+            sa.select(
+                Organisation.ext_id, Organisation.url, Organisation.contact, Organisation.updated_at
+            ).where(Organisation.ext_id.in_(ids))
+        )
+        return {ext_id: Profile(url, contact, at) for ext_id, url, contact, at in rows}
 
 
 def iter_records(

@@ -153,10 +153,16 @@ def test_coordinator_builds_saves_and_curates(writable_app) -> None:  # noqa: AN
     )
     assert no_reason.status_code == 400
     stale = client.post(
-        f"/consortia/{pid}/notes", data={"csrf_token": token, "text": "メモ", "version": "1"}
+        f"/consortia/{pid}/status",
+        data={"csrf_token": token, "status": "contacted", "reason": "電話した", "version": "1"},
     )
     assert stale.status_code == 409
     assert "tanaka" in stale.get_data(as_text=True)
+    # A note goes on top of whatever version is current: a stale page never loses one.
+    note = client.post(
+        f"/consortia/{pid}/notes", data={"csrf_token": token, "text": "メモ", "version": "1"}
+    )
+    assert note.status_code == 302
     first = view["members"][0]
     alts = client.get(f"/consortia/{pid}/alternatives", query_string={"member": first["id"]})
     assert alts.status_code == 200
@@ -172,7 +178,7 @@ def test_coordinator_builds_saves_and_curates(writable_app) -> None:  # noqa: AN
             "org": api_alts[0]["id"],
             "role": first["role"],
             "reason": "より近い",
-            "version": "2",
+            "version": "3",
         },
     )
     assert swapped.status_code == 302, swapped.get_data(as_text=True)
@@ -181,7 +187,7 @@ def test_coordinator_builds_saves_and_curates(writable_app) -> None:  # noqa: AN
     csv = client.get(f"/consortia/{pid}/export.csv")
     assert csv.mimetype == "text/csv" and api_alts[0]["id"] in csv.get_data(as_text=True)
     exported = json.loads(client.get(f"/consortia/{pid}/export.json").get_data(as_text=True))
-    assert exported["status"] == "shortlisted" and len(exported["audit"]) == 3
+    assert exported["status"] == "shortlisted" and len(exported["audit"]) == 4
     assert client.get(f"/consortia/{pid}/brief").status_code == 200
     for lang, said in (("ja", "形式「exe」はありません"), ("en", "no export format 'exe'")):
         missing = client.get(f"/consortia/{pid}/export.exe", query_string={"lang": lang})

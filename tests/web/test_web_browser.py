@@ -119,7 +119,7 @@ def test_municipal_officer_searches_for_suppliers(page) -> None:  # noqa: ANN001
     assert 1 <= cards.count() <= 10
     first = cards.first
     assert "⇔" in first.inner_text()
-    assert page.locator(".map .pin-match").count() >= 1
+    assert page.locator(".map .tile-match").count() >= 1
     hint = page.locator("details.route summary").first
     if hint.count():
         hint.click()
@@ -137,7 +137,7 @@ def test_municipal_officer_searches_for_suppliers(page) -> None:  # noqa: ANN001
     # From a result to the supplier's page, with its partner proposals and map.
     page.locator("li.card.result h3 a").first.click()
     page.wait_for_selector("h1")
-    assert page.locator(".map .pin-origin").count() == 1
+    assert page.locator(".map .tile-origin").count() == 1
     shot(page, "03-organisation")
 
 
@@ -223,3 +223,187 @@ def test_import_with_errors_shows_rows_and_writes_nothing(page) -> None:  # noqa
     shot(page, "09-import-errors")
     page.goto("/orgs/z-1")
     assert "見つかりません" in page.inner_text("main")
+
+
+# ---- on a phone (390×844), and what a coordinator and an officer rely on -------------------
+
+PHONE = {"width": 390, "height": 844}
+WIDEST = "document.documentElement.scrollWidth"
+
+
+@pytest.fixture
+def phone(browser, live_server):  # noqa: ANN001, ANN201
+    context = browser.new_context(
+        base_url=live_server, viewport=PHONE, locale="ja-JP", has_touch=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def save_a_consortium(page) -> str:  # noqa: ANN001
+    """A freshly saved consortium's address (the page is logged in)."""
+    page.goto("/consortia/?theme=独居高齢者の見守りと健康データの活用")
+    page.wait_for_selector("article.proposal")
+    page.locator("article.proposal").first.locator("input[name=reason]").fill("第一候補")
+    page.locator("article.proposal").first.locator("form.save-form button").click()
+    page.wait_for_selector(".proposal-head")
+    return page.url
+
+
+def test_no_page_scrolls_sideways_on_a_phone(phone) -> None:  # noqa: ANN001
+    login(phone)
+    saved = save_a_consortium(phone)
+    pages = [
+        "/?text=独居高齢者の見守りを、訪問に頼らない仕組みで行いたい",
+        "/?mode=joint&org=mu-00001",
+        "/orgs/mu-00001",
+        "/orgs/",
+        "/consortia/?theme=独居高齢者の見守りと健康データの活用",
+        saved,
+        "/consortia/board",
+        "/import/",
+    ]
+    for url in pages:
+        phone.goto(url)
+        assert phone.evaluate(WIDEST) <= PHONE["width"], url
+    # The import page with a table of problems, too.
+    phone.goto("/import/")
+    rows = "id,kind,name,prefecture,description\nz-1,宇宙人,とても長い名前の組織,福丘県,説明\n"
+    phone.set_input_files(
+        "input[type=file]",
+        files=[{"name": "orgs.csv", "mimeType": "text/csv", "buffer": rows.encode()}],
+    )
+    phone.click("form.upload button[type=submit]")
+    phone.wait_for_selector("section.problems")
+    assert phone.evaluate(WIDEST) <= PHONE["width"]
+    shot(phone, "10-import-errors-phone")
+
+
+def test_the_first_result_is_on_the_first_phone_screen(phone) -> None:  # noqa: ANN001
+    phone.goto("/")
+    phone.fill("textarea[name=text]", "冬の道路除雪を省力化したい")
+    phone.click(".searchbox button[type=submit]")
+    phone.wait_for_selector("li.card.result")
+    assert phone.locator("details.filters[open]").count() == 0  # default kinds filter nothing
+    top = phone.locator("li.card.result").first.bounding_box()["y"]
+    assert top + 60 <= PHONE["height"], top  # its name and strength are on screen, unscrolled
+    shot(phone, "11-search-phone")
+
+
+def test_a_long_challenge_is_counted_not_cut(phone) -> None:  # noqa: ANN001
+    phone.goto("/")
+    phone.fill("textarea[name=text]", "見守り" * 1000)
+    counter = phone.locator("#text-count")
+    assert "2,000" in counter.inner_text() and "3,000" in counter.inner_text()
+    assert "短くしてください" in counter.inner_text()
+    assert len(phone.input_value("textarea[name=text]")) == 3000  # nothing silently dropped
+    phone.click(".searchbox button[type=submit]")
+    assert phone.url.endswith("/")  # held back in the browser: the form says why
+    phone.fill("textarea[name=text]", "見守り")
+    assert counter.inner_text() == "3 / 2,000 文字"
+
+
+def test_joint_procurement_from_a_municipality_name(page) -> None:  # noqa: ANN001
+    page.goto("/?mode=joint")
+    name = page.request.get("/api/orgs/mu-00001").json()["org"]["name"]
+    page.fill("input[name=org]", name.split()[0])  # 香美町, without the department
+    page.click(".searchbox button[type=submit]")
+    page.wait_for_load_state()
+    if page.locator(".choices").count():  # the name fits several: choose the one meant
+        page.locator(".choice-list a", has_text=name).first.click()
+        page.wait_for_load_state()
+    assert "org=mu-00001" in page.url
+    assert page.input_value("input[name=org]") == name
+    assert page.locator("li.card.result").count() >= 1 or page.locator(".note").count() >= 1
+
+
+def test_a_stale_edit_keeps_what_was_typed(browser, live_server) -> None:  # noqa: ANN001
+    first = browser.new_context(base_url=live_server, locale="ja-JP").new_page()
+    second = browser.new_context(base_url=live_server, locale="ja-JP").new_page()
+    login(first)
+    login(second)
+    saved = save_a_consortium(first)
+    second.goto(saved)
+    first.goto(saved)
+    first.select_option("select[name=status]", "shortlisted")
+    first.fill("form.status-form input[name=reason]", "先に候補へ")
+    first.click("form.status-form button")
+    first.wait_for_selector(".status-shortlisted")
+    # The second coordinator, on the page read before that change:
+    second.select_option("select[name=status]", "declined")
+    second.fill("form.status-form input[name=reason]", "予算が合わないため見送る")
+    second.click("form.status-form button")
+    second.wait_for_selector("section.conflict")
+    assert (
+        second.input_value("section.conflict textarea[name=reason]") == "予算が合わないため見送る"
+    )
+    assert "先に候補へ" in second.inner_text("section.conflict .changes")
+    second.click("section.conflict button[type=submit]")
+    second.wait_for_selector(".status-declined")
+    assert "保存しました" in second.inner_text(".flashes")
+    # Reloading a form's address lands on the page, not on an error.
+    second.goto(saved + "/status")
+    assert second.url == saved and second.locator("h1").count() == 1
+    first.context.close()
+    second.context.close()
+
+
+def test_times_are_japan_time(page) -> None:  # noqa: ANN001
+    from datetime import datetime, timedelta
+
+    login(page)
+    saved = save_a_consortium(page)
+    pid = saved.rstrip("/").split("/")[-1]
+    at = page.request.get(f"/api/consortia/{pid}").json()["proposal"]["updated_at"]
+    utc = datetime.fromisoformat(at.replace("Z", "")[:19])
+    t = utc + timedelta(hours=9)
+    shown = page.locator(".proposal-head time").last.inner_text()
+    assert shown == f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+    assert "UTC" not in page.inner_text(".proposal-head")
+    page.goto("/consortia/board")
+    assert f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}" in page.inner_text(".board")
+
+
+def test_the_map_legend_matches_the_markers(page) -> None:  # noqa: ANN001
+    page.goto("/?text=独居高齢者の見守り&top=30")
+    page.wait_for_selector(".map .mk")
+    fills = """sel => Object.fromEntries([...document.querySelectorAll(sel)].map(
+        e => [e.classList[1], getComputedStyle(e).fill]))"""
+    on_map = page.evaluate(fills, ".map svg[role=img] .mk")
+    in_legend = page.evaluate(fills, ".map-legend .mk")
+    assert on_map and on_map == in_legend  # same kinds, same colours
+    assert len(set(on_map.values())) == len(on_map)  # each kind its own colour
+    shapes = """sel => Object.fromEntries([...document.querySelectorAll(sel)].map(
+        e => [e.classList[1], e.tagName + (e.getAttribute('points') || '').split(' ').length]))"""
+    assert page.evaluate(shapes, ".map svg[role=img] .mk") == page.evaluate(
+        shapes, ".map-legend .mk"
+    )
+
+
+FOCUSED = """(() => {
+    const e = document.activeElement, r = e.getBoundingClientRect();
+    return {top: r.top, height: r.height, sticky: !!e.closest('.masthead')};
+})()"""
+
+
+def test_keyboard_users_skip_to_the_content_and_see_what_has_focus(page) -> None:  # noqa: ANN001
+    page.goto("/?text=独居高齢者の見守りを、訪問に頼らない仕組みで行いたい")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # Going back up with Shift+Tab from the end of the page: the sticky header never covers
+    # the element that has focus.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.locator("footer a").last.focus()
+    header = page.locator(".masthead").bounding_box()
+    for _ in range(25):
+        page.keyboard.press("Shift+Tab")
+        box = page.evaluate(FOCUSED)
+        if not box["sticky"] and box["height"] > 0:
+            assert box["top"] >= header["y"] + header["height"] - 1, box

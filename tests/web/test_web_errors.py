@@ -26,6 +26,7 @@ SAMPLE = {
     "org": "mu-00001",
     "name": "弘前市",
     "need": 9,
+    "number": 10,
     "needs": ("0 見守り", "1 除雪"),
     "kind": "company",
     "kinds": ("company", "startup"),
@@ -120,10 +121,10 @@ PAGES = [
         None,
     ),
     (
-        "/?org=mu-00001&need=99",
+        "/?org=mu-00001&need=99",  # the address's need is 0-based; people count from 1
         "need_out_of_range",
-        "課題の番号 99 はありません",
-        "no need number 99",
+        "課題の番号 100 はありません",
+        "no need number 100",
         None,
     ),
     ("/?org=mu-00001&text=abc", "text_and_org", "どちらか一方だけ", "not both", "mu-00001"),
@@ -188,10 +189,11 @@ PAGES = [
     (
         "/?org=zz-00009",
         "unknown_org",
-        "組織 zz-00009 は見つかりません",
-        "no organisation zz-00009",
-        None,
+        "「zz-00009」という名前やIDの組織は見つかりません",
+        "No organisation has the name or id zz-00009",
+        "zz-00009",
     ),
+    ("/?mode=joint&org=市", "ambiguous_org", "「市」に当てはまる組織が複数", "fits several", "市"),
     (
         "/?mode=joint&org=co-00001",
         "joint_needs_municipality",
@@ -202,8 +204,8 @@ PAGES = [
     (
         "/?mode=joint&org=mu-00001&need=7",
         "need_out_of_range",
-        "課題の番号 7 はありません",
-        "no need number 7",
+        "課題の番号 8 はありません",
+        "no need number 8",
         "mu-00001",
     ),
     (
@@ -333,7 +335,7 @@ def test_pages_say_what_is_wrong_in_the_page_language(client, url, code, ja, en,
 
 def test_api_errors_keep_their_shape_with_web_wording(client) -> None:  # noqa: ANN001
     body = assert_error(client.get("/api/match/procurement?org=mu-00001&need=99"), 400)
-    assert body["error"].startswith("There is no need number 99.")
+    assert body["error"].startswith("There is no need number 100.")
     body = assert_error(client.get("/api/match/procurement?text=雪かき&top=0"), 400)
     assert body["error"] == "top: 0 is out of range; use 1 to 100."
     body = assert_error(client.get("/api/consortium?theme=除雪&neighbours=true"), 400)

@@ -244,7 +244,7 @@ def test_curation_errors_on_the_board_in_the_page_language(writable_app) -> None
     assert (status, said) == (400, "The note is empty: write it, then add it.")
     declined = board.post("status", status="declined", reason="予算なし", version="1")
     assert declined.status_code == 302
-    status, said = board.refused("notes", "ja", text="メモ", version="1")
+    status, said = board.refused("status", "ja", status="proposed", reason="再開", version="1")
     assert status == 409
     assert said.startswith(f"座組み #{pid} は ") and "tanaka が変更しました" in said
     assert "いまの版は 2、読み込んだ版は 1" in said
@@ -324,7 +324,9 @@ def test_an_english_challenge_shows_its_japanese_reading(client, lang, wanted) -
     assert "除雪" in api["query"]["reading"]
 
 
-@pytest.mark.parametrize(("lang", "wanted"), [("ja", "近い課題の言葉"), ("en", "similar needs")])
+@pytest.mark.parametrize(
+    ("lang", "wanted"), [("ja", "近い課題の言葉"), ("en", "similar challenges")]
+)
 def test_the_page_names_the_similar_needs_a_challenge_was_also_read_in(  # noqa: ANN001
     client, lang, wanted
 ) -> None:
@@ -336,6 +338,8 @@ def test_the_page_names_the_similar_needs_a_challenge_was_also_read_in(  # noqa:
     stated = api["query"]["stated_as"]
     assert stated and all(s["similarity"] >= 0.6 for s in stated)
     page = client.get("/", query_string={"text": text, "lang": lang}).get_data(as_text=True)
-    note = html.unescape(re.search(r'<p class="note stated">(.*?)</p>', page, re.S).group(1))
+    note = html.unescape(
+        re.search(r'<details class="note stated">(.*?)</details>', page, re.S).group(1)
+    )
     assert wanted in note
     assert all(f"/orgs/{s['org']}" in note and s["title"] in note for s in stated)

@@ -22,7 +22,7 @@ def test_search_shows_explained_results_and_map(client) -> None:  # noqa: ANN001
     assert 1 <= len(cards) <= 10
     assert "⇔" in html  # the matched need ↔ offer pair
     assert 'class="contrib-bar"' in html  # feature contributions
-    assert "<svg" in html and 'class="pin pin-match' in html  # the map marks results
+    assert "<svg" in html and 'class="tile tile-match' in html  # the map marks results
 
 
 def test_search_filters_by_kind_and_region(client, app) -> None:  # noqa: ANN001
@@ -91,7 +91,7 @@ def test_organisation_page_shows_profile_and_partners(client) -> None:  # noqa: 
     html = response.get_data(as_text=True)
     assert org["name"] in html
     assert "こちらが得るもの" in html and "相手が得るもの" in html
-    assert 'class="pin pin-origin' in html
+    assert 'class="tile tile-origin' in html
 
 
 def test_unknown_organisation_is_404(client) -> None:  # noqa: ANN001
@@ -112,7 +112,7 @@ def test_consortium_builder_proposes_teams(client) -> None:  # noqa: ANN001
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'class="panel proposal"' in html
-    assert "pin-member" in html
+    assert "tile-member" in html
 
 
 def test_english_switch_sets_a_cookie_and_translates(client) -> None:  # noqa: ANN001
