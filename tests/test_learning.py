@@ -217,7 +217,7 @@ def test_the_shipped_model_names_what_it_was_trained_on() -> None:
     for mode, entry in model.modes.items():
         assert list(entry["features"]) == list(RANKED[mode].features), mode
     assert model.calibration("procurement") is not None
-    assert model.calibration("joint") is not None
+    assert model.calibration("joint") is not None and model.calibration("partners") is not None
     json.dumps(model.to_json())
 
 

@@ -26,7 +26,7 @@ from matcher.evaluation.crossval import Stack, cross_validate
 from matcher.evaluation.dataset import LabelError, labelled_pools, relevant_of
 from matcher.evaluation.metrics import K
 from matcher.evaluation.runner import read_queries
-from matcher.modes import joint, procurement
+from matcher.modes import joint, partners, procurement
 from matcher.modes.queries import MODES, RANKED, build_query
 from matcher.ranking.calibration import INPUTS
 from matcher.ranking.learning import fit_calibration, flagged_rates
@@ -122,7 +122,7 @@ def train(
 
 
 # The modes whose shown lists carry a match strength, by the module that ranks them.
-STRENGTH_MODES = {"procurement": procurement, "joint": joint}
+STRENGTH_MODES = {"procurement": procurement, "partners": partners, "joint": joint}
 
 
 def _shown_lists(

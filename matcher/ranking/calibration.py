@@ -18,9 +18,12 @@ from typing import Any
 import numpy as np
 
 # What each mode's strength reads. Joint procurement: how far the best pair of needs sits above
-# unrelated text, and the share of the asking need's key terms the other need names.
+# unrelated text, and the share of the asking need's key terms the other need names. Partners:
+# how far their nearest pair of texts sits above it, the key terms of a need the partner's offer
+# names, and whether each side is the kind the other seeks.
 INPUTS = {
     "procurement": ("relative_fit", "word_cover", "term_coverage"),
+    "partners": ("relative_fit", "term_coverage", "sought"),
     "joint": ("relative_fit", "term_coverage"),
 }
 
