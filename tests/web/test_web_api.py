@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
+from conftest import MUSUBI
 
 from matcher.ingest.log import import_log
+from web import create_app
 
 ERROR_KEYS = {"ok", "error", "status"}
 
@@ -162,6 +166,34 @@ def test_import_through_the_api(writable_app, token) -> None:  # noqa: ANN001
         "/api/match/procurement", query_string={"text": "除雪ロボットの遠隔監視", "top": "20"}
     ).get_json()
     assert {"t-1", "t-2"} & {r["id"] for r in found["results"]}
+
+
+def test_an_index_step_that_cannot_run_is_503_and_keeps_the_records(
+    corpus: dict, token: str, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(corpus["home"], home)
+    # A plain-TCP scheduler on another host is refused before any work is sent.
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "MUSUBI": {"home": str(home), **MUSUBI, "dask_scheduler": "tcp://192.0.2.1:8786"},
+        }
+    )
+    client = app.test_client()
+    response = client.post(
+        "/api/import",
+        data=_records("d-1"),
+        headers={"Authorization": f"Bearer {token}"},
+        content_type="application/x-ndjson",
+    )
+    body = assert_error(response, 503)
+    assert "1 new" in body["error"] and "tls://" in body["error"]
+    assert "musubi index" in body["error"]
+    (entry,) = import_log(app.extensions["musubi"].store)
+    assert entry.created == 1  # the records are in the store; the index catches up later
+    app.extensions["musubi"].store.close()
 
 
 def test_import_rejections_list_every_line(writable_app, token) -> None:  # noqa: ANN001
