@@ -68,7 +68,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--encoder", default="hybrid")
     parser.add_argument("--repeats", type=int, default=100)
+    parser.add_argument("--home", type=Path, help="Measure this indexed home instead of building.")
     args = parser.parse_args()
+    if args.home:
+        settings = load_settings({"home": str(args.home), "encoder": args.encoder}, environ={})
+        report(Matcher(open_store(settings), settings), args.repeats)
+        return
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"{size:,} organisations, encoder {args.encoder}")
         with tempfile.TemporaryDirectory() as tmp:

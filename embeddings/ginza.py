@@ -11,11 +11,15 @@ import os
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import srsly  # spaCy's serialiser (0.1 s to import), installed with ja-ginza
+except ImportError:  # the encoder says what to install when it is built
+    srsly = None
 
 from embeddings.base import Encoder, EncoderUnavailableError, file_digest
 from embeddings.japanese import SudachiTokenizer
@@ -24,6 +28,7 @@ from embeddings.normalise import normalise_text
 __all__ = ["POOLINGS", "GinzaEncoder", "ginza_vectors_dir"]
 
 POOLINGS = ("mean", "sif", "idf")
+ROW_MEMO = 1 << 20  # word forms whose vector row is remembered (~100 MB at most)
 
 
 def ginza_vectors_dir() -> Path:
@@ -51,28 +56,52 @@ def _stored_shape(path: Path) -> tuple[int, ...] | None:
     return shape if len(shape) == 2 else None
 
 
+_M64 = 0xC6A4A7935BD1E995
+_MASK64 = (1 << 64) - 1
+
+
+def murmurhash64a(data: bytes, seed: int = 1) -> int:
+    """MurmurHash64A of ``data``: the key spaCy gives a string (``spacy.strings.hash_string``
+    is this over its UTF-8 with seed 1). Pure Python, so reading chiVe needs no spaCy: importing
+    it took 1.4 s of a cold query (it imports thinc, and thinc torch)."""
+    n = len(data)
+    h = (seed ^ (n * _M64)) & _MASK64
+    end = n - n % 8
+    for i in range(0, end, 8):
+        k = (int.from_bytes(data[i : i + 8], "little") * _M64) & _MASK64
+        k ^= k >> 47
+        h = ((h ^ ((k * _M64) & _MASK64)) * _M64) & _MASK64
+    if n % 8:
+        h = ((h ^ int.from_bytes(data[end:], "little")) * _M64) & _MASK64
+    h ^= h >> 47
+    h = (h * _M64) & _MASK64
+    return h ^ (h >> 47)
+
+
+def spacy_key(text: str) -> int:
+    """The key spaCy's vector table files a string under."""
+    return murmurhash64a(text.encode("utf-8", "surrogatepass"))
+
+
 @dataclass(frozen=True)
 class _Vectors:
     """The loaded chiVe table: key → row, rows as float32, and per-row SIF weights."""
 
-    hash: Callable[[str], int]
     key2row: dict
     table: np.ndarray
     sif: np.ndarray
 
     @classmethod
     def load(cls, vocab_dir: Path, sif_a: float) -> _Vectors:
-        # spaCy takes about a second to import; only loading the vectors needs it.
-        from spacy.strings import hash_string
-        from spacy.vectors import Vectors
-
-        vectors = Vectors().from_disk(str(vocab_dir))
-        table = np.ascontiguousarray(vectors.data, dtype=np.float32)
+        # What spaCy's Vectors.from_disk reads (the .npy table and the msgpack key → row map),
+        # without importing spaCy: srsly is spaCy's own serialiser.
+        table = np.ascontiguousarray(np.load(vocab_dir / "vectors"), dtype=np.float32)
+        key2row = srsly.read_msgpack(vocab_dir / "key2row")
         # Rows are in chiVe's frequency order (row 0 = の, 1 = 、): Zipf p(rank) ∝ 1 / (rank + 1).
         ranks = np.arange(1, len(table) + 1, dtype=np.float64)
         probability = 1.0 / (ranks * math.log(len(table) * 50))
         sif = (sif_a / (sif_a + probability)).astype(np.float32)
-        return cls(hash_string, vectors.key2row, table, sif)
+        return cls(key2row, table, sif)
 
 
 class GinzaEncoder(Encoder):
@@ -103,14 +132,15 @@ class GinzaEncoder(Encoder):
     ) -> None:
         if pooling not in POOLINGS:
             raise ValueError(f"pooling={pooling!r} is not valid; choose one of {POOLINGS}")
-        if importlib.util.find_spec("spacy") is None:
-            raise EncoderUnavailableError("spaCy is not installed: pip install 'ja-ginza>=5.2,<6'")
+        if srsly is None:
+            raise EncoderUnavailableError("srsly is not installed: pip install 'ja-ginza>=5.2,<6'")
         self.pooling = pooling
         self.sif_a = sif_a
         self.name = f"ginza-{pooling}"
         self._vocab_dir = ginza_vectors_dir()
         self._lock = threading.Lock()
         self._loaded: _Vectors | None = None
+        self._rows: dict[str, int] = {}  # word form → vector row (-1: none), see _row
         shape = _stored_shape(self._vocab_dir / "vectors")
         # The table's width is in the .npy header; an unreadable header means loading it now.
         self.dim = shape[1] if shape else self._vectors.table.shape[1]
@@ -128,7 +158,7 @@ class GinzaEncoder(Encoder):
 
     @property
     def _vectors(self) -> _Vectors:
-        """The chiVe table (~2 s to read), loaded by the first encode or fit."""
+        """The chiVe table (0.2 s to read), loaded by the first encode or fit."""
         if self._loaded is None:
             with self._lock:
                 if self._loaded is None:
@@ -136,8 +166,14 @@ class GinzaEncoder(Encoder):
         return self._loaded
 
     def _row(self, token_form: str) -> int:
-        vectors = self._vectors
-        return vectors.key2row.get(vectors.hash(token_form), -1)
+        # A word's row is remembered: hashing in Python costs 2 µs, a dictionary hit 50 ns, and
+        # a corpus repeats its few ten thousand words millions of times.
+        row = self._rows.get(token_form)
+        if row is None:
+            row = self._vectors.key2row.get(spacy_key(token_form), -1)
+            if len(self._rows) < ROW_MEMO:
+                self._rows[token_form] = row
+        return row
 
     def _words(self, text: str) -> list[tuple[str, int]]:
         """(word, vector row) of the content words of ``text`` that have a vector."""

@@ -62,6 +62,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "dask_scheduler",
+        None,
+        "Encode an index run's texts on this Dask cluster: local (a cluster on 127.0.0.1), "
+        "local:N (N workers), tls://HOST:PORT, or tcp:// to a loopback address only; unset: "
+        "in this process. Needs the dask extra.",
+    ),
+    Setting(
         "candidate_pool",
         200,
         "Texts fetched from the index per query before features, scoring and diversification.",

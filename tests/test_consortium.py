@@ -168,6 +168,9 @@ def test_curation_through_the_cli(corpus: Musubi, tmp_path: Path) -> None:
     assert produced["encoder"].startswith("lexical") and produced["store_generation"] >= 1
     assert produced["index_texts"] > 400 and set(produced["consortium_weights"]) >= {"coverage"}
     assert "ranking_model" in produced
+    # A note without --version goes on top of whatever is current: it decides nothing.
+    noted = json_of(corpus, *edit, "--note", "来週打診")
+    assert noted["notes"][-1]["text"] == "来週打診" and noted["version"] == 4
     out = tmp_path / "m.csv"
     assert corpus("consortium", "export", pid, "--format", "csv", "-o", str(out)).exit_code == 0
     assert out.read_text("utf-8-sig").splitlines()[0].startswith("proposal_id,position,role")

@@ -29,6 +29,8 @@ HEAVY = {
     "embeddings.hybrid",
     "embeddings.lexical",
     "embeddings.sentence_transformer",
+    # Dask (an optional extra, a second to import): only encoding on a cluster needs it
+    "distributed",
     # scikit-learn's estimators, which only training and cross-validation need
     "matcher.evaluation.crossval",
     "matcher.evaluation.training",

@@ -217,7 +217,40 @@ def test_the_shipped_model_names_what_it_was_trained_on() -> None:
     for mode, entry in model.modes.items():
         assert list(entry["features"]) == list(RANKED[mode].features), mode
     assert model.calibration("procurement") is not None
+    assert model.calibration("joint") is not None and model.calibration("partners") is not None
     json.dumps(model.to_json())
+
+
+def test_train_calibrates_joint_strength(corpus: Musubi, labelled: Path, tmp_path: Path) -> None:
+    records, labels = seeds.build_labelled_corpus(400)
+    lines = []
+    for key in THEMES:
+        towns = [
+            r
+            for r in records
+            if r["kind"] == "municipality" and labels[r["id"]]["themes"][0] == key and r["needs"]
+        ]
+        if len(towns) < 3:
+            continue
+        origin, others = towns[0], towns[1:]
+        relevant = {r["id"]: 2 for r in others if r["prefecture"] != origin["prefecture"]}
+        if relevant:
+            lines.append({"qid": key, "mode": "joint", "org": origin["id"], "relevant": relevant})
+    assert len(lines) >= 3
+    joint = write_jsonl(tmp_path / "joint.jsonl", lines)
+    out = json_of(corpus, "train", str(labelled), str(joint))
+    assert set(out["modes"]["joint"]["calibration"]) >= {"answered_flagged", "relevant_weak"}
+    calibration = load_model(corpus.home / HOME_MODEL).calibration("joint")
+    assert calibration.inputs == ("relative_fit", "term_coverage")
+    with pytest.raises(ValueError, match="procurement calibration reads"):
+        Calibration.from_json(calibration.to_json(), "procurement")
+    found = json_of(corpus, "match", "joint", "--org", lines[0]["org"])["results"]
+    assert found
+    for r in found:
+        facts = r["explanation"]["facts"]
+        assert facts["strength_label"] == calibration.label(facts["strength"])
+        assert ("weak_fit" in r["explanation"]["flags"]) == (facts["strength"] < calibration.weak)
+    (corpus.home / HOME_MODEL).unlink()
 
 
 def test_calibration_reads_strength_and_says_when_nothing_fits() -> None:

@@ -32,7 +32,7 @@ def lexical(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LexicalIndex]:
 
 
 def test_bigrams_find_the_supplier_and_filters_apply(lexical: LexicalIndex) -> None:
-    by_ext = {o.ext_id: o.id for o in lexical.orgs}
+    by_ext = {o.ext_id: o.id for o in map(lexical.org, range(len(lexical)))}
     assert lexical.top("supply", "除雪ロボット", 1) == [by_ext["un-001"]]
     # 全角/半角 and case do not change the bigrams.
     assert lexical.top("supply", "除雪ﾛﾎﾞｯﾄ", 1) == [by_ext["un-001"]]
@@ -85,7 +85,8 @@ def test_bigrams_of_nothing() -> None:
 def test_each_view_is_bm25_of_countvectorizers_counts(lexical: LexicalIndex) -> None:
     from sklearn.feature_extraction.text import CountVectorizer
 
-    docs = {view: [document(o, roles) for o in lexical.orgs] for view, roles in VIEWS.items()}
+    orgs = [lexical.org(row) for row in range(len(lexical))]
+    docs = {view: [document(o, roles) for o in orgs] for view, roles in VIEWS.items()}
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 2), dtype=np.float32)
     vectorizer.fit(docs["all"])
     for view in VIEWS:

@@ -195,6 +195,15 @@ def test_suppliers_that_barely_fit_are_flagged_and_the_list_says_so(corpus: Musu
     assert "notices" not in out
 
 
+def assert_strength_reads_relative_fit(explanation: dict) -> None:
+    """The default calibration (no model for the encoder): weak under a relative fit of 0.1,
+    strong from 0.3, the weak ones flagged."""
+    facts = explanation["facts"]
+    fit, label = facts["relative_fit"], facts["strength_label"]
+    assert label == ("weak" if fit < 0.1 else "medium" if fit < 0.3 else "strong"), facts
+    assert ("weak_fit" in explanation["flags"]) == (label == "weak")
+
+
 def test_partners_are_of_another_kind_elsewhere_and_two_sided(corpus: Musubi) -> None:
     out = json_of(corpus, "match", "partners", "--org", "un-00001", "--top", "8")
     origin = json.loads(corpus("show", "un-00001", "--json").stdout)
@@ -207,6 +216,8 @@ def test_partners_are_of_another_kind_elsewhere_and_two_sided(corpus: Musubi) ->
         assert gains == {"origin", "candidate"}
         cross = e["facts"]["sector"] != e["facts"]["origin_sector"]
         assert e["features"]["cross_sector"] == float(cross)
+        # Without a model for this encoder, strength reads the relative fit alone.
+        assert_strength_reads_relative_fit(e)
     relaxed = json_of(
         corpus,
         "match",
@@ -297,6 +308,7 @@ def test_joint_finds_municipalities_elsewhere(corpus: Musubi) -> None:
         assert item["kind"] == "municipality" and item["prefecture"] != mu["prefecture"]
         assert item["explanation"]["links"][0]["relation"] == "need↔need"
         assert item["explanation"]["links"][0]["source"] == mu["needs"][0]["title"]
+        assert_strength_reads_relative_fit(item["explanation"])
     result = corpus("match", "joint", "--org", "st-00001")
     assert result.exit_code == 2 and "starts from a municipality" in result.stderr
 

@@ -315,13 +315,13 @@ def proposal_status(proposal_id: int):  # noqa: ANN201
 @operation("Add a note", body=params.NOTE, returns=("proposal",), errors=(403, 404, 409))
 @token_required
 def proposal_note(proposal_id: int):  # noqa: ANN201
-    """Add a note: {"text", "version"}."""
-    data = json_body()
+    """Add a note: {"text", "version"?}; without a version it never conflicts."""
+    note = params.read(json_body(), params.NOTE, body=True)
     view = add_note(
         get_service().store,
         proposal_id,
-        params.read(data, params.NOTE, body=True)["text"] or "",
-        version=params.version(data),
+        note["text"] or "",
+        version=note["version"],
         actor=actor(),
     )
     return ok({"proposal": view.to_json()})

@@ -79,6 +79,7 @@ MESSAGES: dict[str, str] = {
     "org_not_indexed": (
         "%(name)s(%(org)s)はまだ索引にありません。取り込み後の索引の更新を待ってください。"
     ),
+    "store_changed": "%(org)s はこの検索の途中で更新されました。もう一度検索してください。",
     # matcher.curation: saved proposals on the board
     "proposal_not_found": "保存された座組み #%(id)s は見つかりません。",
     "conflict": (

@@ -407,7 +407,14 @@ STATUS_CHANGE = (
     Param("reason", "text", "Why", required=True),
     VERSION,
 )
-NOTE = (Param("text", "text", "The note", required=True, limit=MAX_NOTE), VERSION)
+NOTE = (
+    Param("text", "text", "The note", required=True, limit=MAX_NOTE),
+    # A note changes nothing another coordinator decided on: without a version it goes on top
+    # of the current one and never conflicts.
+    Param(
+        "version", "integer", "The version you read (optional: checked when given)", lo=1, hi=10**9
+    ),
+)
 MEMBER_EDIT = (
     Param("action", "text", "What to do", required=True, choices=MEMBER_ACTIONS),
     Param("org", "id", "The organisation added or swapped in"),

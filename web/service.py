@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from embeddings import EncoderUnavailableError, VectorIndexError
+from matcher.index.distributed import DaskError
 from matcher.index.indexing import refresh_index
 from matcher.ingest.importer import write_records
 from matcher.ingest.log import ImportOrigin
@@ -184,7 +185,14 @@ class Service:
         fresh Matcher."""
         with self._lock:
             created, updated = write_records(self.store, records, origin=origin)
-            refresh_index(self.store, self.settings)
+            try:
+                refresh_index(self.store, self.settings)
+            except DaskError as error:
+                # The records are in the store; the index catches up on the next index run.
+                raise IndexUnavailable(
+                    f"imported {created} new and {updated} updated organisation(s), but the "
+                    f"index was not refreshed ({error}); run `musubi index`"
+                ) from None
             self._publish()
         return created, updated
 

@@ -219,7 +219,9 @@ def show_command(app: App, proposal_id: int, audit: bool, as_json: bool) -> None
 
 @consortium_group.command("edit")
 @click.argument("proposal_id", type=int)
-@click.option("--version", "version", type=int, help="The version you read (see `show`).")
+@click.option(
+    "--version", "version", type=int, help="The version you read (see `show`; optional for --note)."
+)
 @click.option("--remove", "remove", metavar="ORG", help="Remove this member.")
 @click.option("--add", "add", metavar="ORG", help="Add this organisation (with --role).")
 @click.option("--role", help="Role of the organisation added or swapped in (required for both).")
@@ -246,7 +248,7 @@ def edit_command(app: App, proposal_id: int, **o: Any) -> None:
         _alternatives(app, view, o["alternatives"], o["top"], o["as_json"])
         return
     actor = _actor(app, o["actor"])
-    if o["version"] is None:
+    if o["version"] is None and action != "note":  # a note decides nothing: it never conflicts
         fail(f"--version is required: the version you read (now {view.version}; see `show`)")
     if action == "swap" and not o["with_"]:
         fail("--swap ORG needs --with ORG (see --alternatives ORG for ranked candidates)")

@@ -14,6 +14,7 @@ from matcher.cli.app import App, echo_json, fail, kind_option, pass_app, say_wai
 from matcher.cli.rendering import render_record
 from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS, KINDS
+from matcher.index.distributed import DaskError
 from matcher.index.indexing import encoder_for, index_path, refresh_index
 from matcher.ingest.importer import (
     ImportRejected,
@@ -194,8 +195,13 @@ def stats_command(app: App, as_json: bool) -> None:
 @click.command("index")
 @click.option("--rebuild", is_flag=True, help="Build the index anew (after changing the encoder).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--dask-scheduler",
+    metavar="ADDRESS",
+    help="Encode on this Dask cluster: local, local:N, tls://HOST:PORT (see `dask_scheduler`).",
+)
 @pass_app
-def index_command(app: App, rebuild: bool, as_json: bool) -> None:
+def index_command(app: App, rebuild: bool, as_json: bool, dask_scheduler: str | None) -> None:
     """Embed what changed since the last run and refresh the FAISS index."""
     try:
         encoder_for(app.settings.encoder)
@@ -216,8 +222,9 @@ def index_command(app: App, rebuild: bool, as_json: bool) -> None:
             on_start=start,
             progress=lambda n: bar.update(n) if bar is not None else None,
             on_wait=say_waiting,
+            dask_scheduler=dask_scheduler,
         )
-    except VectorIndexError as error:
+    except (VectorIndexError, DaskError) as error:
         fail(str(error))
     finally:
         if bar is not None:

@@ -34,9 +34,9 @@ class Baselines:
         lexical = self.m.lexical
         scores = lexical.scores(VIEW_OF[mode], text, all_bigrams=True)
         order = np.argsort(-scores, kind="stable")
-        return [
-            lexical.orgs[i].ext_id for i in order if scores[i] > 0 and eligible(lexical.orgs[i])
-        ][:K]
+        order = order[scores[order] > 0]
+        self.m.catalogue.load(lexical.org_ids[order].tolist())  # one read, not one per row
+        return [org.ext_id for org in map(lexical.org, order) if eligible(org)][:K]
 
     def dense(self, vectors: np.ndarray, filters: Filters, eligible: Callable) -> list[str]:
         found = self.m.candidates(vectors, filters, limit=K * 8)

@@ -26,8 +26,9 @@ from matcher.evaluation.crossval import Stack, cross_validate
 from matcher.evaluation.dataset import LabelError, labelled_pools, relevant_of
 from matcher.evaluation.metrics import K
 from matcher.evaluation.runner import read_queries
-from matcher.modes import procurement
+from matcher.modes import joint, partners, procurement
 from matcher.modes.queries import MODES, RANKED, build_query
+from matcher.ranking.calibration import INPUTS
 from matcher.ranking.learning import fit_calibration, flagged_rates
 from matcher.ranking.model import RankingModel
 from matcher.retrieval.matcher import Matcher, MatchError
@@ -96,14 +97,15 @@ def train(
             "features": {name: round(w, 6) for name, w in learned.weights.items()},
             **info,
         }
-        if mode == "procurement":
-            lists = _shown_lists(m, items, no_answer, learned.weights)
-            calibration = fit_calibration(lists)
-            info["calibration"] = {"no_answer_queries": len(no_answer)} | flagged_rates(
+        if mode in STRENGTH_MODES:
+            unanswered = no_answer if mode == "procurement" else []
+            lists = _shown_lists(m, mode, items, unanswered, learned.weights)
+            calibration = fit_calibration(lists, inputs=INPUTS[mode])
+            info["calibration"] = {"no_answer_queries": len(unanswered)} | flagged_rates(
                 calibration, lists
             )
             if cv:
-                info["calibration"][f"cv{cv}"] = _calibration_cv(lists, items, cv)
+                info["calibration"][f"cv{cv}"] = _calibration_cv(lists, items, cv, INPUTS[mode])
             entry["calibration"] = calibration.to_json()
             entry["calibration_rates"] = info["calibration"]
         modes[mode] = info
@@ -119,8 +121,13 @@ def train(
     return Training(model, modes)
 
 
+# The modes whose shown lists carry a match strength, by the module that ranks them.
+STRENGTH_MODES = {"procurement": procurement, "partners": partners, "joint": joint}
+
+
 def _shown_lists(
     m: Matcher,
+    mode: str,
     items: list,
     no_answer: list[tuple[str, dict[str, Any]]],
     weights: dict[str, float],
@@ -128,10 +135,11 @@ def _shown_lists(
     """What calibration learns from: each challenge's shown list ranked by ``weights`` — its
     strength inputs, which results are relevant, and whether the challenge has an answer."""
     w = np.array(list(weights.values()))
+    ranked = STRENGTH_MODES[mode]
     out = []
     for it in items:
-        shown = procurement.rank(it.pool, it.pool.rows.X @ w)
-        inputs = procurement.strength_inputs(it.pool)[shown]
+        shown = ranked.rank(it.pool, it.pool.rows.X @ w)
+        inputs = ranked.strength_inputs(it.pool)[shown]
         out.append((inputs, (it.grades[shown] > 0).astype(int), True))
     for where, line in no_answer:
         try:
@@ -144,7 +152,10 @@ def _shown_lists(
 
 
 def _calibration_cv(
-    lists: list[tuple[np.ndarray, np.ndarray, bool]], items: list, k: int
+    lists: list[tuple[np.ndarray, np.ndarray, bool]],
+    items: list,
+    k: int,
+    inputs: tuple[str, ...],
 ) -> dict[str, float]:
     """The flagged rates of calibrations fitted on the other folds (answered challenges by
     theme, unanswered ones each its own group)."""
@@ -152,7 +163,7 @@ def _calibration_cv(
     folds = GroupKFold(n_splits=min(k, len(set(groups))))
     fitted = []
     for train, test in folds.split(lists, groups=groups):
-        calibration = fit_calibration([lists[i] for i in train])
+        calibration = fit_calibration([lists[i] for i in train], inputs=inputs)
         fitted += [(calibration, lists[i]) for i in test]
     said = {True: [], False: []}
     for calibration, (inputs, _, has) in fitted:

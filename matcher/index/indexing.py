@@ -24,7 +24,9 @@ from embeddings import (
     text_hash,
 )
 from embeddings.index import limit_threads
+from matcher.index.distributed import check_address, encode_on_cluster
 from matcher.index.texts import Text, iter_texts
+from matcher.retrieval.bm25_file import refresh_lexical
 from matcher.settings import Settings
 from matcher.store.models import TextEntry
 from matcher.store.session import Store
@@ -85,19 +87,25 @@ def refresh_index(
     progress: Callable[[int], object] | None = None,
     on_start: Callable[[int], object] | None = None,
     on_wait: Callable[[], object] | None = None,
+    dask_scheduler: str | None = None,
 ) -> IndexSummary:
     """Encode new and changed texts, drop vanished ones, save the index atomically.
 
     ``on_start(n)`` is told how many texts will be encoded or read from the cache before
     ``progress(k)`` counts them off. With ``rebuild`` the index is made anew from every text
-    (the embedding cache still spares re-encoding what it holds).
+    (the embedding cache still spares re-encoding what it holds). With ``dask_scheduler``
+    (default: the setting) the texts are encoded on that Dask cluster (``distributed``);
+    DaskError when it cannot, and the saved index is left as it was.
 
     The whole run holds the store's writer lock: two runs at once both gave new texts ids and
     the second failed on the ``texts`` table's unique key, or saved an index without the
     other's vectors. ``on_wait()`` is told when another import or index run makes it wait.
     """
+    scheduler = dask_scheduler or settings.dask_scheduler
+    if scheduler:
+        check_address(scheduler)  # a refused address fails before anything is written
     with store.writer(on_wait):
-        return _refresh(store, settings, rebuild, progress, on_start)
+        return _refresh(store, settings, rebuild, progress, on_start, scheduler)
 
 
 def _refresh(
@@ -106,6 +114,7 @@ def _refresh(
     rebuild: bool,
     progress: Callable[[int], object] | None,
     on_start: Callable[[int], object] | None,
+    scheduler: str | None,
 ) -> IndexSummary:
     started = time.perf_counter()
     encoder = encoder_for(settings.encoder)
@@ -141,19 +150,31 @@ def _refresh(
     stale = rng.permutation([i for i in changed if i not in relabelled]).tolist()
     removed = np.setdiff1d(present, ids)
 
-    encoded = reused = 0
+    encoded = reused = clustered = 0
     saved = bool(stale or len(removed) or not index_path(settings).exists())
     if saved:
         if on_start is not None:
             on_start(len(stale))
-        if len(removed):
-            index.remove(removed)
         # One worker keeps the adds in order (VectorIndex is not thread-safe) and one FAISS
         # thread leaves the other core to the encoder.
         with (
             EmbeddingCache(cache_path(settings)) as embedding_cache,
             ThreadPoolExecutor(1, initializer=limit_threads, initargs=(1,)) as builder,
         ):
+            if scheduler and stale:
+                # The cluster fills the cache; the loop below then reads every vector from it.
+                clustered = encode_on_cluster(
+                    scheduler,
+                    settings.encoder,
+                    encoder,
+                    [texts[i].content for i in stale],
+                    embedding_cache,
+                    progress,
+                    ENCODE_BATCH,
+                )
+                progress = None  # the cluster counted every text off
+            if len(removed):
+                index.remove(removed)
             adds = []
             for start in range(0, len(stale), ENCODE_CHUNK):
                 rows = stale[start : start + ENCODE_CHUNK]
@@ -177,8 +198,10 @@ def _refresh(
                     add.result()
             for batch in left:
                 index.add(*batch)
+        encoded, reused = encoded + clustered, reused - clustered
         index.save(index_path(settings))
     _mark_indexed(store, [(int(ids[i]), hashes[i]) for i in stale + relabel], changed=saved)
+    refresh_lexical(store, settings, texts)
     return IndexSummary(
         total=len(texts),
         encoded=encoded,

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from matcher.facts import terms
+from matcher.ranking.calibration import Calibration
 from matcher.ranking.diversify import mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
 from matcher.ranking.features import Rows, min_max
@@ -53,6 +54,7 @@ class JointPool:
     rows: Rows
     pairs: list[tuple[int, int, float]]  # need positions of the best pair, and its cosine
     vectors: np.ndarray  # each candidate's best-matching need
+    relative_fit: np.ndarray  # that cosine above the asking need's background level
 
 
 def joint(m: Matcher, q: JointQuery) -> MatchResult:
@@ -67,7 +69,9 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
         )
     scorer = m.scorer("joint", FEATURES)
     scores = scorer.decision_function(pool.rows.X)
-    result = _result(pool, rank(pool, scores), scores, scorer.contributions(pool.rows.X))
+    calibration = m.calibration("joint")
+    order = rank(pool, scores)
+    result = _result(pool, order, scores, scorer.contributions(pool.rows.X), calibration)
     return replace(result, ranked_by=scorer.provenance())
 
 
@@ -95,18 +99,20 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
     positions = [q.need] if q.need is not None else list(range(len(origin.needs)))
     need_ids = [origin.text_ids["need"][k] for k in positions]
     own = m.vectors(need_ids)
+    backgrounds = [m.background(v) for v in own]
     # Other prefectures are kept after the search, not in its filter: the index remembers a
     # few filters, and one per prefecture would rarely be among them.
     filters = Filters(roles=("need",), kinds=("municipality",))
     limit = max(60, 5 * q.top)
     found = m.candidates(own, filters, limit=limit + len(own))
     orgs = [c.org for c in found if c.org.prefecture != origin.prefecture][:limit]
-    rows, pairs, vectors = [], [], []
+    rows, pairs, vectors, relative = [], [], [], []
     their_needs = m.vector_groups([org.text_ids.get("need", ()) for org in orgs])
     for org, theirs in zip(orgs, their_needs, strict=True):
         sims = own @ theirs.T
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
         pairs.append((positions[i], int(j), float(sims[i, j])))
+        relative.append((float(sims[i, j]) - backgrounds[i]) / (1.0 - backgrounds[i]))
         rows.append(
             {
                 "need_fit": max(float(sims[i, j]), 0.0),
@@ -130,6 +136,7 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
         Rows.of({name: columns[name] for name in FEATURES}, (org.ext_id for org in orgs)),
         pairs,
         np.vstack(vectors) if vectors else np.zeros((0, 0)),
+        np.clip(np.array(relative, dtype=np.float64), -1.0, 1.0),
     )
 
 
@@ -139,10 +146,20 @@ def rank(pool: JointPool, scores: np.ndarray) -> list[int]:
     return mmr(scores, pool.vectors, groups, pool.query.top, lambda_=0.9)
 
 
+def strength_inputs(pool: JointPool) -> np.ndarray:
+    """What match strength reads, per candidate: array of shape (n, len(INPUTS["joint"]))."""
+    return np.column_stack([pool.relative_fit, pool.rows.column("term_coverage")])
+
+
 def _result(
-    pool: JointPool, order: list[int], scores: np.ndarray, contributions: np.ndarray
+    pool: JointPool,
+    order: list[int],
+    scores: np.ndarray,
+    contributions: np.ndarray,
+    calibration: Calibration,
 ) -> MatchResult:
     origin = pool.origin
+    strength = calibration.probability(strength_inputs(pool)) if pool.orgs else np.zeros(0)
     results = []
     for i in order:
         org = pool.orgs[i]
@@ -167,7 +184,11 @@ def _result(
                 **place_facts(origin.prefecture, org.prefecture),
                 "their_budget_jpy": other_need.budget_jpy,
                 "their_trial_order": other_need.trial_order,
+                "relative_fit": round(float(pool.relative_fit[i]), 3),
+                "strength": round(float(strength[i]), 3),
+                "strength_label": calibration.label(strength[i]),
             },
+            flags=("weak_fit",) if strength[i] < calibration.weak else (),
         )
         results.append(
             ScoredMatch(

@@ -9,6 +9,7 @@ import numpy as np
 from matcher.facts import prefectures, terms
 from matcher.facts.kinds import KINDS, SECTORS
 from matcher.facts.sought import sought_kinds
+from matcher.ranking.calibration import Calibration
 from matcher.ranking.diversify import mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
 from matcher.ranking.features import Rows, min_max
@@ -85,6 +86,7 @@ class PartnersPool:
     known: np.ndarray  # per candidate: has it worked with the asking organisation before?
     origin_seeks: frozenset[str]
     candidate_seeks: list[frozenset[str]]
+    relative_fit: np.ndarray  # the nearest pair of texts, above the asking profile's background
 
 
 def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
@@ -94,7 +96,9 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
         return _no_partners(q, pool.origin)
     scorer = m.scorer("partners", FEATURES)
     scores = scorer.decision_function(pool.rows.X)
-    result = _result(pool, rank(pool, scores), scores, scorer.contributions(pool.rows.X))
+    calibration = m.calibration("partners")
+    order = rank(pool, scores)
+    result = _result(pool, order, scores, scorer.contributions(pool.rows.X), calibration)
     return replace(result, ranked_by=scorer.provenance())
 
 
@@ -126,7 +130,8 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
     a_seeks = _seeks(origin)
     if not orgs:
         empty = Rows.of(dict.fromkeys(FEATURES, ()), ())
-        return PartnersPool(q, origin, a, [], [], empty, np.zeros(0, dtype=bool), a_seeks, [])
+        none = np.zeros(0)
+        return PartnersPool(q, origin, a, [], [], empty, none.astype(bool), a_seeks, [], none)
     sides = _sides(m, orgs)
     rows_of = [m.lexical.row_of[org.id] for org in orgs]
     # The best need↔offer pair each way: what each side gains, for the explanation.
@@ -136,6 +141,7 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
     # retrieval alone read, so a learned ranking starts from the better of the two.
     full = m.lexical.scores("all", document(origin, VIEWS["all"]), all_bigrams=True)[rows_of]
     own = np.vstack([a.needs, a.offers, a.profile[None]])
+    background = m.background(a.profile)
     nearest = np.array(
         [float((own @ np.vstack([b.needs, b.offers, b.profile[None]]).T).max()) for b in sides]
     )
@@ -173,6 +179,14 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
         ),
         a_seeks,
         b_seeks,
+        np.clip((nearest - background) / (1.0 - background), -1.0, 1.0),
+    )
+
+
+def strength_inputs(pool: PartnersPool) -> np.ndarray:
+    """What match strength reads, per candidate: array of shape (n, len(INPUTS["partners"]))."""
+    return np.column_stack(
+        [pool.relative_fit, pool.rows.column("term_coverage"), pool.rows.column("sought")]
     )
 
 
@@ -191,9 +205,14 @@ def rank(pool: PartnersPool, scores: np.ndarray) -> list[int]:
 
 
 def _result(
-    pool: PartnersPool, order: list[int], scores: np.ndarray, contributions: np.ndarray
+    pool: PartnersPool,
+    order: list[int],
+    scores: np.ndarray,
+    contributions: np.ndarray,
+    calibration: Calibration,
 ) -> MatchResult:
     origin, a = pool.origin, pool.side
+    strength = calibration.probability(strength_inputs(pool)) if pool.sides else np.zeros(0)
     results = []
     for i in order:
         b = pool.sides[i].org
@@ -222,8 +241,14 @@ def _result(
                 "origin_prefecture": prefectures.name(origin.prefecture),
                 "origin_seeks": sorted(pool.origin_seeks),
                 "candidate_seeks": sorted(pool.candidate_seeks[i]),
+                "relative_fit": round(float(pool.relative_fit[i]), 3),
+                "strength": round(float(strength[i]), 3),
+                "strength_label": calibration.label(strength[i]),
             },
-            flags=("collaborated_before",) if pool.known[i] else (),
+            flags=(
+                *(("collaborated_before",) if pool.known[i] else ()),
+                *(("weak_fit",) if strength[i] < calibration.weak else ()),
+            ),
         )
         results.append(
             ScoredMatch(b.ext_id, b.name, b.kind, b.prefecture, float(scores[i]), explanation)

@@ -390,7 +390,7 @@ def _result(
 
 
 def strength_inputs(pool: ProcurementPool) -> np.ndarray:
-    """What match strength reads, per candidate: array of shape (n, len(calibration.INPUTS))."""
+    """What match strength reads, per candidate: array of shape (n, len(INPUTS["procurement"]))."""
     return np.column_stack(
         [np.clip(pool.relative_fit, -1.0, 1.0), pool.word_cover, pool.rows.column("term_coverage")]
     )

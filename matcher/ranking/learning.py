@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
-from matcher.ranking.calibration import Calibration
+from matcher.ranking.calibration import INPUTS, Calibration
 
 
 class PairwiseRanker(BaseEstimator):
@@ -93,11 +93,12 @@ def fit_pairs(
 def fit_calibration(
     lists: Sequence[tuple[np.ndarray, np.ndarray, bool]],
     *,
+    inputs: tuple[str, ...] = INPUTS["procurement"],
     relevant_flagged: float = 0.05,
     answered_flagged: float = 0.05,
 ) -> Calibration:
     """Match strength from shown lists: for each query, the shown results' calibration inputs
-    (n × len(INPUTS)), which of them are relevant, and whether the query has an answer at all.
+    (n × len(inputs)), which of them are relevant, and whether the query has an answer at all.
 
     A logistic regression reads P(relevant) from the inputs; ``weak`` flags at most
     ``relevant_flagged`` of the relevant results, ``strong`` is the median relevant result, and
@@ -121,6 +122,7 @@ def fit_calibration(
         weak=float(np.quantile(relevant, relevant_flagged)),
         strong=float(np.median(relevant)),
         nothing=float(np.quantile(answered, answered_flagged)) if answered else 0.0,
+        inputs=tuple(inputs),
     )
 
 

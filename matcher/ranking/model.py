@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matcher.ranking.calibration import DEFAULT, Calibration
+from matcher.ranking.calibration import DEFAULTS, Calibration
 from matcher.ranking.scorer import LinearScorer
 
 FORMAT = 1
@@ -48,7 +48,7 @@ class RankingModel:
 
     def calibration(self, mode: str) -> Calibration | None:
         entry = self.modes.get(mode, {}).get("calibration")
-        return None if entry is None else Calibration.from_json(entry)
+        return None if entry is None else Calibration.from_json(entry, mode)
 
     def weights(self, mode: str) -> dict[str, float] | None:
         entry = self.modes.get(mode)
@@ -89,7 +89,7 @@ def load_model(path: str | os.PathLike[str]) -> RankingModel:
             raise ModelError(f"{path}: mode {mode!r} has no feature weights")
         if "calibration" in entry:
             try:
-                Calibration.from_json(entry["calibration"])
+                Calibration.from_json(entry["calibration"], mode)
             except (KeyError, TypeError, ValueError) as error:
                 raise ModelError(
                     f"{path}: mode {mode!r} has an unusable calibration ({error})"
@@ -122,7 +122,7 @@ class ModelChoice:
     def calibration(self, mode: str) -> Calibration:
         """The mode's calibration of match strength, else the default reading."""
         found = self.model.calibration(mode) if self.model else None
-        return found or DEFAULT
+        return found or DEFAULTS[mode]
 
     def scorer(self, mode: str, unlearned: Mapping[str, float]) -> LinearScorer:
         """The mode's learned scorer when the model has it for exactly these features, else the

@@ -13,7 +13,7 @@ from scipy import sparse
 
 from embeddings import MAX_CHARS, normalise_text
 from matcher.retrieval.catalogue import Catalogue, OrgFacts
-from matcher.retrieval.dense import Filters
+from matcher.retrieval.filters import Filters
 from matcher.retrieval.memo import Memo
 
 VIEWS = {"supply": ("profile", "offer"), "demand": ("need",), "all": ("profile", "need", "offer")}
@@ -67,21 +67,28 @@ class Bigrams:
     def __init__(self, chars: np.ndarray, keys: np.ndarray) -> None:
         """A vocabulary: the characters seen (sorted code points) and the bigrams, as sorted
         keys ``first × len(chars) + second`` of the two characters' positions in ``chars``."""
-        n = len(chars)
         self.chars, self.keys = chars, keys
         self._char_id = np.full(0x110000, -1, dtype=np.int32)
-        self._char_id[chars] = np.arange(n, dtype=np.int32)
+        self._char_id[chars] = np.arange(len(chars), dtype=np.int32)
         self._table: np.ndarray | None = None
-        if len(keys) and n * n <= self.MAX_TABLE:
-            self._table = np.full(n * n, -1, dtype=np.int32)
-            self._table[keys] = np.arange(len(keys), dtype=np.int32)
-        first, second = np.divmod(keys, max(n, 1))
-        self.vocabulary = {
-            chr(a) + chr(b): i
-            for i, (a, b) in enumerate(
-                zip(chars[first].tolist(), chars[second].tolist(), strict=True)
-            )
-        }
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Bigram → column, as CountVectorizer's ``vocabulary_``."""
+        first, second = np.divmod(self.keys, max(len(self.chars), 1))
+        pairs = zip(self.chars[first].tolist(), self.chars[second].tolist(), strict=True)
+        return {chr(a) + chr(b): i for i, (a, b) in enumerate(pairs)}
+
+    @property
+    def table(self) -> np.ndarray | None:
+        """Key → column, an entry per pair of characters seen (None above ``MAX_TABLE``).
+        Only counting whole corpora needs it: a query's few bigrams are binary-searched."""
+        n = len(self.chars)
+        if self._table is None and len(self.keys) and n * n <= self.MAX_TABLE:
+            table = np.full(n * n, -1, dtype=np.int32)
+            table[self.keys] = np.arange(len(self.keys), dtype=np.int32)
+            self._table = table
+        return self._table
 
     @classmethod
     def fit(cls, docs: list[str]) -> tuple[Bigrams, sparse.csr_matrix]:
@@ -109,10 +116,9 @@ class Bigrams:
 
     def columns(self, text: str) -> np.ndarray:
         """The vocabulary columns of the bigrams of one normalised text, each once, sorted."""
-        text = text.lower()
-        found = {self.vocabulary.get(text[i : i + 2], -1) for i in range(len(text) - 1)}
-        found.discard(-1)
-        return np.array(sorted(found), dtype=np.int64)
+        keys = self._pairs(*_code_points([text]))[0]
+        columns = self._columns(keys)
+        return np.unique(columns[columns >= 0]).astype(np.int64)
 
     def _pairs(
         self, codes: np.ndarray, lengths: np.ndarray
@@ -130,16 +136,19 @@ class Bigrams:
         keys = (ids[:-1].astype(wide, copy=False) * len(self.chars) + ids[1:])[known]
         return keys, known, starts
 
+    def _columns(self, keys: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+        """The column of each bigram key, -1 for a bigram outside the vocabulary."""
+        if table is not None:
+            return table[keys]
+        columns = np.searchsorted(self.keys, keys)
+        found = columns < len(self.keys)
+        found[found] = self.keys[columns[found]] == keys[found]
+        return np.where(found, columns, -1).astype(np.int32)
+
     def _counts(
         self, keys: np.ndarray, known: np.ndarray, starts: np.ndarray, n_docs: int
     ) -> sparse.csr_matrix:
-        if self._table is not None:
-            columns = self._table[keys]
-        else:
-            columns = np.searchsorted(self.keys, keys)
-            found = columns < len(self.keys)
-            found[found] = self.keys[columns[found]] == keys[found]
-            columns = np.where(found, columns, -1).astype(np.int32)
+        columns = self._columns(keys, self.table)
         # Each document's bigrams in the vocabulary, counted between its starts in the stream
         # with one pass over a boolean array (an array of positions would be 8× larger).
         kept = np.zeros(len(known) + 2, dtype=bool)
@@ -191,32 +200,54 @@ def gives(org: OrgFacts) -> str:
 
 
 class LexicalIndex:
-    """BM25 matrices, one per view, with rows aligned to ``org_ids``."""
+    """BM25 matrices, one per view, with rows aligned to the catalogue's ``org_ids``."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.orgs = list(catalogue.orgs.values())
-        self.org_ids = np.array([o.id for o in self.orgs], dtype=np.int64)
-        self.row_of = {o.id: i for i, o in enumerate(self.orgs)}
-        self.org_kinds = np.array([o.kind for o in self.orgs])
-        self.org_prefectures = np.array([o.prefecture for o in self.orgs], dtype=np.int8)
-        self.columns: dict[str, sparse.csc_matrix] = {}
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        bigrams: Bigrams | None,
+        columns: dict[str, sparse.csc_matrix],
+    ) -> None:
+        self.catalogue = catalogue
+        self.org_ids = catalogue.org_ids
+        self.row_of = dict(zip(self.org_ids.tolist(), range(len(self.org_ids)), strict=True))
+        self.org_kinds = catalogue.org_kinds
+        self.org_prefectures = catalogue.org_prefectures
+        self.bigrams = bigrams
+        # By column: a query sums the columns of its few dozen bigrams, 20× faster than
+        # multiplying every row by the query.
+        self.columns = columns
+        n = len(self.org_ids)
+        # Per view, the columns of common bigrams.
+        self.common = {v: np.diff(m.indptr) > COMMON_SHARE * n for v, m in columns.items()}
         # A query is scored by several stages; each mode asks the same few filters.
         self._scores: Memo[np.ndarray] = Memo(256)
         self._masks: Memo[np.ndarray] = Memo(64)
-        self.common: dict[str, np.ndarray] = {}  # per view, the columns of common bigrams
-        if not self.orgs:
-            return
-        texts = [texts_by_role(o) for o in self.orgs]
-        self.bigrams, fitted = Bigrams.fit([joined(t, VIEWS["all"]) for t in texts])
+
+    @classmethod
+    def build(
+        cls, catalogue: Catalogue, texts: list[dict[str, list[str]]] | None = None
+    ) -> LexicalIndex:
+        """Fit the matrices to ``texts``: each ready organisation's normalised texts by role
+        (``texts_by_role``), aligned with ``catalogue.org_ids``; by default read from the
+        catalogue, which reads every organisation's facts."""
+        if texts is None:
+            texts = [texts_by_role(o) for o in catalogue.orgs.values()]
+        if not texts:
+            return cls(catalogue, None, {})
+        bigrams, fitted = Bigrams.fit([joined(t, VIEWS["all"]) for t in texts])
+        columns = {}
         for view, roles in VIEWS.items():
-            counts = (
-                fitted if view == "all" else self.bigrams.counts([joined(t, roles) for t in texts])
-            )
-            weights = bm25_weights(counts)
-            # By column: a query sums the columns of its few dozen bigrams, 20× faster than
-            # multiplying every row by the query.
-            self.columns[view] = weights.tocsc()
-            self.common[view] = np.diff(self.columns[view].indptr) > COMMON_SHARE * len(self.orgs)
+            counts = fitted if view == "all" else bigrams.counts([joined(t, roles) for t in texts])
+            columns[view] = bm25_weights(counts).tocsc()
+        return cls(catalogue, bigrams, columns)
+
+    def __len__(self) -> int:
+        return len(self.org_ids)
+
+    def org(self, row: int) -> OrgFacts:
+        """The organisation of row ``row``."""
+        return self.catalogue.orgs[int(self.org_ids[row])]
 
     def query(self, text: str) -> np.ndarray:
         """The vocabulary columns of the query's bigrams, each once (BM25 counts each once)."""
@@ -231,7 +262,7 @@ class LexicalIndex:
         )
 
     def _score(self, view: str, text: str, all_bigrams: bool) -> np.ndarray:
-        if not self.orgs:
+        if not len(self):
             return np.zeros(0, dtype=np.float32)
         columns = self.query(text)
         if not all_bigrams:
@@ -245,7 +276,7 @@ class LexicalIndex:
         return self._masks.get(filters, lambda: self._mask(filters))
 
     def _mask(self, filters: Filters) -> np.ndarray:
-        keep = np.ones(len(self.orgs), dtype=bool)
+        keep = np.ones(len(self), dtype=bool)
         if filters.kinds:
             keep &= np.isin(self.org_kinds, filters.kinds)
         if filters.prefectures:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -15,28 +14,16 @@ from matcher.facts.glossary import gloss
 from matcher.ranking.calibration import Calibration
 from matcher.ranking.model import choose_model
 from matcher.ranking.scorer import LinearScorer
-from matcher.retrieval.bm25 import LexicalIndex
+from matcher.retrieval.bm25_file import bm25_path, open_lexical
 from matcher.retrieval.catalogue import Catalogue, OrgFacts
 from matcher.retrieval.dense import Filters, TextHit, TextSearch
+from matcher.retrieval.errors import MatchError
 from matcher.settings import Settings
 from matcher.store.session import Store
 
 MAX_TOP = 100
 BACKGROUND_SAMPLE = 2000  # profiles a vector is compared with for its background level
 GLOSS_WEIGHT = 0.5
-
-
-class MatchError(ValueError):
-    """A query that cannot be answered as asked; the message says what to change.
-
-    The message is English for the command line. ``code`` names the problem for programs (the
-    web looks its own wording up by it) and ``params`` holds the values the message quotes.
-    """
-
-    def __init__(self, message: str, code: str = "invalid_query", /, **params: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -55,7 +42,7 @@ class Matcher:
         self.settings = settings
         self.catalogue = Catalogue(store)
         self.search = TextSearch(self.catalogue, settings)
-        self.lexical = LexicalIndex(self.catalogue)
+        self.lexical = open_lexical(self.catalogue, bm25_path(settings))
         self._sample: np.ndarray | None = None  # profile vectors for ``background``
         # Word alignment needs chiVe vectors: None for an encoder without them (MiniLM, hashing).
         self.aligner = WordAligner.of(self.search.encoder)
@@ -66,9 +53,9 @@ class Matcher:
         text reaches. Encoders differ in their cosine floor, and a vague text is about as close
         to everybody as to anybody, so fits are read above this level."""
         if self._sample is None:
-            orgs = [o for o in self.catalogue.orgs.values() if "profile" in o.text_ids]
-            step = max(1, len(orgs) // BACKGROUND_SAMPLE)
-            ids = [o.text_ids["profile"][0] for o in orgs[::step]]
+            profiles = list(self.catalogue.profile_text_ids().values())
+            step = max(1, len(profiles) // BACKGROUND_SAMPLE)
+            ids = profiles[::step]
             self._sample = (
                 self.vectors(ids) if ids else np.zeros((0, len(vector)), dtype=np.float32)
             )
@@ -126,14 +113,19 @@ class Matcher:
         """Up to ``limit`` organisations whose texts are nearest to any of ``vectors``."""
         pool = pool or max(self.settings.candidate_pool, limit * 3)
         hits = self.search.best_per_org(vectors, pool, filters, limit)
-        return [Candidate(self.catalogue.orgs[h.org_id], h) for h in hits]
+        orgs = self.orgs([h.org_id for h in hits])
+        return [Candidate(org, h) for org, h in zip(orgs, hits, strict=True)]
 
     def lexical_candidates(
         self, view: str, text: str, filters: Filters, limit: int
     ) -> list[OrgFacts]:
         """Up to ``limit`` organisations by BM25 of ``text`` against their ``view`` documents."""
-        ids = self.lexical.top(view, text, limit, self.lexical.mask(filters))
-        return [self.catalogue.orgs[i] for i in ids]
+        return self.orgs(self.lexical.top(view, text, limit, self.lexical.mask(filters)))
+
+    def orgs(self, org_ids: list[int]) -> list[OrgFacts]:
+        """The facts of these ready organisations, read in one batch where not read yet."""
+        self.catalogue.load(org_ids)
+        return [self.catalogue.orgs[i] for i in org_ids]
 
 
 def not_indexed(org: OrgFacts) -> MatchError:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
+from conftest import MUSUBI
 
 from matcher.ingest.log import import_log
+from web import create_app
 
 ERROR_KEYS = {"ok", "error", "status"}
 
@@ -164,6 +168,34 @@ def test_import_through_the_api(writable_app, token) -> None:  # noqa: ANN001
     assert {"t-1", "t-2"} & {r["id"] for r in found["results"]}
 
 
+def test_an_index_step_that_cannot_run_is_503_and_keeps_the_records(
+    corpus: dict, token: str, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(corpus["home"], home)
+    # A plain-TCP scheduler on another host is refused before any work is sent.
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "MUSUBI": {"home": str(home), **MUSUBI, "dask_scheduler": "tcp://192.0.2.1:8786"},
+        }
+    )
+    client = app.test_client()
+    response = client.post(
+        "/api/import",
+        data=_records("d-1"),
+        headers={"Authorization": f"Bearer {token}"},
+        content_type="application/x-ndjson",
+    )
+    body = assert_error(response, 503)
+    assert "1 new" in body["error"] and "tls://" in body["error"]
+    assert "musubi index" in body["error"]
+    (entry,) = import_log(app.extensions["musubi"].store)
+    assert entry.created == 1  # the records are in the store; the index catches up later
+    app.extensions["musubi"].store.close()
+
+
 def test_import_rejections_list_every_line(writable_app, token) -> None:  # noqa: ANN001
     client = writable_app.test_client()
     data = _records("ok-1") + b'{"id": "bad", "kind": "alien"}\nnot json\n'
@@ -206,7 +238,11 @@ def test_curation_through_the_api(writable_app, token) -> None:  # noqa: ANN001
     stale = client.post(
         f"/api/consortia/{pid}/notes", json={"text": "late", "version": version}, headers=auth
     )
-    assert_error(stale, 409)
+    assert_error(stale, 409)  # a version given is checked
+    # Without one a note goes on top of the current version: it changes no decision.
+    noted = client.post(f"/api/consortia/{pid}/notes", json={"text": "late"}, headers=auth)
+    assert noted.status_code == 200, noted.get_data(as_text=True)
+    assert noted.get_json()["proposal"]["notes"][-1]["text"] == "late"
     assert_error(
         client.post(
             f"/api/consortia/{pid}/notes",
@@ -231,6 +267,6 @@ def test_curation_through_the_api(writable_app, token) -> None:  # noqa: ANN001
     ).get_json()
     assert alts["ok"] and alts["alternatives"]
     history = client.get(f"/api/consortia/{pid}").get_json()
-    assert [a["action"] for a in history["audit"]] == ["saved", "status_changed"]
+    assert [a["action"] for a in history["audit"]] == ["saved", "status_changed", "note_added"]
     assert history["audit"][1]["actor"] == "tanaka"
     assert client.get("/api/consortia?status=shortlisted").get_json()["proposals"][0]["id"] == pid
