@@ -102,13 +102,6 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
-        "consortium_min_fit",
-        0.3,
-        "Fit to the theme (0-1) a member needs to fill a consortium role; below it the role "
-        "stays empty and the result says why.",
-        float,
-    ),
-    Setting(
         "max_import_errors",
         50,
         "How many import errors are listed before the rest are summarised as a count.",

@@ -42,10 +42,14 @@ DEFAULT_SIZE = 1600
 
 
 def build_corpus(n_orgs: int = DEFAULT_SIZE, random_state: int = 0) -> list[dict[str, Any]]:
-    """Build ``n_orgs`` organisation records (DESIGN.md §3), identical for identical arguments.
+    """Build ``n_orgs`` organisation records (DESIGN.md §3) and, beside them, 3% more financial
+    institutions; identical for identical arguments.
 
-    Kinds follow KIND_SHARES (30% municipalities, 25% companies, 25% startups, 12% universities,
-    8% research institutes); ids are "mu-00001", "co-00001", …; names are unique.
+    The ``n_orgs`` follow KIND_SHARES (30% municipalities, 25% companies, 25% startups, 12%
+    universities, 8% research institutes); financial institutions (regional banks, shinkin
+    banks, a government lender's branches) come from a random stream of their own, so the other
+    records are those built before they existed. Ids are "mu-00001", "co-00001", …, "fi-00001";
+    names are unique.
     """
     return build_labelled_corpus(n_orgs, random_state)[0]
 

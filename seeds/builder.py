@@ -10,6 +10,7 @@ from typing import Any
 
 from matcher.facts.kinds import KINDS
 
+from .finance import FINANCE, financial_count, financial_institutions
 from .names import NAMES, OrgType
 from .phrases import PHRASES
 from .places import PREFECTURES, City, Prefecture, city_has
@@ -18,12 +19,16 @@ from .themes import THEME_BY_KEY, THEMES, Theme
 Record = dict[str, Any]
 Labels = dict[str, dict[str, list[str]]]
 
+# The shares of the five kinds the builder draws sum to one; financial institutions come beside
+# them (seeds/finance.py: FINANCE.share more, from a random stream of their own), so adding them
+# changed no organisation of the other kinds.
 KIND_SHARES: dict[str, float] = {
     "municipality": 0.30,
     "company": 0.25,
     "startup": 0.25,
     "university": 0.12,
     "research_institute": 0.08,
+    "financial_institution": FINANCE.share,
 }
 ID_PREFIXES: dict[str, str] = {
     "municipality": "mu",
@@ -31,7 +36,9 @@ ID_PREFIXES: dict[str, str] = {
     "startup": "st",
     "university": "un",
     "research_institute": "ri",
+    "financial_institution": "fi",
 }
+DRAWN_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "financial_institution")
 
 # Regional editions of J-Startup, by the prefectures their bureau covers.
 _REGIONAL_JSTARTUP: dict[str, str] = {
@@ -66,19 +73,20 @@ _PLAIN_INDUSTRIES = tuple(k for k, ind in NAMES.industries.items() if not ind.pa
 
 
 def kind_counts(n_orgs: int) -> dict[str, int]:
-    """Split ``n_orgs`` over the kinds by KIND_SHARES (largest remainder; each ≥1 when n ≥ 5)."""
-    raw = {kind: n_orgs * share for kind, share in KIND_SHARES.items()}
+    """Split ``n_orgs`` over the five drawn kinds by KIND_SHARES (largest remainder; each ≥1 when
+    n ≥ 5); financial institutions come beside them (``financial_count``)."""
+    raw = {kind: n_orgs * KIND_SHARES[kind] for kind in DRAWN_KINDS}
     counts = {kind: int(value) for kind, value in raw.items()}
-    by_remainder = sorted(KINDS, key=lambda k: (-(raw[k] - counts[k]), KINDS.index(k)))
+    by_remainder = sorted(DRAWN_KINDS, key=lambda k: (-(raw[k] - counts[k]), KINDS.index(k)))
     for kind in by_remainder[: n_orgs - sum(counts.values())]:
         counts[kind] += 1
-    if n_orgs >= len(KINDS):
-        for kind in KINDS:
+    if n_orgs >= len(DRAWN_KINDS):
+        for kind in DRAWN_KINDS:
             if counts[kind] == 0:
-                donor = max(KINDS, key=lambda k: counts[k])
+                donor = max(DRAWN_KINDS, key=lambda k: counts[k])
                 counts[donor] -= 1
                 counts[kind] = 1
-    return counts
+    return counts | {"financial_institution": financial_count(n_orgs)}
 
 
 def _cumulative(weights: Sequence[float]) -> list[float]:
@@ -139,12 +147,13 @@ class _Builder:
     """One corpus build: owns the random stream and the names already taken."""
 
     def __init__(self, random_state: int) -> None:
+        self.random_state = random_state
         self.rng = random.Random(random_state)
         self.random = self.rng.random
         self.used_names: set[str] = set()
         self.next_number: dict[str, int] = {}
         self.theme_cw: dict[tuple[str, str], list[float]] = {}
-        for kind in KINDS:
+        for kind in DRAWN_KINDS:
             for pref in PREFECTURES:
                 weights = [_theme_weight(kind, pref, t) for t in THEMES]
                 self.theme_cw[kind, pref.name] = _cumulative(weights)
@@ -736,7 +745,7 @@ class _Builder:
         records: list[Record] = []
         labels: Labels = {}
         primary: list[str] = []
-        for kind in KINDS:
+        for kind in DRAWN_KINDS:
             width = max(5, len(str(counts[kind])))
             for i, pref in enumerate(self.prefectures_for(kind, counts[kind]), start=1):
                 if kind == "municipality":
@@ -754,7 +763,8 @@ class _Builder:
                 }
                 primary.append(labels[org_id]["themes"][0])
         self.link(records, primary)
-        return records, labels
+        banks, bank_labels = financial_institutions(records, self.random_state)
+        return records + banks, labels | bank_labels
 
     def link(self, records: list[Record], primary: list[str]) -> None:
         """Add past collaborations: mostly same theme or same region, never self, no repeats."""

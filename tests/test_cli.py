@@ -69,13 +69,14 @@ def test_demo_builds_and_imports_the_seed_corpus(musubi_sqlite: Musubi) -> None:
     result = musubi_sqlite("demo", "--size", "300")
     assert result.exit_code == 0, result.output
     counts = json.loads(musubi_sqlite("stats", "--json").stdout)
-    assert counts["total"] == 300
+    assert counts["total"] == 309  # and, beside the 300, 3% financial institutions
     assert set(counts["by_kind"]) == {
         "municipality",
         "company",
         "startup",
         "university",
         "research_institute",
+        "financial_institution",
     }
     exported = musubi_sqlite("export").stdout.splitlines()
-    assert len(exported) == 300 and json.loads(exported[0])["id"] == "mu-00001"
+    assert len(exported) == 309 and json.loads(exported[0])["id"] == "mu-00001"

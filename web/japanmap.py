@@ -33,7 +33,7 @@ SHAPES = {
     "startup": "triangle",
     "university": "circle",
     "research_institute": "down",
-    "financial": "plus",
+    "financial_institution": "plus",
 }
 
 

@@ -149,10 +149,6 @@ MESSAGES: dict[str, str] = {
     ),
     "no_joint_partners": "%(prefecture)s以外に、課題が登録された自治体はありません。",
     "roles_left_empty": "埋まらなかった役割: %(role)s。",
-    "too_few_roles_filled": (
-        "座組みをつくれません。埋まった役割は %(count)s つだけで、%(min)s 種別が必要です。"
-        "テーマを具体的に書くか、「地域」を広げるか、「最低の種別数」を下げてください。"
-    ),
     "no_proposal_in_places": (
         "%(places)s では、%(min_prefectures)s 都道府県以上・%(min_kinds)s 種別以上の条件を満たす"
         "座組みがありません。「地域」を広げるか、最低の数を下げてください。"
@@ -165,19 +161,23 @@ MESSAGES: dict[str, str] = {
         "テーマが漠然としています。解決したい課題を具体的に書いてください(例: 独居高齢者の見守り)。"
     ),
     "role_none_indexed": "%(places)s には、索引にある%(kind)sがありません。",
-    "role_unfit": (
-        "%(places)s に、テーマに合う%(role)sがありません。最も近い %(name)s(%(org)s)も"
-        "適合度 %(fit)s で、基準の %(threshold)s に届きません。"
-    ),
-    "role_unfit_vague_theme": (
-        "%(places)s に、テーマに合う%(role)sがありません。最も近い %(name)s(%(org)s)も"
-        "適合度 %(fit)s で、基準の %(threshold)s に届きません。"
-        "テーマに具体的な対象がありません(何を、誰のために、どこで)。"
-    ),
     "spans_too_few_prefectures": (
         "メンバーの所在地は %(count)s 都道府県で、求めた %(min)s 都道府県に足りません。"
     ),
     "has_too_few_kinds": "メンバーの種別は %(count)s つで、求めた %(min)s 種別に足りません。",
+    "too_few_kinds": (
+        "座組みをつくれません。%(places)s で候補のいる役割は %(role)s だけで、座組みには "
+        "%(min)s 種別が必要です。「地域」を広げるか、「最低の種別数」を下げてください。"
+    ),
+    "weak_members": "最初の提案で、テーマとの適合が弱いメンバー: %(names)s。確かめてください。",
+    "aspects_uncovered": "最初の提案で、どのメンバーも担っていない観点: %(aspects)s。",
+    "roles_left_open": (
+        "最初の提案では、%(role)s を空けました。無関係な文と変わらない適合の候補しかいません。"
+    ),
+    "weak_member": (
+        "適合が弱い: %(name)s(%(org)s)のテーマへの適合度は %(fit)s です"
+        "(この役割の典型的な候補は %(typical)s)。確かめるか、ほかを探してください。"
+    ),
     # web.params: the query string and form fields
     "not_text": "「%(field)s」は文字列で指定してください。",
     "unpaired_surrogate": (

@@ -79,7 +79,12 @@ def settings_command(app: App) -> None:
 
 
 @main.command("demo")
-@click.option("--size", type=click.IntRange(100, 1_000_000), default=None, help="Organisations.")
+@click.option(
+    "--size",
+    type=click.IntRange(100, 1_000_000),
+    default=None,
+    help="Organisations (and, beside them, 3% more financial institutions).",
+)
 @click.option(
     "--serve/--no-serve",
     default=None,

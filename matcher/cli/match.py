@@ -10,13 +10,14 @@ import click
 
 from matcher.cli.app import App, echo_json, fail, kind_option, pass_app, top_option
 from matcher.cli.rendering import render_result
+from matcher.curation.learning import decisions, differences, learn_weights
 from matcher.evaluation.dataset import LabelError
 from matcher.evaluation.runner import QueryError, evaluate, read_queries
 from matcher.modes.joint import JointQuery
 from matcher.modes.partners import PartnersQuery
 from matcher.modes.procurement import ProcurementQuery
 from matcher.modes.queries import build_query, run
-from matcher.ranking.model import HOME_MODEL, save_model
+from matcher.ranking.model import HOME_MODEL, RankingModel, save_model
 from matcher.retrieval import names
 from matcher.retrieval.matcher import MatchError
 
@@ -191,13 +192,23 @@ def evaluate_command(app: App, queries: Path, cv: int | None, as_json: bool) -> 
             click.echo(f"{'':<12} musubi/bm25 nDCG@10 = {ratio:.2f}×")
     teams = report["modes"].get("consortium")
     if teams:
-        click.echo(f"\n{'mode':<12} {'system':<8} {'role precision@1':>17} {'@3':>6}  queries")
+        click.echo(
+            f"\n{'consortium':<12} {'system':<8} {'role prec@1':>11} {'@3':>6} {'proposed':>9} "
+            f"{'constraints':>12} {'aspects':>8}  themes"
+        )
         for system in ("musubi", "bm25", "dense"):
             score = teams[system]
-            at3 = f"{score['role_precision@3']:>6.3f}" if "role_precision@3" in score else " " * 6
+            aspects = f"{score['aspect_coverage']:>8.3f}" if "aspect_coverage" in score else " " * 8
             click.echo(
-                f"{'consortium':<12} {system:<8} {score['role_precision@1']:>17.3f} {at3}  "
-                f"{teams['queries']}"
+                f"{'':<12} {system:<8} {score['role_precision@1']:>11.3f} "
+                f"{score['role_precision@3']:>6.3f} {score['with_proposal']:>9.3f} "
+                f"{score['constraints_kept']:>12.3f} {aspects}  {teams['queries']}"
+            )
+        musubi = teams["musubi"]
+        if musubi["weak_members"]:
+            click.echo(
+                f"{'':<12} weak-flagged members: {musubi['weak_members']}, of them "
+                f"{musubi['weak_members_wrong']} wrong (counted in precision)"
             )
     click.echo(f"ranked by {report['ranked_by']}")
     if report["skipped"]:
@@ -208,8 +219,12 @@ def evaluate_command(app: App, queries: Path, cv: int | None, as_json: bool) -> 
 @click.argument(
     "labelled",
     nargs=-1,
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--from-curation",
+    is_flag=True,
+    help="Learn the consortium team weights from coordinators' changes to saved proposals.",
 )
 @click.option(
     "--cv", type=click.IntRange(2, 100), help="Also report K-fold cross-validated figures."
@@ -222,10 +237,23 @@ def evaluate_command(app: App, queries: Path, cv: int | None, as_json: bool) -> 
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def train_command(
-    app: App, labelled: tuple[Path, ...], cv: int | None, out: Path | None, as_json: bool
+    app: App,
+    labelled: tuple[Path, ...],
+    from_curation: bool,
+    cv: int | None,
+    out: Path | None,
+    as_json: bool,
 ) -> None:
     """Learn the ranking's weights from labelled queries (the format `evaluate` reads) over
-    this home's store and index, and save them as the home's ranking model."""
+    this home's store and index, and save them as the home's ranking model; with
+    --from-curation, the consortium team weights from coordinators' decisions instead."""
+    if from_curation:
+        if labelled:
+            fail("--from-curation learns from the saved proposals: give no LABELLED file")
+        _train_from_curation(app, out, as_json)
+        return
+    if not labelled:
+        fail("give LABELLED query files, or --from-curation")
     # scikit-learn takes half a second to import: only training needs it.
     from matcher.evaluation.training import train
 
@@ -245,6 +273,38 @@ def train_command(
         )
         themes = f"{info['queries']} queries in {info['themes']} themes"
         click.echo(f"{mode}: {themes}, C={info['C']:g}{figures}")
+    click.echo(f"saved the ranking model to {target}")
+
+
+def _train_from_curation(app: App, out: Path | None, as_json: bool) -> None:
+    """Team weights from the saved proposals' member changes, written into the ranking model
+    that ranks now (its other modes kept), or a new one for this encoder."""
+    m = app.matcher()
+    found, declined = decisions(app.store)
+    weights = learn_weights(differences(m, found))
+    summary = {"decisions": len(found), "declined": declined, "weights": weights}
+    if weights is None:
+        fail(
+            f"nothing to learn from: {len(found)} member change(s) in saved proposals "
+            f"({declined} declined proposal(s) name no better team); curate some first"
+        )
+    current = m.model.model
+    modes = dict(current.modes) if current else {}
+    modes["consortium"] = {"features": weights, "decisions": len(found)}
+    model = RankingModel(
+        current.encoder if current else m.search.encoder.fingerprint,
+        modes,
+        {**(current.manifest if current else {}), "consortium": "musubi train --from-curation"},
+    )
+    target = out or app.settings.home_path / HOME_MODEL
+    save_model(model, target)
+    if as_json:
+        echo_json({"model": str(target), **summary})
+        return
+    click.echo(
+        f"consortium: {len(found)} member change(s), {declined} declined; weights "
+        + ", ".join(f"{k} {v:g}" for k, v in weights.items())
+    )
     click.echo(f"saved the ranking model to {target}")
 
 

@@ -6,6 +6,7 @@ from matcher.facts import prefectures
 from matcher.facts.kinds import KIND_LABELS
 from matcher.facts.labels import FEATURE_LABELS, FLAG_LABELS, STRENGTH_LABELS
 from matcher.ingest.records import OrgRecord
+from matcher.modes.consortium.project_roles import project_role_label
 from matcher.modes.consortium.results import ConsortiumResult
 from matcher.modes.consortium.roles import ROLES
 from matcher.ranking.explain import MatchResult
@@ -70,11 +71,17 @@ def render_consortium(result: ConsortiumResult) -> str:
         lines.append(f"案{k}  score={p.score:.3f}  [{places}]")
         for mb in p.members:
             terms = "、".join(mb.shared_terms[:5])
+            part = project_role_label(mb.project_role) if mb.project_role else ""
             lines.append(
                 f"   {ROLES[mb.role].label:<10} {mb.name}  [{KIND_LABELS.get(mb.kind, mb.kind)} / "
                 f"{prefectures.name(mb.prefecture)}]  id={mb.id}  適合={mb.fit:.2f}"
+                + (f"  役割: {part}" if part else "")
+                + ("  ⚠適合が弱い" if mb.weak else "")
+                + (f"  (「{mb.added_for}」のために追加)" if mb.added_for else "")
             )
             lines.append(f"      根拠「{mb.matched}」" + (f"  共通語: {terms}" if terms else ""))
+            if mb.covers:
+                lines.append(f"      担う観点: {' / '.join(mb.covers)}")
         names = {mb.id: mb.name for mb in p.members}
         for lk in p.explanation.links:
             lines.append(
@@ -83,6 +90,11 @@ def render_consortium(result: ConsortiumResult) -> str:
             )
         for a, b in p.explanation.collaborations:
             lines.append(f"   連携実績: {names[a]} と {names[b]}")
+        uncovered = [a.aspect.label for a in p.explanation.uncovered if a.aspect.kind != "place"]
+        if uncovered:
+            lines.append(f"   誰も担っていない観点: {' / '.join(uncovered)}")
+        for gap in p.explanation.open_roles:
+            lines.append(f"   空けた役割: {gap.role} — {gap.reason}")
         f = p.explanation.features
         lines.append(
             "   内訳: "

@@ -18,6 +18,7 @@ import jinja2
 from matcher.curation.proposals import AuditRecord, ProposalView, iso_utc
 from matcher.curation.workflow import STATUS_LABELS, CurationError
 from matcher.facts import prefectures
+from matcher.modes.consortium.project_roles import project_role_label
 from matcher.modes.consortium.roles import ROLES
 
 FORMATS = ("json", "csv", "md", "html")
@@ -182,13 +183,14 @@ def _markdown(view: ProposalView) -> str:
         "",
         "## 構成員",
         "",
-        "| 役割 | 名称 | id | 都道府県 | 適合 | 根拠 |",
-        "|---|---|---|---|---|---|",
+        "| 役割 | プロジェクトでの役割 | 名称 | id | 都道府県 | 適合 | 根拠 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for m in view.members:
         evidence = m.matched + (f"(共通語: {'、'.join(m.shared_terms)})" if m.shared_terms else "")
+        part = project_role_label(m.project_role) if m.project_role else ""
         lines.append(
-            f"| {cell(ROLE_LABELS.get(m.role, m.role))} | {cell(m.name)} | {m.id} | "
+            f"| {cell(ROLE_LABELS.get(m.role, m.role))} | {cell(part)} | {cell(m.name)} | {m.id} | "
             f"{prefectures.name(m.prefecture)} | {m.fit:.2f} | {cell(evidence)} |"
         )
     if b.links:
@@ -229,7 +231,10 @@ def declaration(
         DECLARATION,
         places=separator.join(place(c) for c in b.view.prefectures),
         count=len(b.view.members),
-        names=separator.join(m.name for m in b.view.members),
+        names=separator.join(
+            m.name + (f"({gettext(project_role_label(m.project_role))})" if m.project_role else "")
+            for m in b.view.members
+        ),
         theme=b.view.theme,
     )
 

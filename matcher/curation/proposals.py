@@ -276,6 +276,10 @@ def _saved_member(row: ProposalMember) -> Member:
         evidence.get("text", "profile"),
         evidence.get("similarity", 0.0),
         tuple(evidence.get("shared_terms", ())),
+        evidence.get("project_role", ""),
+        evidence.get("project_role_basis", ""),
+        tuple(evidence.get("covers", ())),
+        added_for=evidence.get("added_for", ""),
     )
 
 
@@ -408,6 +412,7 @@ def save_proposal(
                     "theme": query.theme,
                     "members": [{"id": m.id, "role": m.role} for m in proposal.members],
                     "score": round(float(proposal.score), 4),
+                    **({"produced_by": proposal.provenance} if proposal.provenance else {}),
                 },
                 reason=(reason or "").strip() or None,
             )

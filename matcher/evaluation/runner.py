@@ -19,7 +19,17 @@ import numpy as np
 
 from matcher.evaluation.baselines import Baselines
 from matcher.evaluation.dataset import LabelError, labelled_pools, relevant_of
-from matcher.evaluation.metrics import Scores, ndcg, recall, reciprocal_rank, role_precision
+from matcher.evaluation.metrics import Scores, ndcg, recall, reciprocal_rank
+from matcher.evaluation.teams import (
+    TeamLabelError,
+    TeamScore,
+    aspect_labels,
+    musubi_score,
+    query_fields,
+    score_team,
+    summary,
+    team_labels,
+)
 from matcher.modes.queries import MODES, RANKED, build_query, run
 from matcher.retrieval.matcher import Matcher, MatchError
 
@@ -54,33 +64,35 @@ def evaluate(m: Matcher, path: str | Path, cv: int | None = None) -> dict[str, A
         lambda: defaultdict(dict)
     )
     skipped = []
-    teams: dict[str, list[float]] = defaultdict(list)
+    teams: dict[str, list[TeamScore]] = defaultdict(list)
     crossed = _cross_validated(m, lines, cv) if cv else {}
     for number, line in lines:
-        relevant = relevant_of(line)
+        is_team = line.get("mode") == "consortium"
+        relevant = team_labels(line) if is_team else relevant_of(line)
         qid = str(line.get("qid", number))
         if not relevant or line.get("mode") not in MODES:
             skipped.append({"line": number, "qid": line.get("qid"), "mode": line.get("mode")})
             continue
         try:
-            query = build_query(line.get("mode"), line)
-            if line["mode"] == "consortium":
+            query = build_query(line.get("mode"), query_fields(line) if is_team else line)
+            if is_team:
+                aspects = aspect_labels(line)
                 result = run(m, query)
                 naive = baselines.team(query)
             else:
                 ranked = baselines.rank(query)
                 if line["mode"] not in crossed:
                     ranked["musubi"] = [r.id for r in run(m, query).results]
-        except MatchError as error:
+        except (MatchError, TeamLabelError) as error:
             raise QueryError(f"line {number} ({line.get('qid')}): {error}") from None
-        if line["mode"] == "consortium":
-            precisions = [
-                role_precision([x.id for x in p.members], relevant) for p in result.proposals
-            ]
-            teams["musubi@1"].append(precisions[0] if precisions else 0.0)
-            teams["musubi@3"].append(float(np.mean(precisions[:3])) if precisions else 0.0)
+        if is_team:
+            teams["musubi"].append(musubi_score(result, relevant, aspects, query))
             for system, ids in naive.items():
-                teams[system].append(role_precision(ids, relevant))
+                orgs = [m.catalogue.by_ext_id[i] for i in ids]
+                places = [[(o.kind, o.prefecture) for o in orgs]] if ids else []
+                teams[system].append(
+                    score_team([ids] if ids else [], places, relevant, aspects, query)
+                )
             continue
         for system, ids in ranked.items():
             per[line["mode"]][system][qid] = _metrics(ids, relevant)
@@ -110,15 +122,8 @@ def evaluate(m: Matcher, path: str | Path, cv: int | None = None) -> dict[str, A
         report["modes"][mode] = entry
     if teams:
         report["modes"]["consortium"] = {
-            "queries": len(teams["musubi@1"]),
-            "musubi": {
-                "role_precision@1": round(float(np.mean(teams["musubi@1"])), 4),
-                "role_precision@3": round(float(np.mean(teams["musubi@3"])), 4),
-            },
-            **{
-                s: {"role_precision@1": round(float(np.mean(teams[s])), 4)}
-                for s in ("bm25", "dense")
-            },
+            "queries": len(teams["musubi"]),
+            **{system: summary(scores) for system, scores in teams.items()},
         }
     return report
 

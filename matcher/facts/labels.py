@@ -29,6 +29,7 @@ FEATURE_LABELS = {
     "need_fit": "課題の内容が近い",
     # consortium
     "theme_fit": "テーマへの適合",
+    "coverage": "テーマの観点の網羅",
     "complementarity": "課題と提供の補完",
     "collaboration": "連携実績",
     "proximity": "距離",

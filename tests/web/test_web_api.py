@@ -83,7 +83,7 @@ def test_organisations(client) -> None:  # noqa: ANN001
     one = client.get(f"/api/orgs/{body['orgs'][0]['id']}").get_json()
     assert one["org"]["id"] == body["orgs"][0]["id"]
     stats = client.get("/api/stats").get_json()
-    assert stats["stats"]["total"] == 300
+    assert stats["stats"]["total"] == 309  # 300 and, beside them, 9 financial institutions
 
 
 def test_consortium_proposals(client) -> None:  # noqa: ANN001

@@ -29,13 +29,15 @@ NOTICE_CODES = {
     "no_partners_indexed",
     "no_joint_partners",
     "roles_left_empty",
-    "too_few_roles_filled",
+    "too_few_kinds",
+    "weak_members",
+    "aspects_uncovered",
+    "roles_left_open",
+    "weak_member",
     "no_proposal_in_places",
     "fewer_proposals",
     "vague_theme",
     "role_none_indexed",
-    "role_unfit",
-    "role_unfit_vague_theme",
     "spans_too_few_prefectures",
     "has_too_few_kinds",
     "weak_fits",
@@ -137,13 +139,11 @@ CONSORTIA = [
         PLACES,
         "ja",
         [
-            "埋まらなかった役割: 自治体、企業・スタートアップ、大学、研究機関。",
-            "埋まった役割は 0 つだけで、3 種別が必要です",
+            "埋まらなかった役割: 大学、研究機関",
+            "候補のいる役割は 自治体、企業・スタートアップ だけで",
             "「最低の種別数」を下げてください",
         ],
         [
-            "自治体: 秋田県、新潟県 に、テーマに合う自治体がありません。"
-            "最も近い 三条市 観光商工部(mu-00006)も適合度 0.00 で、基準の 0.15 に届きません。",
             "大学: 秋田県、新潟県 には、索引にある大学がありません。",
             "研究機関: 秋田県、新潟県 には、索引にある研究機関がありません。",
         ],
@@ -152,27 +152,14 @@ CONSORTIA = [
         PLACES,
         "en",
         [
-            "Roles left empty: Municipality, Company or startup, University, Research institute.",
+            "Roles left empty: University, Research institute",
+            "only Municipality, Company or startup have any candidate",
             "lower At least this many kinds",
         ],
-        [
-            "Municipality: No Municipality in Akita, Niigata fits the theme: the closest, "
-            "三条市 観光商工部 (mu-00006), fits 0.00, below the bar of 0.15.",
-            "University: No organisation of kind University is indexed in Akita, Niigata.",
-        ],
+        ["University: No organisation of kind University is indexed in Akita, Niigata."],
     ),
-    (
-        "theme=あああ&region=tohoku",
-        "ja",
-        ["テーマが漠然としています。"],
-        ["テーマに具体的な対象がありません(何を、誰のために、どこで)。"],
-    ),
-    (
-        "theme=あああ&region=tohoku",
-        "en",
-        ["The theme is vague: name the challenge"],
-        ["The theme names no specific subject: say what, for whom and where."],
-    ),
+    ("theme=あああ&region=tohoku", "ja", ["テーマが漠然としています。"], []),
+    ("theme=あああ&region=tohoku", "en", ["The theme is vague: name the challenge"], []),
 ]
 
 
@@ -184,10 +171,13 @@ def test_a_consortium_with_roles_left_empty(client, query, lang, note, roles) ->
     said = _said(page, NOTE)
     for fragment in note:
         assert fragment in said
-    empty = _said(page, EMPTY_ROLES)
-    for fragment in roles:
-        assert fragment in empty
-    assert "no indexed" not in empty and "research_institute" not in empty
+    if roles:
+        empty = _said(page, EMPTY_ROLES)
+        for fragment in roles:
+            assert fragment in empty
+        assert "no indexed" not in empty and "research_institute" not in empty
+    else:
+        assert 'class="panel proposal"' not in page  # a vague theme gets no guessed team
 
 
 class Board:

@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matcher.facts.kinds import KINDS
-from matcher.retrieval.matcher import (
-    MatchError,
-)
+from matcher.retrieval.matcher import MatchError
 
 
 @dataclass(frozen=True)
 class Role:
     """A slot of a consortium: which kinds may fill it and which of their texts show their fit.
 
-    A role whose kinds are not (yet) in ``matcher.facts.kinds.KINDS`` is inactive: adding a kind
-    "financial" to KINDS is all it takes for the 金 role to take part.
+    A role whose kinds are not in ``matcher.facts.kinds.KINDS`` is inactive; the 金 role takes
+    part by default only in stores that hold a financial institution.
     """
 
     key: str
@@ -33,7 +31,7 @@ ROLE_TABLE: tuple[Role, ...] = (
     Role("startup", ("startup",), "産", "スタートアップ", ("offer", "profile")),
     Role("university", ("university",), "学", "大学", ("offer", "profile")),
     Role("research_institute", ("research_institute",), "学", "研究機関", ("offer", "profile")),
-    Role("financial", ("financial",), "金", "金融機関", ("offer", "profile")),
+    Role("financial", ("financial_institution",), "金", "金融機関", ("offer", "profile")),
 )
 ROLES: dict[str, Role] = {r.key: r for r in ROLE_TABLE}
 # One slot each; "industry" takes a company or a startup. Ask for company and startup slots
