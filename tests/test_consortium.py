@@ -38,6 +38,8 @@ def test_contract_and_constraints(corpus: Musubi) -> None:
         assert sum(e["contributions"].values()) == pytest.approx(p["score"], abs=1e-3)
         assert [m["id"] for m in e["members"]] == [m["id"] for m in members]
         assert all(m["fit"] > 0 and "matched" in m for m in e["members"])
+        for m in members:  # evidence is something a member says, never its bare name
+            assert m["evidence"]["matched"] not in ("", m["name"]), m
         ids = {m["id"] for m in members}
         for link in e["links"]:
             assert link["member"] in ids and link["partner"] in ids and link["need"]

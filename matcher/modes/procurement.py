@@ -25,7 +25,7 @@ from matcher.ranking.explain import (
     joined,
 )
 from matcher.ranking.features import Rows, min_max
-from matcher.retrieval.catalogue import OrgFacts
+from matcher.retrieval.catalogue import OrgFacts, excerpt
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (
     Candidate,
@@ -321,7 +321,7 @@ def _result(
         org = pool.orgs[i]
         offer_title = org.title("offer", int(pool.best[i])) if pool.best[i] >= 0 else org.name
         shared = terms.shared(pool.query_terms, pool.docs[i])
-        need_title = origin.needs[q.need or 0].title if origin else _excerpt(pool.text)
+        need_title = origin.needs[q.need or 0].title if origin else excerpt(pool.text)
         contribution = dict(zip(names, contributions[i].tolist(), strict=True))
         contribution |= {name: float(values[i]) for name, values in preferences.items()}
         above = (pool.offer_fit[i] - pool.background) / (1.0 - pool.background)
@@ -652,11 +652,6 @@ def _rank_share(values: np.ndarray, k: float = 10.0) -> np.ndarray:
 def _unit(v: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(v))
     return v / norm if norm else v
-
-
-def _excerpt(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _empty_result(q: ProcurementQuery, codes: tuple[int, ...]) -> MatchResult:

@@ -75,6 +75,19 @@ class OrgFacts:
             return self.name
         return (self.needs if role == "need" else self.offers)[position].title
 
+    def evidence(self, role: str, position: int) -> str:
+        """A text as evidence shows it: a need's or an offer's title, or for the profile the
+        start of the description (its title, the name, would pair name with name)."""
+        if role == "profile":
+            return excerpt(self.description) or self.name
+        return self.title(role, position)
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class Catalogue:
     """Every indexed text's attributes, and every organisation's facts on first use.

@@ -457,7 +457,9 @@ def _coverage(
         cover = float(pool.cover[best, k])
         c = pool.cands[best]
         if cover >= need[k]:
-            out.append(AspectCover(aspect, c.member.id, cover, c.org.title(*c.cover_text[k]), True))
+            out.append(
+                AspectCover(aspect, c.member.id, cover, c.org.evidence(*c.cover_text[k]), True)
+            )
             continue
         closest = max(everyone, key=lambda x: x.cover[k], default=None)
         if closest is None or closest.cover[k] <= cover:
@@ -468,7 +470,7 @@ def _coverage(
                     aspect,
                     None,
                     cover,
-                    closest.org.title(*closest.cover_text[k]),
+                    closest.org.evidence(*closest.cover_text[k]),
                     False,
                     closest.member.id,
                     float(closest.cover[k]),
@@ -490,9 +492,9 @@ def _link(pool: TeamPool, i: int, j: int) -> Link:
         "need→offer",
         "member",
         a.org.ext_id,
-        a.org.title(need_role, int(n)),
+        a.org.evidence(need_role, int(n)),
         b.org.ext_id,
-        b.org.title(offer_role, int(o)),
+        b.org.evidence(offer_role, int(o)),
         float(pool.gain[i, j]),
         terms.shared(terms.key_terms(need_text), offer_text),
     )

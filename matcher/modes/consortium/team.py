@@ -241,7 +241,7 @@ def role_candidate(m: Matcher, org: OrgFacts, role: Role, reading: ThemeReading)
         role.key,
         org.prefecture,
         fit,
-        org.title(*texts[best]),
+        org.evidence(*texts[best]),
         texts[best][0],
         float(sims[best]),
         terms.shared(reading.terms, doc),
