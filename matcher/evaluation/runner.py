@@ -33,8 +33,6 @@ from matcher.evaluation.teams import (
 from matcher.modes.queries import MODES, RANKED, build_query, run
 from matcher.retrieval.matcher import Matcher, MatchError
 
-SYSTEMS = ("musubi", "bm25", "dense")
-
 
 class QueryError(ValueError):
     """A line of a queries file that cannot be run; the message names the line."""

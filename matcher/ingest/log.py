@@ -17,8 +17,6 @@ import sqlalchemy.orm as so
 from matcher.store.models import ImportEvent
 from matcher.store.session import Store
 
-VIA = ("cli", "web", "api")
-
 
 @dataclass(frozen=True)
 class ImportOrigin:

@@ -134,10 +134,6 @@ class OrgRecord:
     url: str | None = None  # the organisation's public page
     contact: str | None = None  # a department or a public address, never a person's own
 
-    @property
-    def certification_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.certifications)
-
     def to_json(self) -> dict[str, Any]:
         """The import-format dict (prefecture as its kanji name), omitting empty optional fields."""
         out: dict[str, Any] = {}

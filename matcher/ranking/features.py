@@ -31,12 +31,6 @@ class Rows:
     def row(self, i: int) -> dict[str, float]:
         return dict(zip(self.names, self.X[i].tolist(), strict=True))
 
-    def without(self, names: Iterable[str]) -> Rows:
-        """The same rows without some features (an ablation)."""
-        drop = set(names)
-        keep = [k for k, name in enumerate(self.names) if name not in drop]
-        return Rows(tuple(self.names[k] for k in keep), self.X[:, keep], self.ids)
-
 
 def min_max(values: Sequence[float] | np.ndarray) -> np.ndarray:
     """``values`` scaled to 0–1 within themselves (all 0 when they are all equal).

@@ -38,7 +38,6 @@ def _load(path: Path = ROLES_FILE) -> tuple[ProjectRole, ...]:
 
 
 PROJECT_ROLES: tuple[ProjectRole, ...] = _load()
-BY_KEY = {r.key: r for r in PROJECT_ROLES}
 PROJECT_ROLE_LABELS = {r.key: r.label for r in PROJECT_ROLES}
 
 
