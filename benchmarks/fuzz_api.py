@@ -105,7 +105,6 @@ def main() -> int:
                 "MUSUBI": {
                     "home": str(home),
                     "encoder": "hashing",
-                    "consortium_min_fit": 0.15,
                     # The fuzzer sends wrong tokens on purpose: throttling them would answer 429
                     # to everything after the tenth and hide the rest of the API.
                     "token_address_limit": "1000000 per minute",

@@ -35,7 +35,7 @@ from web import create_app  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("MUSUBI_CHROMIUM", "/usr/bin/chromium")
-MUSUBI = {"encoder": "hashing", "consortium_min_fit": 0.15}
+MUSUBI = {"encoder": "hashing"}
 USER = ("tour", "tour password 2026")
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 CHALLENGE = "独居高齢者の見守りを、訪問に頼らない仕組みで行いたい"
