@@ -32,7 +32,6 @@ import itertools
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,16 +40,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
-CHALLENGES = (
-    "独居高齢者の見守りを、訪問に頼らない仕組みで行いたい",
-    "冬の道路除雪を省力化したい",
-    "バスが廃止された地域の移動手段を確保したい",
-    "空き家を移住者向けに活用したい",
-    "イノシシやシカによる農作物の被害を減らしたい",
-    "観光客の混雑を分散させたい",
-    "学校の教員の働き方改革を進めたい",
-    "水道管の老朽化を効率よく点検したい",
-)
+# The same challenges, free port and demo home as bench_web.py.
+from bench_web import CHALLENGES, free_port, prepare
+
 THEMES = (
     "除雪の省力化",
     "高齢者の見守り",
@@ -72,12 +64,6 @@ THEMES = (
 REGIONS = ("東北", "関東", "中部", "近畿", "中国", "四国", "九州")
 PLACES = ("福岡県", "北海道", "宮城県", "東京都", "愛知県", "大阪府", "広島県", "高知県")
 MUSUBI = str(Path(sys.executable).parent / "musubi")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -289,16 +275,6 @@ def imports(port: int, pid: int, queries: Queries, token: str, count: int) -> di
         "import_p50_s": sorted(seconds)[len(seconds) // 2],
         "rss_mb": rss,
     }
-
-
-def prepare(home: Path, size: int, encoder: str) -> None:
-    env = {**os.environ, "MUSUBI_HOME": str(home), "MUSUBI_ENCODER": encoder}
-    subprocess.run(
-        [MUSUBI, "demo", "--size", str(size), "--no-serve"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def coordinator_token(env: dict) -> str:
