@@ -26,7 +26,6 @@ from matcher.evaluation.crossval import Stack, cross_validate
 from matcher.evaluation.dataset import LabelError, labelled_pools, relevant_of
 from matcher.evaluation.metrics import K
 from matcher.evaluation.runner import read_queries
-from matcher.modes import joint, partners, procurement
 from matcher.modes.queries import MODES, RANKED, build_query
 from matcher.ranking.calibration import INPUTS
 from matcher.ranking.learning import fit_calibration, flagged_rates
@@ -97,17 +96,16 @@ def train(
             "features": {name: round(w, 6) for name, w in learned.weights.items()},
             **info,
         }
-        if mode in STRENGTH_MODES:
-            unanswered = no_answer if mode == "procurement" else []
-            lists = _shown_lists(m, mode, items, unanswered, learned.weights)
-            calibration = fit_calibration(lists, inputs=INPUTS[mode])
-            info["calibration"] = {"no_answer_queries": len(unanswered)} | flagged_rates(
-                calibration, lists
-            )
-            if cv:
-                info["calibration"][f"cv{cv}"] = _calibration_cv(lists, items, cv, INPUTS[mode])
-            entry["calibration"] = calibration.to_json()
-            entry["calibration_rates"] = info["calibration"]
+        unanswered = no_answer if mode == "procurement" else []
+        lists = _shown_lists(m, mode, items, unanswered, learned.weights)
+        calibration = fit_calibration(lists, inputs=INPUTS[mode])
+        info["calibration"] = {"no_answer_queries": len(unanswered)} | flagged_rates(
+            calibration, lists
+        )
+        if cv:
+            info["calibration"][f"cv{cv}"] = _calibration_cv(lists, items, cv, INPUTS[mode])
+        entry["calibration"] = calibration.to_json()
+        entry["calibration_rates"] = info["calibration"]
         modes[mode] = info
         weights[mode] = entry
     manifest = {
@@ -121,10 +119,6 @@ def train(
     return Training(model, modes)
 
 
-# The modes whose shown lists carry a match strength, by the module that ranks them.
-STRENGTH_MODES = {"procurement": procurement, "partners": partners, "joint": joint}
-
-
 def _shown_lists(
     m: Matcher,
     mode: str,
@@ -135,19 +129,18 @@ def _shown_lists(
     """What calibration learns from: each challenge's shown list ranked by ``weights`` — its
     strength inputs, which results are relevant, and whether the challenge has an answer."""
     w = np.array(list(weights.values()))
-    ranked = STRENGTH_MODES[mode]
+    ranked = RANKED[mode]
     out = []
     for it in items:
         shown = ranked.rank(it.pool, it.pool.rows.X @ w)
-        inputs = ranked.strength_inputs(it.pool)[shown]
-        out.append((inputs, (it.grades[shown] > 0).astype(int), True))
-    for where, line in no_answer:
+        out.append((ranked.strength(it.pool)[shown], (it.grades[shown] > 0).astype(int), True))
+    for where, line in no_answer:  # procurement challenges nobody answers
         try:
-            pool = procurement.candidate_pool(m, replace(build_query("procurement", line), top=K))
+            pool = ranked.pool(m, replace(build_query(mode, line), top=K))
         except (MatchError, TypeError, ValueError) as error:
             raise LabelError(f"{where}: {error}") from None
-        shown = procurement.rank(pool, pool.rows.X @ w)
-        out.append((procurement.strength_inputs(pool)[shown], np.zeros(len(shown), int), False))
+        shown = ranked.rank(pool, pool.rows.X @ w)
+        out.append((ranked.strength(pool)[shown], np.zeros(len(shown), int), False))
     return out
 
 

@@ -16,6 +16,7 @@ from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (
     Matcher,
     MatchError,
+    above_background,
     check_need,
     check_top,
     place_facts,
@@ -112,7 +113,7 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
         sims = own @ theirs.T
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
         pairs.append((positions[i], int(j), float(sims[i, j])))
-        relative.append((float(sims[i, j]) - backgrounds[i]) / (1.0 - backgrounds[i]))
+        relative.append(above_background(float(sims[i, j]), backgrounds[i]))
         rows.append(
             {
                 "need_fit": max(float(sims[i, j]), 0.0),
@@ -159,7 +160,7 @@ def _result(
     calibration: Calibration,
 ) -> MatchResult:
     origin = pool.origin
-    strength = calibration.probability(strength_inputs(pool)) if pool.orgs else np.zeros(0)
+    strength = calibration.probability(strength_inputs(pool))
     results = []
     for i in order:
         org = pool.orgs[i]
@@ -185,8 +186,7 @@ def _result(
                 "their_budget_jpy": other_need.budget_jpy,
                 "their_trial_order": other_need.trial_order,
                 "relative_fit": round(float(pool.relative_fit[i]), 3),
-                "strength": round(float(strength[i]), 3),
-                "strength_label": calibration.label(strength[i]),
+                **calibration.facts(strength[i]),
             },
             flags=("weak_fit",) if strength[i] < calibration.weak else (),
         )

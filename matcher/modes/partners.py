@@ -16,7 +16,13 @@ from matcher.ranking.features import Rows, min_max
 from matcher.retrieval.bm25 import VIEWS, document, gives, wants
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
-from matcher.retrieval.matcher import Candidate, Matcher, check_top, place_facts
+from matcher.retrieval.matcher import (
+    Candidate,
+    Matcher,
+    above_background,
+    check_top,
+    place_facts,
+)
 
 # The features a scorer reads, with the weights used when no learned model fits the encoder
 # (ranking/model.py). Learned weights, and what each feature earns under cross-validation on
@@ -179,7 +185,7 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
         ),
         a_seeks,
         b_seeks,
-        np.clip((nearest - background) / (1.0 - background), -1.0, 1.0),
+        np.clip(above_background(nearest, background), -1.0, 1.0),
     )
 
 
@@ -212,7 +218,7 @@ def _result(
     calibration: Calibration,
 ) -> MatchResult:
     origin, a = pool.origin, pool.side
-    strength = calibration.probability(strength_inputs(pool)) if pool.sides else np.zeros(0)
+    strength = calibration.probability(strength_inputs(pool))
     results = []
     for i in order:
         b = pool.sides[i].org
@@ -242,8 +248,7 @@ def _result(
                 "origin_seeks": sorted(pool.origin_seeks),
                 "candidate_seeks": sorted(pool.candidate_seeks[i]),
                 "relative_fit": round(float(pool.relative_fit[i]), 3),
-                "strength": round(float(strength[i]), 3),
-                "strength_label": calibration.label(strength[i]),
+                **calibration.facts(strength[i]),
             },
             flags=(
                 *(("collaborated_before",) if pool.known[i] else ()),

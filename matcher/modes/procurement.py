@@ -31,6 +31,7 @@ from matcher.retrieval.matcher import (
     Candidate,
     Matcher,
     MatchError,
+    above_background,
     check_need,
     check_text,
     check_top,
@@ -232,8 +233,8 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
     profile_sims = profile_vectors @ vector
     lexical_rows = [m.lexical.row_of[org.id] for org in orgs]
     background = m.background(vector)
-    # Words read a Japanese challenge: an English one counts them at its Japanese share.
     best_fit = np.maximum(offer_fit, profile_sims)
+    relative_fit = above_background(best_fit, background)
     word_cover = _word_fit(m, lexical, orgs)
     every_bigram = m.lexical.scores("supply", lexical, all_bigrams=True)[lexical_rows]
     # Words read a Japanese challenge: an English one counts them at its Japanese share.
@@ -242,7 +243,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
         "bm25_text": min_max(every_bigram) * lexical_share,
         "term_coverage": _coverage(query_terms, tagged) * lexical_share,
         "dense_best": min_max(np.maximum(best_fit, 0.0)),
-        "relative_fit": np.clip((best_fit - background) / (1.0 - background), 0.0, 1.0),
+        "relative_fit": np.clip(relative_fit, 0.0, 1.0),
         "word_fit": min_max(word_cover),
         "rank_dense": _rank_share(best_fit),
         "rank_bm25": _rank_share(every_bigram) * lexical_share,
@@ -272,7 +273,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
         best,
         offer_fit,
         best_vectors,
-        (best_fit - background) / (1.0 - background),
+        relative_fit,
         word_cover,
         docs,
         query_terms,
@@ -324,7 +325,7 @@ def _result(
         need_title = origin.needs[q.need or 0].title if origin else excerpt(pool.text)
         contribution = dict(zip(names, contributions[i].tolist(), strict=True))
         contribution |= {name: float(values[i]) for name, values in preferences.items()}
-        above = (pool.offer_fit[i] - pool.background) / (1.0 - pool.background)
+        above = above_background(pool.offer_fit[i], pool.background)
         paired = pool.best[i] >= 0 and (bool(shared) or above >= PAIR_MIN_RELATIVE)
         explanation = Explanation(
             features=pool.rows.row(i),
@@ -350,8 +351,7 @@ def _result(
                 "public_sector_record": org.public_sector_record,
                 "certifications": [str(c) for c in org.certifications],
                 "relative_fit": round(float(pool.relative_fit[i]), 3),
-                "strength": round(float(strength[i]), 3),
-                "strength_label": calibration.label(strength[i]),
+                **calibration.facts(strength[i]),
             },
             route_hints=route_hints(org, pool.budget, pool.trial, origin, alliance_list),
             flags=("weak_fit",) if strength[i] < calibration.weak else (),

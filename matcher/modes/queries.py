@@ -38,17 +38,25 @@ MODES: dict[str, tuple[type, Callable[[Matcher, Any], Any]]] = {
 @dataclass(frozen=True)
 class Ranked:
     """A mode that ranks organisations, in its stages: the feature stage (``pool``: query →
-    candidates with their feature rows), the shown list (``rank``: pool, scores → order), and
-    its features with their unlearned weights and their groups."""
+    candidates with their feature rows), the shown list (``rank``: pool, scores → order), what
+    its match strength reads (``strength``: pool → one row of calibration inputs per
+    candidate), and its features with their unlearned weights and their groups."""
 
     pool: Callable[[Matcher, Any], Any]
     rank: Callable[[Any, np.ndarray], list[int]]
+    strength: Callable[[Any], np.ndarray]
     features: Mapping[str, float]
     groups: Mapping[str, tuple[str, ...]]
 
 
 RANKED: dict[str, Ranked] = {
-    name: Ranked(module.candidate_pool, module.rank, module.FEATURES, module.FEATURE_GROUPS)
+    name: Ranked(
+        module.candidate_pool,
+        module.rank,
+        module.strength_inputs,
+        module.FEATURES,
+        module.FEATURE_GROUPS,
+    )
     for name, module in (("procurement", procurement), ("partners", partners), ("joint", joint))
 }
 _TUPLES = {"kinds", "prefectures", "regions"}

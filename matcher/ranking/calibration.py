@@ -46,6 +46,10 @@ class Calibration:
         z = np.asarray(inputs, dtype=np.float64) @ np.array(self.coef) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
+    def facts(self, probability: float) -> dict[str, Any]:
+        """What a result says of its strength: the probability and its label."""
+        return {"strength": round(float(probability), 3), "strength_label": self.label(probability)}
+
     def label(self, probability: float) -> str:
         if probability >= self.strong:
             return "strong"

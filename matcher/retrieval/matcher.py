@@ -222,6 +222,12 @@ def proximity(a: int, b: int) -> float:
     return max(0.0, 1.0 - prefectures.distance_km(a, b) / 1500.0)
 
 
+def above_background(cosine: np.ndarray | float, background: float) -> np.ndarray | float:
+    """How far a cosine sits above the background level (``Matcher.background``), as a share
+    of the way from there to 1: 0 is no closer than unrelated text, 1 the same text."""
+    return (cosine - background) / (1.0 - background)
+
+
 def place_facts(origin: int | None, other: int) -> dict:
     facts = {"prefecture": prefectures.name(other), "region": prefectures.region_of(other).kanji}
     if origin is not None:
