@@ -116,9 +116,8 @@ class Operation:
             if self.schema
             else {"type": "object", "required": [*(["ok"] if self.envelope else []), *self.returns]}
         )
-        errors = {*self.errors, *(WRITE_ERRORS if write else ()), *((400,) if self.query else ())}
-        if self.body:
-            errors.add(400)
+        read = (400,) if self.query or self.body else ()  # parameters can be wrong
+        errors = {*self.errors, *(WRITE_ERRORS if write else ()), *read}
         error = {"$ref": "#/components/schemas/Error"}
         responses = {"201": _json("Created", success)} if self.created else {}
         for code in sorted({200, *errors} if not self.created else errors):

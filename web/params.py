@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -390,7 +390,7 @@ def consortium_query(args: Args, *, body: bool = False) -> ConsortiumQuery:
 ORG_FILTERS = (
     Param("q", "text", "Part of the name or id", limit=MAX_VALUE),
     Param("kind", "many", "Kinds", field="kinds", choices=KINDS),
-    Param("prefecture", "many", "Prefectures (福岡県, 福岡, 40, Fukuoka)", field="prefectures"),
+    PLACES[0],
 )
 PAGING = (
     Param("limit", "integer", "Page size (default 50)", lo=1, hi=500),
@@ -411,9 +411,7 @@ NOTE = (
     Param("text", "text", "The note", required=True, limit=MAX_NOTE),
     # A note changes nothing another coordinator decided on: without a version it goes on top
     # of the current one and never conflicts.
-    Param(
-        "version", "integer", "The version you read (optional: checked when given)", lo=1, hi=10**9
-    ),
+    replace(VERSION, required=False, description=f"{VERSION.description}, checked when given"),
 )
 MEMBER_EDIT = (
     Param("action", "text", "What to do", required=True, choices=MEMBER_ACTIONS),
