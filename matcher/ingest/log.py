@@ -8,7 +8,7 @@ committed (a rejected file or a dry run writes nothing, here or anywhere else). 
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -51,17 +51,7 @@ class ImportLogEntry:
     updated: int
 
     def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat() + "Z",
-            "actor": self.actor,
-            "via": self.via,
-            "address": self.address,
-            "source": self.source,
-            "format": self.format,
-            "created": self.created,
-            "updated": self.updated,
-        }
+        return asdict(self) | {"at": self.at.isoformat() + "Z"}
 
 
 def record(session: so.Session, origin: ImportOrigin, created: int, updated: int) -> None:

@@ -32,7 +32,7 @@ import logging
 import math
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -160,13 +160,7 @@ class AccountLogEntry:
     address: str | None
 
     def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat() + "Z",
-            "event": self.event,
-            "name": self.name,
-            "address": self.address,
-        }
+        return asdict(self) | {"at": self.at.isoformat() + "Z"}
 
 
 def check_name(name: str) -> str:
