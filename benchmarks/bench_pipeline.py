@@ -88,7 +88,7 @@ def run(n_orgs: int, encoder_name: str, workdir: Path) -> dict:
     raw = time.perf_counter() - started
 
     first = refresh_index(store, settings)
-    again = refresh_index(store, settings)
+    again = refresh_index(store, settings, full=True)
     rebuilt = refresh_index(store, settings, rebuild=True)
     store.close()
     fresh = fresh_reindex(home, encoder_name)

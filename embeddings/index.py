@@ -261,6 +261,7 @@ class VectorIndex:
         self.refine_factor = refine_factor
         self.random_state = random_state
         self.built_at: float | None = None
+        self.checksum: str | None = None  # SHA-256 of the file last saved or loaded
         self._trained_on = 0
         self._ids = np.zeros(0, dtype=np.int64)  # sorted, unique: membership and counts
         self._filters: OrderedDict[bytes, _Allowed] = OrderedDict()
@@ -708,8 +709,9 @@ class VectorIndex:
             "faiss_version": faiss.__version__,
         }
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the index to ``path`` and its metadata to ``path + ".json"``, each atomically.
+    def save(self, path: str | os.PathLike, extra: dict[str, Any] | None = None) -> Path:
+        """Write the index to ``path`` and its metadata (with ``extra`` entries) to
+        ``path + ".json"``, each atomically.
 
         The metadata is written last and records the index file's size and SHA-256, so a
         crash between the two renames leaves a pair that :meth:`load` refuses, never a
@@ -717,7 +719,9 @@ class VectorIndex:
         """
         path = Path(path)
         _atomic_write(path, lambda temporary: faiss.write_index(self._index, temporary))
-        meta = self.metadata() | {"file_size": path.stat().st_size, "sha256": _sha256(path)}
+        self.checksum = _sha256(path)
+        meta = (extra or {}) | self.metadata()
+        meta |= {"file_size": path.stat().st_size, "sha256": self.checksum}
         text = json.dumps(meta, indent=2, sort_keys=True)
         _atomic_write(self.metadata_path(path), lambda t: Path(t).write_text(text, "utf-8"))
         return path
@@ -810,6 +814,7 @@ class VectorIndex:
         self._built_storage = meta.get("built_storage", meta.get("storage", "flat"))
         self._trained_on = int(meta.get("trained_on", 0))
         self.built_at = meta.get("built_at")
+        self.checksum = meta.get("sha256")
         stored = _stored_ids(index)
         self._ids = np.sort(stored[stored != _DEAD])
         if isinstance(index, faiss.IndexIVF):

@@ -92,6 +92,11 @@ POINTS = {
         "import",
         "before:matcher.index.indexing:_mark_indexed",
     ),
+    "import: texts marked, BM25 rows not saved": (
+        "import",
+        "before:matcher.index.indexing:refresh_lexical",
+    ),
+    "import: files saved, queue not cleared": ("import", "before:matcher.index.indexing:_finish"),
     "index: text ids given": ("index", "after:matcher.index.indexing:_sync_text_ids"),
     "index: index saved, not its metadata": ("index", "after:embeddings.index:_atomic_write:1"),
     "index: index saved, texts not marked": (

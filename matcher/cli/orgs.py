@@ -65,9 +65,9 @@ def import_command(app: App, file: Path, fmt: str | None, dry_run: bool) -> None
             f"{created} new, {updated} updated in {seconds:.1f} s"
         )
         # Once an index exists, keep it in step with the store so matches never miss new
-        # records.
+        # records: a run over what this import queued.
         if index_path(app.settings).exists():
-            click.get_current_context().invoke(index_command, rebuild=False, as_json=False)
+            _index(app, rebuild=False, as_json=False, dask_scheduler=None, full=False)
 
 
 def _print_preview(plan: Preview, limit: int = 20) -> None:
@@ -202,7 +202,17 @@ def stats_command(app: App, as_json: bool) -> None:
 )
 @pass_app
 def index_command(app: App, rebuild: bool, as_json: bool, dask_scheduler: str | None) -> None:
-    """Embed what changed since the last run and refresh the FAISS index."""
+    """Embed what changed since the last run and refresh the FAISS index.
+
+    Reads every text, checks the index against the store and folds the changes imports wrote
+    beside the index into it (an import's own run reads only what it changed).
+    """
+    _index(app, rebuild=rebuild, as_json=as_json, dask_scheduler=dask_scheduler, full=True)
+
+
+def _index(
+    app: App, *, rebuild: bool, as_json: bool, dask_scheduler: str | None, full: bool
+) -> None:
     try:
         encoder_for(app.settings.encoder)
     except (ValueError, EncoderUnavailableError) as error:
@@ -219,6 +229,7 @@ def index_command(app: App, rebuild: bool, as_json: bool, dask_scheduler: str | 
             app.store,
             app.settings,
             rebuild=rebuild,
+            full=full,
             on_start=start,
             progress=lambda n: bar.update(n) if bar is not None else None,
             on_wait=say_waiting,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from matcher.store.models import Need, Offer, Organisation, Tag
 from matcher.store.session import Store
 
 TEXT_ROLES = ("profile", "need", "offer")
+CHUNK = 500  # organisations per ``IN (…)`` list
 
 
 @dataclass(frozen=True)
@@ -55,20 +56,33 @@ def texts_of(org_id: int, record: OrgRecord) -> list[Text]:
     return texts
 
 
-def iter_texts(store: Store) -> Iterator[Text]:
-    """Every text in the store, from three flat queries: no ORM objects on this hot path."""
+def iter_texts(store: Store, org_ids: Sequence[int] | None = None) -> Iterator[Text]:
+    """Every text in the store, or the texts of ``org_ids``, from three flat queries per chunk
+    of organisations: no ORM objects on this hot path."""
+    if org_ids is None:
+        chunks: list[Sequence[int] | None] = [None]
+    else:
+        chunks = [org_ids[i : i + CHUNK] for i in range(0, len(org_ids), CHUNK)]
     with store.session() as session:
-        tags: dict[int, list[str]] = defaultdict(list)
-        for org_id, name in session.execute(
-            sa.select(Tag.org_id, Tag.name).order_by(Tag.org_id, Tag.position)
-        ):
-            tags[org_id].append(name)
-        for org_id, name, description in session.execute(
-            sa.select(Organisation.id, Organisation.name, Organisation.description)
-        ):
-            yield Text(org_id, "profile", 0, profile_text(name, description, tags.get(org_id, ())))
-        for role, table in (("need", Need), ("offer", Offer)):
-            for org_id, position, title, description in session.execute(
-                sa.select(table.org_id, table.position, table.title, table.description)
+        for chunk in chunks:
+            tags: dict[int, list[str]] = defaultdict(list)
+            query = sa.select(Tag.org_id, Tag.name).order_by(Tag.org_id, Tag.position)
+            for org_id, name in session.execute(_within(query, Tag.org_id, chunk)):
+                tags[org_id].append(name)
+            query = sa.select(Organisation.id, Organisation.name, Organisation.description)
+            for org_id, name, description in session.execute(
+                _within(query, Organisation.id, chunk)
             ):
-                yield Text(org_id, role, position, item_text(title, description))
+                yield Text(
+                    org_id, "profile", 0, profile_text(name, description, tags.get(org_id, ()))
+                )
+            for role, table in (("need", Need), ("offer", Offer)):
+                query = sa.select(table.org_id, table.position, table.title, table.description)
+                for org_id, position, title, description in session.execute(
+                    _within(query, table.org_id, chunk)
+                ):
+                    yield Text(org_id, role, position, item_text(title, description))
+
+
+def _within(query: sa.Select, column: sa.ColumnElement, org_ids: Sequence[int] | None) -> sa.Select:
+    return query if org_ids is None else query.where(column.in_(org_ids))

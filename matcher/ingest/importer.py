@@ -179,10 +179,19 @@ def _write(
             ids.update((ext_id, id_) for ext_id, id_ in result)
 
         _insert_children(session, [*inserts, *updates], ids)
+        queue([ids[r.id] for r in (*inserts, *updates)], session)
         if origin is not None:
             log.record(session, origin, len(inserts), len(reimported))
         store.bump_generation(session)
     return len(inserts), len(reimported)
+
+
+def queue(org_ids: Sequence[int], session) -> None:  # noqa: ANN001
+    """Put organisations in the index queue (those already in it stay once)."""
+    table = models.IndexQueue.__table__
+    for chunk in _chunks(list(org_ids)):
+        session.execute(sa.delete(table).where(table.c.org_id.in_(chunk)))
+        session.execute(sa.insert(table), [{"org_id": i} for i in chunk])
 
 
 def _org_row(record: OrgRecord) -> dict:

@@ -8,6 +8,8 @@ document per *view* — what a mode compares the query with:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 
@@ -176,17 +178,34 @@ def _code_points(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
 
 
-def bm25_weights(tf: sparse.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sparse.csr_matrix:
-    """Term-frequency matrix (n_docs, n_terms) → BM25 term weights of the same shape."""
+def bm25_weights(
+    tf: sparse.csr_matrix,
+    k1: float = 1.2,
+    b: float = 0.75,
+    *,
+    stats: tuple[np.ndarray, float] | None = None,
+) -> sparse.csr_matrix:
+    """Term-frequency matrix (n_docs, n_terms) → BM25 term weights of the same shape.
+
+    ``stats`` (each term's idf, the mean document length) default to those of ``tf`` itself;
+    rows added to an index are weighed with the index's (``bm25_stats``).
+    """
     tf = tf.tocsr().astype(np.float32)
     n = tf.shape[0]
-    df = np.bincount(tf.indices, minlength=tf.shape[1])
-    idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     lengths = np.asarray(tf.sum(axis=1)).ravel()
-    norm = k1 * (1 - b + b * lengths / max(float(lengths.mean()), 1e-9))
+    if stats is None:
+        df = np.bincount(tf.indices, minlength=tf.shape[1])
+        stats = (bm25_idf(df, n), float(lengths.mean()) if n else 0.0)
+    idf, avgdl = stats
+    norm = k1 * (1 - b + b * lengths / max(avgdl, 1e-9))
     rows = np.repeat(np.arange(n), np.diff(tf.indptr))
     tf.data = tf.data * (k1 + 1) / (tf.data + norm[rows]) * idf[tf.indices]
     return tf
+
+
+def bm25_idf(df: np.ndarray, n: int) -> np.ndarray:
+    """BM25's idf of terms in ``df`` of ``n`` documents."""
+    return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
 def wants(org: OrgFacts) -> str:
@@ -199,14 +218,45 @@ def gives(org: OrgFacts) -> str:
     return document(org, ("offer",) if org.offers else ("profile",))
 
 
+@dataclass(frozen=True)
+class Segment:
+    """BM25 rows of some organisations: row i of every view's matrix is ``org_ids[i]``'s."""
+
+    org_ids: np.ndarray
+    columns: dict[str, sparse.csc_matrix]
+
+    def rows(self, keep: np.ndarray) -> Segment:
+        """The segment of the rows where ``keep`` is true."""
+        return Segment(self.org_ids[keep], {v: m[keep] for v, m in self.columns.items()})
+
+    @staticmethod
+    def stacked(parts: list[Segment]) -> Segment:
+        """One segment of the rows of ``parts`` in turn."""
+        columns = {
+            view: sparse.vstack([p.columns[view] for p in parts], format="csc", dtype=np.float32)
+            for view in VIEWS
+        }
+        return Segment(np.concatenate([p.org_ids for p in parts]), columns)
+
+
 class LexicalIndex:
-    """BM25 matrices, one per view, with rows aligned to the catalogue's ``org_ids``."""
+    """BM25 matrices, one per view; ``scores`` are aligned with the catalogue's ``org_ids``.
+
+    The matrices are the ``main`` segment's, fitted to every organisation, and optionally a
+    ``delta`` segment with the rows of organisations imported or changed since: weighed with
+    the main segment's vocabulary, idf and mean lengths, and standing in for the main rows of
+    the organisations in ``replaced``. An import of a few records writes only the delta; a
+    bigram the main vocabulary lacks counts once the next full index run refits.
+    """
 
     def __init__(
         self,
         catalogue: Catalogue,
         bigrams: Bigrams | None,
-        columns: dict[str, sparse.csc_matrix],
+        main: Segment,
+        lengths: dict[str, float],
+        delta: Segment | None = None,
+        replaced: np.ndarray | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.org_ids = catalogue.org_ids
@@ -214,15 +264,32 @@ class LexicalIndex:
         self.org_kinds = catalogue.org_kinds
         self.org_prefectures = catalogue.org_prefectures
         self.bigrams = bigrams
+        self.main, self.lengths, self.delta = main, lengths, delta
+        self.replaced = replaced if replaced is not None else np.zeros(0, dtype=np.int64)
         # By column: a query sums the columns of its few dozen bigrams, 20× faster than
         # multiplying every row by the query.
-        self.columns = columns
-        n = len(self.org_ids)
+        self.columns = main.columns
+        n = len(main.org_ids)
         # Per view, the columns of common bigrams.
-        self.common = {v: np.diff(m.indptr) > COMMON_SHARE * n for v, m in columns.items()}
+        self.common = {v: np.diff(m.indptr) > COMMON_SHARE * n for v, m in self.columns.items()}
+        # Where each segment's rows go among the catalogue's (-1: nowhere), unless they are
+        # the catalogue's own rows.
+        self._places: list[tuple[Segment, np.ndarray]] | None = None
+        if delta is not None or not np.array_equal(main.org_ids, self.org_ids):
+            main_places = self._place(main.org_ids)
+            main_places[np.isin(main.org_ids, self.replaced)] = -1
+            self._places = [(main, main_places)]
+            if delta is not None:
+                self._places.append((delta, self._place(delta.org_ids)))
         # A query is scored by several stages; each mode asks the same few filters.
         self._scores: Memo[np.ndarray] = Memo(256)
         self._masks: Memo[np.ndarray] = Memo(64)
+
+    def _place(self, org_ids: np.ndarray) -> np.ndarray:
+        rows = np.searchsorted(self.org_ids, org_ids)
+        found = rows < len(self.org_ids)
+        found[found] = self.org_ids[rows[found]] == org_ids[found]
+        return np.where(found, rows, -1)
 
     @classmethod
     def build(
@@ -234,13 +301,25 @@ class LexicalIndex:
         if texts is None:
             texts = [texts_by_role(o) for o in catalogue.orgs.values()]
         if not texts:
-            return cls(catalogue, None, {})
+            return cls(catalogue, None, Segment(catalogue.org_ids, {}), {})
         bigrams, fitted = Bigrams.fit([joined(t, VIEWS["all"]) for t in texts])
-        columns = {}
+        columns, lengths = {}, {}
         for view, roles in VIEWS.items():
             counts = fitted if view == "all" else bigrams.counts([joined(t, roles) for t in texts])
+            lengths[view] = float(counts.sum() / len(texts))
             columns[view] = bm25_weights(counts).tocsc()
-        return cls(catalogue, bigrams, columns)
+        return cls(catalogue, bigrams, Segment(catalogue.org_ids, columns), lengths)
+
+    def rows_for(self, org_ids: np.ndarray, texts: list[dict[str, list[str]]]) -> Segment:
+        """Rows of these organisations' ``texts`` (as ``build`` takes them), weighed with the
+        main segment's vocabulary and statistics."""
+        n = len(self.main.org_ids)
+        columns = {}
+        for view, roles in VIEWS.items():
+            counts = self.bigrams.counts([joined(t, roles) for t in texts])
+            idf = bm25_idf(np.diff(self.columns[view].indptr), n)
+            columns[view] = bm25_weights(counts, stats=(idf, self.lengths[view])).tocsc()
+        return Segment(np.asarray(org_ids, dtype=np.int64), columns)
 
     def __len__(self) -> int:
         return len(self.org_ids)
@@ -267,7 +346,13 @@ class LexicalIndex:
         columns = self.query(text)
         if not all_bigrams:
             columns = columns[~self.common[view][columns]]
-        scores = np.asarray(self.columns[view][:, columns].sum(axis=1)).ravel()
+        if self._places is None:
+            scores = _summed(self.columns[view], columns)
+        else:
+            scores = np.zeros(len(self), dtype=np.float32)
+            for segment, places in self._places:
+                found = places >= 0
+                scores[places[found]] = _summed(segment.columns[view], columns)[found]
         scores.setflags(write=False)  # shared by the cache: callers take copies
         return scores
 
@@ -297,3 +382,8 @@ class LexicalIndex:
         best = found[np.argpartition(-scores[found], k - 1)[:k]]
         best = best[np.argsort(-scores[best], kind="stable")]
         return self.org_ids[best].tolist()
+
+
+def _summed(matrix: sparse.csc_matrix, columns: np.ndarray) -> np.ndarray:
+    """Each row's sum over ``columns``: a document's BM25 for a query of those bigrams."""
+    return np.asarray(matrix[:, columns].sum(axis=1), dtype=np.float32).ravel()

@@ -6,8 +6,14 @@ organisations are ready, as last indexed): a file for other texts is stale and i
 is a damaged one, with a message and never a traceback. It is replaced atomically, as the
 index is, so a reader never sees half a file.
 
+An index run after a small import refits nothing: it writes the changed organisations' rows to
+a delta file beside it (``LexicalIndex.rows_for``), which names the main file's key as its
+``base`` and the content key it completes as its ``key``; a reader uses the pair when both
+match. A run that saves the main file deletes the delta.
+
 Layout: ``MAGIC``, the header's length (8 bytes, little-endian), the header (JSON: format, key,
-shape, and each array's dtype, length and offset), then the arrays, each at a 64-byte boundary.
+the main file's mean document lengths or the delta's base, shape, and each array's dtype,
+length and offset), then the arrays, each at a 64-byte boundary.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import logging
 import mmap
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +31,8 @@ from scipy import sparse
 
 from embeddings import normalise_text
 from embeddings.index import _atomic_write
-from matcher.index.texts import Text
-from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex
+from matcher.index.texts import Text, iter_texts
+from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex, Segment
 from matcher.retrieval.catalogue import Catalogue
 from matcher.settings import Settings
 from matcher.store.session import Store
@@ -33,7 +40,7 @@ from matcher.store.session import Store
 log = logging.getLogger(__name__)
 
 MAGIC = b"MUSUBI-BM25\n"
-FORMAT = 1  # counts the layout and what the matrices hold (bigrams, k1 = 1.2, b = 0.75)
+FORMAT = 2  # counts the layout and what the matrices hold (bigrams, k1 = 1.2, b = 0.75)
 ALIGN = 64
 ROLES = VIEWS["all"]
 
@@ -46,9 +53,15 @@ def bm25_path(settings: Settings) -> Path:
     return settings.home_path / "index.bm25"
 
 
+def delta_path(path: Path) -> Path:
+    """Where the rows changed since the matrices at ``path`` were fitted are kept."""
+    return path.with_name(path.name + ".delta")
+
+
 def open_lexical(catalogue: Catalogue, path: Path) -> LexicalIndex:
-    """The BM25 matrices of ``catalogue``: from ``path`` when it holds them, else fitted (and
-    saved for the next process; a home it cannot write to only costs the next start time)."""
+    """The BM25 matrices of ``catalogue``: from ``path`` (and its delta) when they hold them,
+    else fitted (and saved for the next process; a home it cannot write to only costs the next
+    start time)."""
     try:
         return load(path, catalogue)
     except FileNotFoundError:
@@ -60,7 +73,7 @@ def open_lexical(catalogue: Catalogue, path: Path) -> LexicalIndex:
     started = time.perf_counter()
     lexical = LexicalIndex.build(catalogue)
     try:
-        save(path, lexical, catalogue.content_key())
+        save_main(path, lexical, catalogue.content_key())
     except OSError as error:
         log.warning("BM25 matrices not saved to %s: %s", path, error)
     if reason:
@@ -68,29 +81,51 @@ def open_lexical(catalogue: Catalogue, path: Path) -> LexicalIndex:
     return lexical
 
 
-def is_current(path: Path, catalogue: Catalogue) -> bool:
-    """Whether ``path`` holds the matrices of ``catalogue`` (its header says so)."""
+def is_current(path: Path, catalogue: Catalogue, *, with_delta: bool = True) -> bool:
+    """Whether ``path`` (with its delta, unless told otherwise) holds the matrices of
+    ``catalogue``."""
+    key = catalogue.content_key()
     try:
         header, _ = _read_header(path)
+        if header.get("key") == key:
+            return True
+        if not with_delta:
+            return False
+        delta, _ = _read_header(delta_path(path))
     except (OSError, Bm25FileError):
         return False
-    return header.get("key") == catalogue.content_key()
+    return delta.get("base") == header.get("key") and delta.get("key") == key
 
 
-def save(path: Path, lexical: LexicalIndex, key: str) -> None:
-    """Write the matrices atomically: a temporary file, fsync, rename."""
-    arrays: dict[str, np.ndarray] = {"org_ids": lexical.org_ids}
+def save_main(path: Path, lexical: LexicalIndex, key: str) -> None:
+    """Write the main matrices atomically, then drop the delta they make obsolete."""
+    arrays: dict[str, np.ndarray] = {"org_ids": lexical.main.org_ids}
     if lexical.bigrams is not None:
         arrays |= {"chars": lexical.bigrams.chars, "keys": lexical.bigrams.keys}
-    for view, matrix in lexical.columns.items():
+    n_terms = len(lexical.bigrams.keys) if lexical.bigrams is not None else 0
+    _write(path, {"key": key, "lengths": lexical.lengths}, arrays, lexical.main, n_terms)
+    delta_path(path).unlink(missing_ok=True)
+
+
+def save_delta(path: Path, lexical: LexicalIndex, base: str, key: str) -> None:
+    """Write ``lexical``'s delta segment beside the main matrices (``base`` is their key)."""
+    arrays = {"org_ids": lexical.delta.org_ids, "replaced": lexical.replaced}
+    n_terms = len(lexical.bigrams.keys)
+    _write(delta_path(path), {"key": key, "base": base}, arrays, lexical.delta, n_terms)
+
+
+def _write(path: Path, header: dict, arrays: dict, segment: Segment, n_terms: int) -> None:
+    """Write a header and arrays (with the segment's matrices) atomically: a temporary file,
+    fsync, rename."""
+    for view, matrix in segment.columns.items():
         arrays |= {f"{view}.data": matrix.data, f"{view}.indices": matrix.indices}
         arrays[f"{view}.indptr"] = matrix.indptr
-    n_terms = len(lexical.bigrams.keys) if lexical.bigrams is not None else 0
     layout, offset = {}, 0
     for name, array in arrays.items():
         layout[name] = {"dtype": array.dtype.str, "length": len(array), "offset": offset}
         offset += _aligned(array.nbytes)
-    header = {"format": FORMAT, "key": key, "shape": [len(lexical), n_terms], "arrays": layout}
+    shape = [len(segment.org_ids), n_terms]
+    header = {"format": FORMAT} | header | {"shape": shape, "arrays": layout}
     head = json.dumps(header).encode("utf-8")
     start = _aligned(len(MAGIC) + 8 + len(head))
 
@@ -106,11 +141,26 @@ def save(path: Path, lexical: LexicalIndex, key: str) -> None:
 
 
 def load(path: Path, catalogue: Catalogue) -> LexicalIndex:
-    """The matrices saved at ``path``, memory-mapped; FileNotFoundError when there are none,
-    Bm25FileError when they are for other texts or do not hold together."""
-    header, start = _read_header(path)
-    if header.get("key") != catalogue.content_key():
+    """The matrices saved at ``path`` (and its delta), memory-mapped; FileNotFoundError when
+    there are none, Bm25FileError when they are for other texts or do not hold together."""
+    key = catalogue.content_key()
+    header, arrays = _mapped(path)
+    if header.get("key") == key:
+        if not np.array_equal(arrays.get("org_ids"), catalogue.org_ids):
+            raise Bm25FileError(f"BM25 matrices {path} are for other organisations (stale)")
+        return _index(path, catalogue, header, arrays)
+    try:
+        delta_header, delta_arrays = _mapped(delta_path(path))
+    except FileNotFoundError:
+        delta_header = {}
+    if delta_header.get("base") != header.get("key") or delta_header.get("key") != key:
         raise Bm25FileError(f"BM25 matrices {path} are for other texts than the store's (stale)")
+    return _index(path, catalogue, header, arrays, (delta_header, delta_arrays))
+
+
+def _mapped(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """A file's header and its arrays, memory-mapped."""
+    header, start = _read_header(path)
     with path.open("rb") as stream:  # the header check saw a non-empty file
         mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
     try:
@@ -120,21 +170,45 @@ def load(path: Path, catalogue: Catalogue) -> LexicalIndex:
             )
             for name, spec in header["arrays"].items()
         }
-        n_orgs, n_terms = (int(n) for n in header["shape"])
+        if len(header["shape"]) != 2 or any(int(n) < 0 for n in header["shape"]):
+            raise ValueError("shape")
     except (KeyError, TypeError, ValueError) as error:
         raise Bm25FileError(f"BM25 matrices {path} are damaged ({error})") from None
-    if not np.array_equal(arrays.get("org_ids"), catalogue.org_ids) or n_orgs != len(catalogue):
-        raise Bm25FileError(f"BM25 matrices {path} are for other organisations (stale)")
+    return header, arrays
+
+
+def _index(
+    path: Path,
+    catalogue: Catalogue,
+    header: dict,
+    arrays: dict[str, np.ndarray],
+    delta: tuple[dict, dict[str, np.ndarray]] | None = None,
+) -> LexicalIndex:
+    n_orgs, n_terms = (int(n) for n in header["shape"])
     if n_orgs == 0:
-        return LexicalIndex(catalogue, None, {})
+        return LexicalIndex(catalogue, None, Segment(catalogue.org_ids, {}), {})
     try:
         bigrams = Bigrams(arrays["chars"], arrays["keys"])
-        columns = {view: _matrix(arrays, view, n_orgs, n_terms) for view in VIEWS}
-    except (KeyError, ValueError, IndexError) as error:
+        main = _segment(arrays, n_terms)
+        lengths = {view: float(header["lengths"][view]) for view in VIEWS}
+        if delta is not None:
+            delta_header, delta_arrays = delta
+            if int(delta_header["shape"][1]) != n_terms:
+                raise ValueError("the delta has another vocabulary")
+            rows = _segment(delta_arrays, n_terms)
+            replaced = np.asarray(delta_arrays["replaced"], dtype=np.int64)
+    except (KeyError, ValueError, IndexError, TypeError) as error:
         raise Bm25FileError(f"BM25 matrices {path} are damaged ({error})") from None
-    if len(bigrams.keys) != n_terms:
-        raise Bm25FileError(f"BM25 matrices {path} are damaged (vocabulary size)")
-    return LexicalIndex(catalogue, bigrams, columns)
+    if len(bigrams.keys) != n_terms or len(main.org_ids) != n_orgs:
+        raise Bm25FileError(f"BM25 matrices {path} are damaged (sizes)")
+    if delta is None:
+        return LexicalIndex(catalogue, bigrams, main, lengths)
+    return LexicalIndex(catalogue, bigrams, main, lengths, rows, replaced)
+
+
+def _segment(arrays: dict[str, np.ndarray], n_terms: int) -> Segment:
+    org_ids = arrays["org_ids"]
+    return Segment(org_ids, {view: _matrix(arrays, view, len(org_ids), n_terms) for view in VIEWS})
 
 
 def _matrix(arrays: dict, view: str, n_orgs: int, n_terms: int) -> sparse.csc_matrix:
@@ -187,26 +261,74 @@ def _aligned(n: int) -> int:
     return -(-n // ALIGN) * ALIGN
 
 
-def refresh_lexical(store: Store, settings: Settings, texts: list[Text]) -> bool:
+def refresh_lexical(
+    store: Store, settings: Settings, texts: list[Text], changed: Iterable[int] | None = None
+) -> bool:
     """After an index run: save the matrices of what is now indexed, unless the saved ones
     are current. ``texts`` are the store's texts the run read, so no organisation's facts
-    need reading. Returns whether it saved; a failed save (a full disk) leaves the previous
-    file, which the next process finds stale and rebuilds."""
+    need reading: every text, or with ``changed`` only those of the organisations in it, whose
+    rows then go to the delta. Returns whether it saved; a failed save (a full disk) leaves the
+    previous files, which the next process finds stale and rebuilds."""
     catalogue = Catalogue(store)
     path = bm25_path(settings)
-    if is_current(path, catalogue):
+    if is_current(path, catalogue, with_delta=changed is not None):
+        if changed is None:  # the main file holds everything: a delta is a leftover
+            delta_path(path).unlink(missing_ok=True)
         return False
-    grouped: dict[int, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
-    for text in texts:
-        grouped[text.org_id][text.role].append((text.position, text.content))
-    docs = []
-    for org_id in catalogue.org_ids.tolist():
-        roles = grouped.get(org_id, {})
-        normalised = {r: (normalise_text(c) for _, c in sorted(roles.get(r, ()))) for r in ROLES}
-        docs.append({role: [t for t in found if t] for role, found in normalised.items()})
     try:
-        save(path, LexicalIndex.build(catalogue, docs), catalogue.content_key())
+        if changed is not None:
+            try:
+                _save_changed(path, catalogue, texts, np.fromiter(changed, dtype=np.int64))
+                return True
+            except (FileNotFoundError, Bm25FileError) as error:
+                log.warning("%s: fitting the BM25 matrices anew", error)
+                texts = list(iter_texts(store))
+        save_main(
+            path, LexicalIndex.build(catalogue, _by_org(catalogue, texts)), catalogue.content_key()
+        )
     except OSError as error:
         log.warning("BM25 matrices not saved to %s: %s", path, error)
         return False
     return True
+
+
+def _save_changed(path: Path, catalogue: Catalogue, texts: list[Text], changed: np.ndarray) -> None:
+    """Write the delta: its rows so far, less the ``changed`` organisations', plus theirs."""
+    header, arrays = _mapped(path)
+    base = _index(path, catalogue, header, arrays)  # the main rows, wherever they now belong
+    if base.bigrams is None:
+        raise Bm25FileError(f"BM25 matrices {path} hold no organisations")
+    parts, replaced = [], changed
+    try:
+        delta_header, delta_arrays = _mapped(delta_path(path))
+    except FileNotFoundError:
+        delta_header = {}
+    if delta_header.get("base") == header.get("key"):
+        old = _index(path, catalogue, header, arrays, (delta_header, delta_arrays))
+        parts.append(old.delta.rows(~np.isin(old.delta.org_ids, changed)))
+        replaced = np.union1d(old.replaced, changed)
+    ready = changed[np.isin(changed, catalogue.org_ids)]
+    grouped = {o: _texts_by_role(t) for o, t in _grouped(texts).items()}
+    parts.append(base.rows_for(ready, [grouped.get(o, _texts_by_role({})) for o in ready.tolist()]))
+    delta = Segment.stacked(parts)
+    lexical = LexicalIndex(catalogue, base.bigrams, base.main, base.lengths, delta, replaced)
+    save_delta(path, lexical, header["key"], catalogue.content_key())
+
+
+def _grouped(texts: list[Text]) -> dict[int, dict[str, list[tuple[int, str]]]]:
+    grouped: dict[int, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
+    for text in texts:
+        grouped[text.org_id][text.role].append((text.position, text.content))
+    return grouped
+
+
+def _texts_by_role(roles: dict[str, list[tuple[int, str]]]) -> dict[str, list[str]]:
+    """One organisation's texts by role, normalised, as ``texts_by_role`` gives them."""
+    normalised = {r: (normalise_text(c) for _, c in sorted(roles.get(r, ()))) for r in ROLES}
+    return {role: [t for t in found if t] for role, found in normalised.items()}
+
+
+def _by_org(catalogue: Catalogue, texts: list[Text]) -> list[dict[str, list[str]]]:
+    """Each ready organisation's texts by role, aligned with ``catalogue.org_ids``."""
+    grouped = _grouped(texts)
+    return [_texts_by_role(grouped.get(o, {})) for o in catalogue.org_ids.tolist()]

@@ -153,6 +153,17 @@ class StoreGeneration(Base):
     changed_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime, default=utcnow)
 
 
+class IndexQueue(Base):
+    """Organisations written since the index last took them in: an import adds the ones it
+    created or changed, in its own transaction, and the index run that has saved their vectors
+    and BM25 rows removes them. So an index run after a small import reads just these, and an
+    import killed before its index step leaves them here for the next run."""
+
+    __tablename__ = "index_queue"
+
+    org_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+
+
 # ---- consortia: coordinators, saved proposals, their members and notes, the audit log ----
 
 
