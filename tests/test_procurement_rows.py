@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from matcher.modes.procurement import _best_offers, _coverage
+from matcher.modes.procurement import _best_offers
 from matcher.retrieval.catalogue import OrgFacts
 
 
@@ -40,11 +40,3 @@ def test_each_candidate_gets_its_best_offer_or_its_profile():
     assert fit.tolist() == [1.0, 0.0, 0.0]
     assert np.allclose(vectors, [[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])  # unit rows
     assert np.allclose(profiles, [[0.0, 1.0], [0.8, 0.6], [0.0, 1.0]])
-
-
-def test_coverage_weighs_terms_by_rarity_in_the_pool():
-    docs = ["独居高齢者の見守り", "高齢者の移動支援", "高齢者の買い物支援"]
-    covered = _coverage(("独居", "高齢者"), docs)
-    # 高齢者 is in every doc and says little; 独居 is rare and says much.
-    assert covered[0] == 1.0 and 0 < covered[1] == covered[2] < 0.5
-    assert _coverage((), docs).tolist() == [0.0, 0.0, 0.0]

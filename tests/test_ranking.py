@@ -3,7 +3,7 @@
 import numpy as np
 
 from matcher.ranking.diversify import mmr
-from matcher.ranking.features import min_max
+from matcher.ranking.features import idf_coverage, min_max
 from matcher.ranking.scorer import LinearScorer
 
 
@@ -48,3 +48,11 @@ def test_min_max_scales_within_the_values():
     assert min_max([2.0, 4.0, 3.0]).tolist() == [0.0, 1.0, 0.5]
     assert min_max([0.7, 0.7]).tolist() == [0.0, 0.0]  # nothing to tell apart
     assert min_max([]).tolist() == []
+
+
+def test_coverage_weighs_terms_by_rarity_in_the_pool():
+    docs = ["独居高齢者の見守り", "高齢者の移動支援", "高齢者の買い物支援"]
+    covered = idf_coverage(("独居", "高齢者"), docs)
+    # 高齢者 is in every doc and says little; 独居 is rare and says much.
+    assert covered[0] == 1.0 and 0 < covered[1] == covered[2] < 0.5
+    assert idf_coverage((), docs).tolist() == [0.0, 0.0, 0.0]

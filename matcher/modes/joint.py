@@ -10,7 +10,7 @@ from matcher.facts import terms
 from matcher.ranking.calibration import Calibration
 from matcher.ranking.diversify import mmr
 from matcher.ranking.explain import Explanation, Link, MatchResult, ScoredMatch
-from matcher.ranking.features import Rows, min_max
+from matcher.ranking.features import Rows, idf_coverage, min_max
 from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (
@@ -28,7 +28,7 @@ from matcher.retrieval.matcher import (
 # word-by-word alignment of the needs (which also cost 15 ms a query at 10,000 organisations).
 FEATURES = {
     "need_fit": 1.0,  # cosine of the best pair of needs
-    "term_coverage": 0.5,  # share of the asking need's key terms found in the other need
+    "term_coverage": 0.5,  # share of the asking needs' key terms in the other need, by pool idf
     "bm25": 0.0,  # BM25 of the asking needs against the other's needs, every bigram
 }
 # Features that stand or fall together, for ablations (evaluate --cv) and model selection.
@@ -107,25 +107,23 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
     limit = max(60, 5 * q.top)
     found = m.candidates(own, filters, limit=limit + len(own))
     orgs = [c.org for c in found if c.org.prefecture != origin.prefecture][:limit]
-    rows, pairs, vectors, relative = [], [], [], []
+    fits, pairs, vectors, relative = [], [], [], []
     their_needs = m.vector_groups([org.text_ids.get("need", ()) for org in orgs])
-    for org, theirs in zip(orgs, their_needs, strict=True):
+    for theirs in their_needs:
         sims = own @ theirs.T
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
         pairs.append((positions[i], int(j), float(sims[i, j])))
         relative.append(above_background(float(sims[i, j]), backgrounds[i]))
-        rows.append(
-            {
-                "need_fit": max(float(sims[i, j]), 0.0),
-                "term_coverage": terms.coverage(
-                    terms.key_terms(origin.text("need", positions[i])),
-                    org.text("need", int(j)),
-                ),
-            }
-        )
+        fits.append(max(float(sims[i, j]), 0.0))
         vectors.append(theirs[j])
-    columns = {name: [r[name] for r in rows] for name in ("need_fit", "term_coverage")}
     own_text = " ".join(origin.text("need", k) for k in positions)
+    paired = [org.text("need", j) for org, (_, j, _) in zip(orgs, pairs, strict=True)]
+    columns = {
+        "need_fit": fits,
+        # Weighed by rarity in the pool: a term every other need names (a theme's common
+        # word) tells little of which municipality has the same challenge.
+        "term_coverage": idf_coverage(terms.key_terms(own_text), paired),
+    }
     lexical = m.lexical.scores("demand", own_text, all_bigrams=True)[
         [m.lexical.row_of[org.id] for org in orgs]
     ]

@@ -24,7 +24,7 @@ from matcher.ranking.explain import (
     ScoredMatch,
     joined,
 )
-from matcher.ranking.features import Rows, min_max
+from matcher.ranking.features import Rows, idf_coverage, min_max
 from matcher.retrieval.catalogue import OrgFacts, excerpt
 from matcher.retrieval.dense import Filters
 from matcher.retrieval.matcher import (
@@ -241,7 +241,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
     columns = {
         "bm25": min_max(m.lexical.scores("supply", words)[lexical_rows]) * lexical_share,
         "bm25_text": min_max(every_bigram) * lexical_share,
-        "term_coverage": _coverage(query_terms, tagged) * lexical_share,
+        "term_coverage": idf_coverage(query_terms, tagged) * lexical_share,
         "dense_best": min_max(np.maximum(best_fit, 0.0)),
         "relative_fit": np.clip(relative_fit, 0.0, 1.0),
         "word_fit": min_max(word_cover),
@@ -612,19 +612,6 @@ def _best_offers(
     # Stored vectors may be compressed: renormalise so that cosines stay cosines.
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return best, offer_fit, vectors / np.where(norms > 0, norms, 1.0), profiles
-
-
-def _coverage(query_terms: tuple[str, ...], docs: list[str]) -> np.ndarray:
-    """Share of the challenge's key-term weight found in each doc (0–1); a term weighs its
-    rarity within the pool, so a term every candidate shares counts little."""
-    if not query_terms:
-        return np.zeros(len(docs))
-    present = np.array(
-        [[t in d for t in query_terms] for d in map(terms.normalised, docs)], dtype=float
-    ).reshape(len(docs), len(query_terms))
-    idf = np.log((len(docs) + 1) / (present.sum(axis=0) + 0.5))
-    total = idf.sum()
-    return present @ idf / total if total else np.zeros(len(docs))
 
 
 def _word_fit(m: Matcher, text: str, orgs: list[OrgFacts]) -> np.ndarray:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.facts import terms
+
 
 @dataclass(frozen=True)
 class Rows:
@@ -41,3 +43,17 @@ def min_max(values: Sequence[float] | np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     span = values.max() - values.min() if len(values) else 0.0
     return (values - values.min()) / span if span > 0 else np.zeros(len(values))
+
+
+def idf_coverage(query_terms: Sequence[str], docs: Sequence[str]) -> np.ndarray:
+    """Share of the query's key-term weight found in each doc (0–1), array of shape
+    (len(docs),); a term weighs its rarity within the pool, so a term every candidate shares
+    counts little."""
+    if not query_terms:
+        return np.zeros(len(docs))
+    present = np.array(
+        [[t in d for t in query_terms] for d in map(terms.normalised, docs)], dtype=float
+    ).reshape(len(docs), len(query_terms))
+    idf = np.log((len(docs) + 1) / (present.sum(axis=0) + 0.5))
+    total = idf.sum()
+    return present @ idf / total if total else np.zeros(len(docs))
