@@ -23,7 +23,7 @@ from embeddings import (
     normalise_text,
     text_hash,
 )
-from embeddings.delta import IndexDelta, delta_path
+from embeddings.delta import IndexDelta, WithDelta, delta_path, open_main
 from embeddings.index import VectorIndexError, limit_threads
 from matcher.index.distributed import check_address, encode_on_cluster
 from matcher.index.texts import Text, iter_texts
@@ -83,9 +83,20 @@ def encoder_for(name: str) -> Encoder:
     return load_encoder(name)
 
 
-def open_index(settings: Settings, encoder: Encoder) -> VectorIndex:
-    """The saved index with its delta's changes; raises IndexMissingError, IndexMismatchError
+def open_index(settings: Settings, encoder: Encoder) -> VectorIndex | WithDelta:
+    """The saved index as its delta changes it, for searching: the main index is shared with
+    earlier callers while its file is the same. Raises IndexMissingError, IndexMismatchError
     or IndexCorruptError."""
+    path = index_path(settings)
+    main = open_main(path, fingerprint=encoder.fingerprint, dim=encoder.dim)
+    delta = IndexDelta.load(
+        delta_path(path), fingerprint=encoder.fingerprint, dim=encoder.dim, base=main.checksum
+    )
+    return main if delta is None else WithDelta(main, delta)
+
+
+def _folded(settings: Settings, encoder: Encoder) -> VectorIndex:
+    """The saved index with its delta's changes made in it: this run's own copy to change."""
     path = index_path(settings)
     index = VectorIndex.load(path, fingerprint=encoder.fingerprint, dim=encoder.dim)
     delta = IndexDelta.load(
@@ -159,7 +170,7 @@ def _refresh(
         index = None
         if not rebuild:
             try:
-                index = open_index(settings, encoder)  # with the delta's changes
+                index = _folded(settings, encoder)
             except IndexMissingError:
                 index = None
         if index is None:

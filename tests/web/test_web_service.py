@@ -73,7 +73,8 @@ def exercise(service: Service) -> None:
 def test_a_replaced_matcher_is_freed(service: Service) -> None:
     exercise(service)
     old = service.matcher()
-    parts = [old, old.catalogue, old.search, old.lexical, old.search.index]
+    main = old.search.index  # the main index: kept, and shared by the next Matcher
+    parts = [old, old.catalogue, old.search, old.lexical]
     refs = [weakref.ref(p) for p in parts]
     assert len(old.search._allowed) and len(old.lexical._scores) and len(old.lexical._masks)
     del old, parts
@@ -88,6 +89,7 @@ def test_a_replaced_matcher_is_freed(service: Service) -> None:
     gc.collect()
 
     assert [r() for r in refs] == [None] * len(refs)
+    assert service.matcher().search.index.main is main  # the import wrote only a delta
 
 
 def test_a_matcher_is_kept_while_the_store_is_unchanged(service: Service) -> None:
