@@ -31,7 +31,7 @@ from web import params, uploads
 from web.auth import actor, token_required
 from web.errors import BadRequest, error_response
 from web.openapi import document, operation
-from web.orgs import PAGE, find_orgs
+from web.orgs import PAGE, find_orgs, page_of
 from web.service import get_matcher, get_service
 from web.shared import get_org_or_404, get_record_or_404, rerun_proposal
 
@@ -152,7 +152,7 @@ def orgs():  # noqa: ANN201
                     "needs": len(o.needs),
                     "offers": len(o.offers),
                 }
-                for o in found[offset : offset + limit]
+                for o in page_of(found, offset, offset + limit)
             ],
         }
     )

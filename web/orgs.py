@@ -8,6 +8,7 @@ from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
 from matcher.modes.partners import partners
 from matcher.retrieval import names
+from matcher.retrieval.catalogue import OrgFacts
 from matcher.retrieval.matcher import resolve_places
 from web import japanmap, params
 from web.errors import BadRequest
@@ -39,8 +40,9 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
             kinds=KINDS,
         )
     codes = set(resolve_places(found["prefectures"]))
-    # The directory lists the whole store as last loaded, not yet indexed ones too.
-    everyone = [*m.catalogue.by_ext_id.values(), *m.catalogue.pending.values()]
+    # The directory lists the whole store as last loaded, not yet indexed ones too; by name
+    # alone, so only the page shown reads facts (``page_of``).
+    everyone = [*m.catalogue.names, *m.catalogue.pending.values()]
     if q:  # by id, name, part of it or its reading in kana, best match first
         everyone = names.find(everyone, q, kinds=kinds, limit=len(everyone))
     orgs = [
@@ -53,6 +55,11 @@ def find_orgs(args) -> tuple[list, int]:  # noqa: ANN001
     return orgs, len(orgs)
 
 
+def page_of(found: list, start: int, stop: int) -> list[OrgFacts]:
+    """The facts of the organisations ``find_orgs`` found from ``start`` to ``stop``."""
+    return get_matcher().catalogue.facts(found[start:stop])
+
+
 @bp.get("/")
 def index():  # noqa: ANN201
     """The directory: search by name, filter by kind and prefecture."""
@@ -61,7 +68,7 @@ def index():  # noqa: ANN201
     orgs, total = found if found else ([], 0)
     return render_template(
         "orgs/index.html",
-        orgs=orgs[(page - 1) * PAGE : page * PAGE],
+        orgs=page_of(orgs, (page - 1) * PAGE, page * PAGE),
         total=total,
         page=page,
         pages=max(1, -(-total // PAGE)),

@@ -100,7 +100,8 @@ def find_org(
     if query in m.catalogue.pending:
         return None, [], localise(not_indexed(m.catalogue.pending[query]))
     try:
-        return names.resolve(m.catalogue.orgs.values(), query, kinds=kinds), [], None
+        found = names.resolve(m.catalogue.names, query, kinds=kinds)
+        return m.catalogue.by_ext_id[found.ext_id], [], None
     except MatchError as error:
         choices = [m.catalogue.by_ext_id[i] for i in error.params.get("ids", ())]
         return None, choices, localise(error)

@@ -12,6 +12,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
@@ -42,6 +43,16 @@ class StoreChangedError(MatchError):
     def __init__(self, org: str) -> None:
         message = f"{org} changed in the store while this query was answered; ask again"
         super().__init__(message, "store_changed", org=org)
+
+
+class OrgName(NamedTuple):
+    """What finding an organisation by name or listing the directory reads of it."""
+
+    id: int
+    ext_id: str
+    kind: str
+    prefecture: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,11 @@ class Catalogue:
             org_rows = _tuples(
                 connection,
                 sa.select(
-                    Organisation.id, Organisation.ext_id, Organisation.kind, Organisation.prefecture
+                    Organisation.id,
+                    Organisation.ext_id,
+                    Organisation.kind,
+                    Organisation.prefecture,
+                    Organisation.name,
                 ).order_by(Organisation.id),
             )
             items = {
@@ -152,6 +167,8 @@ class Catalogue:
         self._complete = False
 
         ready_rows = [r for r, ok in zip(org_rows, ready, strict=True) if ok]
+        # Names, so finding an organisation by name reads no organisation's facts.
+        self.names = [OrgName._make(r) for r in ready_rows]
         self.orgs = LazyOrgs(self, [r[0] for r in ready_rows])
         self.by_ext_id = ByExtId(self.orgs, {r[1]: r[0] for r in ready_rows})
         pending = [r[0] for r, ok in zip(org_rows, ready, strict=True) if not ok]
@@ -207,6 +224,12 @@ class Catalogue:
         )
 
     # ---- facts, read on first use ---------------------------------------------------------
+
+    def facts(self, found: Iterable[OrgName | OrgFacts]) -> list[OrgFacts]:
+        """The facts of organisations found by name (read in one batch), in their order."""
+        found = list(found)
+        self.load([o.id for o in found if isinstance(o, OrgName)])
+        return [self.orgs[o.id] if isinstance(o, OrgName) else o for o in found]
 
     def load(self, org_ids: Iterable[int]) -> None:
         """Read the facts of these organisations (those not read yet) in one batch."""

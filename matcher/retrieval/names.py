@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from embeddings.japanese import SudachiTokenizer
-from matcher.retrieval.catalogue import Catalogue, OrgFacts
+from matcher.retrieval.catalogue import Catalogue, OrgFacts, OrgName
 from matcher.retrieval.matcher import MatchError
 
 _TOKENIZER = SudachiTokenizer("C")
@@ -33,9 +33,12 @@ def reading(name: str) -> str:
     return normalised(_TOKENIZER.reading("".join(name.split())))
 
 
+Named = OrgName | OrgFacts  # what a name is looked up in: names alone, or facts
+
+
 def find(
-    orgs: Iterable[OrgFacts], query: str, *, kinds: Sequence[str] = (), limit: int = MAX_CHOICES
-) -> list[OrgFacts]:
+    orgs: Iterable[Named], query: str, *, kinds: Sequence[str] = (), limit: int = MAX_CHOICES
+) -> list[Named]:
     """Organisations whose id, name or reading matches ``query``, best first: the id, the whole
     name, a name that starts with it, one that holds it, then readings (only for a query in
     kana: reading every name costs a dictionary look-up each, cached)."""
@@ -43,7 +46,7 @@ def find(
     if not q:
         return []
     by_reading = bool(_KANA.match(q))
-    ranked: list[tuple[float, int, str, OrgFacts]] = []
+    ranked: list[tuple[float, int, str, Named]] = []
     for org in orgs:
         if kinds and org.kind not in kinds:
             continue
@@ -67,7 +70,7 @@ def find(
     return [r[3] for r in ranked[:limit]]
 
 
-def resolve(orgs: Iterable[OrgFacts], query: str, *, kinds: Sequence[str] = ()) -> OrgFacts:
+def resolve(orgs: Iterable[Named], query: str, *, kinds: Sequence[str] = ()) -> Named:
     """The one organisation ``query`` names (an id, a name, part of one, or a reading), or a
     MatchError: ``unknown_org`` when none does, ``ambiguous_org`` (with the choices) when
     several do and none is the id or the whole name."""
@@ -101,4 +104,4 @@ def ext_id_of(catalogue: Catalogue, query: str, *, kinds: Sequence[str] = ()) ->
     the id of the one organisation it names (``resolve``)."""
     if query in catalogue.by_ext_id or query in catalogue.pending:
         return query
-    return resolve(catalogue.orgs.values(), query, kinds=kinds).ext_id
+    return resolve(catalogue.names, query, kinds=kinds).ext_id

@@ -102,7 +102,7 @@ def roles_for(m: Matcher, q: ConsortiumQuery) -> tuple[str, ...]:
     """Role slots in order (a role asked twice appears twice); MatchError for a bad request."""
     active = active_roles()
     if not q.roles:
-        present = {o.kind for o in m.catalogue.orgs.values()}
+        present = set(m.catalogue.org_kinds.tolist())  # no organisation's facts read
         # 金 joins by default only when such profiles exist; the others always (an empty one is
         # reported, since it is what a coordinator must go and find).
         return tuple(
