@@ -304,7 +304,7 @@ def proposal_status(proposal_id: int):  # noqa: ANN201
         get_service().store,
         proposal_id,
         asked["status"] or "",
-        version=params.version(data),
+        version=asked["version"],
         actor=actor(),
         reason=asked["reason"] or "",
     )
@@ -348,7 +348,7 @@ def proposal_members(proposal_id: int):  # noqa: ANN201
         org=asked["org"],
         member=asked["member"],
         role=asked["role"],
-        version=params.version(data),
+        version=asked["version"],
         actor=actor(),
         reason=asked["reason"] or "",
     )

@@ -200,7 +200,11 @@ class Param:
         if self.kind == "id":
             return org_id(args, self.name, required=self.required)
         if self.kind == "integer":
-            return integer(args, self.name, lo=self.lo, hi=self.hi)
+            value = integer(args, self.name, lo=self.lo, hi=self.hi)
+            if value is None and self.required:
+                what = self.description[:1].lower() + self.description[1:]
+                raise BadRequest(f"{self.name} is required: {what}", f"{self.name}_required")
+            return value
         if self.kind == "flag":
             return flag(args, self.name)
         values = _repeated(args, self.name, self.count, unique=self.kind == "many")
@@ -430,15 +434,6 @@ IMPORT = (
     Param("dry_run", "flag", "Validate only: nothing is written"),
     Param("format", "text", "The file's format, when its name or type doesn't", choices=FORMATS),
 )
-
-
-def version(data: Args) -> int:
-    value = VERSION.read(data, body=True)
-    if value is None:
-        raise BadRequest(
-            "version is required: the version you read (optimistic locking)", "version_required"
-        )
-    return value
 
 
 def alternatives_request(args: Args, view: ProposalView) -> tuple[str, str | None, int]:

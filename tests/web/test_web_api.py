@@ -235,6 +235,12 @@ def test_curation_through_the_api(writable_app, token) -> None:  # noqa: ANN001
         headers=auth,
     )
     assert moved.status_code == 200 and moved.get_json()["proposal"]["status"] == "shortlisted"
+    for path, body in (
+        ("status", {"status": "accepted", "reason": "funded"}),
+        ("members", {"action": "remove", "member": proposal["members"][0]["id"]}),
+    ):  # a decision needs the version it was made on
+        unversioned = client.post(f"/api/consortia/{pid}/{path}", json=body, headers=auth)
+        assert assert_error(unversioned, 400)["error"].startswith("version is required")
     stale = client.post(
         f"/api/consortia/{pid}/notes", json={"text": "late", "version": version}, headers=auth
     )
