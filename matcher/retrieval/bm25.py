@@ -277,8 +277,9 @@ class LexicalIndex:
         # multiplying every row by the query.
         self.columns = main.columns
         n = len(main.org_ids)
-        # Per view, the columns of common bigrams.
-        self.common = {v: np.diff(m.indptr) > COMMON_SHARE * n for v, m in self.columns.items()}
+        # Per view, each bigram's document frequency, and the columns of common bigrams.
+        self.df = {v: np.diff(m.indptr).astype(np.int32) for v, m in self.columns.items()}
+        self.common = {view: df > COMMON_SHARE * n for view, df in self.df.items()}
         # Where each segment's rows go among the catalogue's (-1: nowhere), unless they are
         # the catalogue's own rows.
         self._places: list[tuple[Segment, np.ndarray]] | None = None
@@ -324,7 +325,7 @@ class LexicalIndex:
         columns = {}
         for view, roles in VIEWS.items():
             counts = self.bigrams.counts([joined(t, roles) for t in texts])
-            idf = bm25_idf(np.diff(self.columns[view].indptr), n)
+            idf = bm25_idf(self.df[view], n)
             columns[view] = bm25_weights(counts, stats=(idf, self.lengths[view])).tocsc()
         return Segment(np.asarray(org_ids, dtype=np.int64), columns)
 
@@ -354,8 +355,7 @@ class LexicalIndex:
         if not all_bigrams:
             columns = columns[~self.common[view][columns]]
             if len(columns) > MAX_QUERY_BIGRAMS:
-                df = np.diff(self.columns[view].indptr)[columns]
-                rarest = np.argsort(df, kind="stable")[:MAX_QUERY_BIGRAMS]
+                rarest = np.argsort(self.df[view][columns], kind="stable")[:MAX_QUERY_BIGRAMS]
                 columns = np.sort(columns[rarest])
         if self._places is None:
             scores = _summed(self.columns[view], columns)
