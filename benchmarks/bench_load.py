@@ -41,7 +41,7 @@ import urllib.parse
 from pathlib import Path
 
 # The same challenges, free port and demo home as bench_web.py.
-from bench_web import CHALLENGES, free_port, prepare
+from bench_web import CHALLENGES, free_port, prepare, wait_up
 
 THEMES = (
     "除雪の省力化",
@@ -290,20 +290,6 @@ def coordinator_token(env: dict) -> str:
     return made.stdout.strip().splitlines()[-1]
 
 
-def wait_up(port: int, server: subprocess.Popen, timeout: float = 600) -> float:
-    started = time.time()
-    while time.time() < started + timeout:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            if get(conn, "/api/stats") == 200:
-                return time.time() - started
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not come up")
-
-
 def org_list(port: int) -> list[dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     orgs, offset = [], 0
@@ -350,7 +336,7 @@ def main() -> None:
     )
     report: dict = {"size": size, "encoder": args.encoder, "loadavg_start": os.getloadavg()}
     try:
-        report["ready_s"] = wait_up(port, server)
+        report["ready_s"] = wait_up(port, server, timeout=600)
         report["banner"] = server.stdout.readline().strip()
         report["rss_ready_mb"] = rss_mb(server.pid)[0]
         queries = Queries(org_list(port))

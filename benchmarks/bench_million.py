@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_match import CHALLENGES, report  # noqa: E402
-from bench_web import free_port  # noqa: E402
+from bench_web import free_port, wait_up  # noqa: E402
 
 import seeds  # noqa: E402
 from matcher.index.indexing import refresh_index  # noqa: E402
@@ -224,7 +224,7 @@ def serve_and_warm(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_until_up(server, port)
+            wait_up(port, server, timeout=1800)
             ready = time.perf_counter() - started
             log(f"server: ready in {ready:.1f} s, RSS so far {vm_hwm_gib(server.pid):.1f} GiB")
             times: dict[str, list[float]] = {"procurement": [], "partners": [], "joint": []}
@@ -253,22 +253,6 @@ def serve_and_warm(
             server.terminate()
             server.wait(timeout=60)
     return {"ready_s": ready, "peak_rss_gib": peak, "errors": errors, "times": times}
-
-
-def wait_until_up(server: subprocess.Popen, port: int, timeout: float = 1800) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with status {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/stats")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the server did not come up")
 
 
 # ---- recall of the approximate index ------------------------------------------------------

@@ -53,16 +53,20 @@ def prepare(home: Path, size: int, encoder: str) -> None:
     )
 
 
-def wait_up(port: int, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def wait_up(port: int, server: subprocess.Popen | None = None, timeout: float = 120) -> float:
+    """Seconds until the server on ``port`` answers /api/stats; SystemExit when ``server``
+    exits first or ``timeout`` passes."""
+    started = time.time()
+    while time.time() < started + timeout:
+        if server is not None and server.poll() is not None:
+            raise SystemExit(f"the server exited with status {server.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/api/stats")
             if conn.getresponse().status == 200:
-                return
+                return time.time() - started
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.2)
     raise SystemExit("the server did not come up")
 
 
