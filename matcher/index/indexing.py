@@ -30,9 +30,7 @@ from matcher.index.texts import Text, iter_texts
 from matcher.retrieval.bm25_file import refresh_lexical
 from matcher.settings import Settings
 from matcher.store.models import IndexQueue, TextEntry
-from matcher.store.session import Store
-
-CHUNK = 500
+from matcher.store.session import Store, chunks
 
 #: Texts per ``encode_cached`` call: each chunk's vectors go into the index on a background
 #: thread while the next chunk is encoded (the encoders are mostly single-threaded Python, so
@@ -339,8 +337,7 @@ def _finish(store: Store, queued: list[int], *, changed: bool) -> int:
     """
     table = IndexQueue.__table__
     with store.session.begin() as session:
-        for start in range(0, len(queued), CHUNK):
-            chunk = queued[start : start + CHUNK]
+        for chunk in chunks(queued):
             session.execute(sa.delete(table).where(table.c.org_id.in_(chunk)))
         if changed:
             store.bump_generation(session)
@@ -371,22 +368,19 @@ def _sync_text_ids(
     if org_ids is None:
         selects = [select]
     else:
-        chunks = [org_ids[i : i + CHUNK] for i in range(0, len(org_ids), CHUNK)]
-        selects = [select.where(TextEntry.org_id.in_(chunk)) for chunk in chunks]
+        selects = [select.where(TextEntry.org_id.in_(chunk)) for chunk in chunks(org_ids)]
     with store.session.begin() as session:
         known = {(o, r, p): (i, h) for query in selects for o, r, p, i, h in session.execute(query)}
         wanted = {t.key for t in texts}
         gone = [known[key][0] for key in known.keys() - wanted]
-        for start in range(0, len(gone), CHUNK):
-            session.execute(
-                sa.delete(TextEntry).where(TextEntry.id.in_(gone[start : start + CHUNK]))
-            )
+        for chunk in chunks(gone):
+            session.execute(sa.delete(TextEntry).where(TextEntry.id.in_(chunk)))
         new = [
             {"org_id": t.org_id, "role": t.role, "position": t.position}
             for t in texts
             if t.key not in known
         ]
-        for start in range(0, len(new), CHUNK):
+        for chunk in chunks(new):
             inserted = session.execute(
                 sa.insert(TextEntry).returning(
                     TextEntry.org_id,
@@ -395,7 +389,7 @@ def _sync_text_ids(
                     TextEntry.id,
                     sort_by_parameter_order=True,
                 ),
-                new[start : start + CHUNK],
+                chunk,
             )
             known.update({(o, r, p): (i, None) for o, r, p, i in inserted})
     ids = np.fromiter((known[t.key][0] for t in texts), dtype=np.int64, count=len(texts))

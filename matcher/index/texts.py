@@ -10,10 +10,9 @@ import sqlalchemy as sa
 
 from matcher.ingest.records import OrgRecord
 from matcher.store.models import Need, Offer, Organisation, Tag
-from matcher.store.session import Store
+from matcher.store.session import Store, chunks
 
 TEXT_ROLES = ("profile", "need", "offer")
-CHUNK = 500  # organisations per ``IN (…)`` list
 
 
 @dataclass(frozen=True)
@@ -59,12 +58,9 @@ def texts_of(org_id: int, record: OrgRecord) -> list[Text]:
 def iter_texts(store: Store, org_ids: Sequence[int] | None = None) -> Iterator[Text]:
     """Every text in the store, or the texts of ``org_ids``, from three flat queries per chunk
     of organisations: no ORM objects on this hot path."""
-    if org_ids is None:
-        chunks: list[Sequence[int] | None] = [None]
-    else:
-        chunks = [org_ids[i : i + CHUNK] for i in range(0, len(org_ids), CHUNK)]
+    groups: list[Sequence[int] | None] = [None] if org_ids is None else list(chunks(org_ids))
     with store.session() as session:
-        for chunk in chunks:
+        for chunk in groups:
             tags: dict[int, list[str]] = defaultdict(list)
             query = sa.select(Tag.org_id, Tag.name).order_by(Tag.org_id, Tag.position)
             for org_id, name in session.execute(_within(query, Tag.org_id, chunk)):

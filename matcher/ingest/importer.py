@@ -15,10 +15,7 @@ from matcher.ingest.readers import FileRejected, Source, read_source, rows, sour
 from matcher.ingest.records import OrgRecord, Problem, validate
 from matcher.store import models, queries
 from matcher.store.models import Organisation
-from matcher.store.session import Store
-
-# Keeps IN (...) lists and executemany batches well below every backend's parameter limit.
-CHUNK = 500
+from matcher.store.session import Store, chunks
 
 
 class ImportRejected(Exception):
@@ -149,7 +146,7 @@ def _write(
 ) -> tuple[int, int]:
     with store.session.begin() as session:
         existing: dict[str, int] = {}
-        for chunk in _chunks([r.id for r in records]):
+        for chunk in chunks([r.id for r in records]):
             query = sa.select(Organisation.ext_id, Organisation.id).where(
                 Organisation.ext_id.in_(chunk)
             )
@@ -160,7 +157,7 @@ def _write(
 
         updated_ids = [existing[r.id] for r in updates]
         for table in models.CHILD_TABLES:
-            for chunk in _chunks(updated_ids):
+            for chunk in chunks(updated_ids):
                 session.execute(sa.delete(table).where(table.org_id.in_(chunk)))
         if updates:
             session.execute(
@@ -169,7 +166,7 @@ def _write(
             )
 
         ids = dict(existing)
-        for chunk in _chunks(inserts):
+        for chunk in chunks(inserts):
             result = session.execute(
                 sa.insert(Organisation).returning(
                     Organisation.ext_id, Organisation.id, sort_by_parameter_order=True
@@ -189,7 +186,7 @@ def _write(
 def queue(org_ids: Sequence[int], session) -> None:  # noqa: ANN001
     """Put organisations in the index queue (those already in it stay once)."""
     table = models.IndexQueue.__table__
-    for chunk in _chunks(list(org_ids)):
+    for chunk in chunks(list(org_ids)):
         session.execute(sa.delete(table).where(table.c.org_id.in_(chunk)))
         session.execute(sa.insert(table), [{"org_id": i} for i in chunk])
 
@@ -248,10 +245,5 @@ def _insert_children(session, records: Iterable[OrgRecord], ids: dict[str, int])
                 {"org_id": org_id, "position": i, column: v} for i, v in enumerate(values)
             )
     for table, rows_ in children.items():
-        for chunk in _chunks(rows_, 5000):
+        for chunk in chunks(rows_, 5000):
             session.execute(sa.insert(table), chunk)
-
-
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -31,10 +31,7 @@ from matcher.store.models import (
     Tag,
     TextEntry,
 )
-from matcher.store.session import Store
-
-#: Organisations per ``IN (…)`` list when facts are read for a batch of them.
-CHUNK = 500
+from matcher.store.session import Store, chunks
 
 
 class StoreChangedError(MatchError):
@@ -270,10 +267,10 @@ class Catalogue:
         """
         if org_ids is not None and not org_ids:
             return {}
-        chunks = [None] if org_ids is None else _chunks(org_ids, CHUNK)
+        groups = [None] if org_ids is None else chunks(org_ids)
         read: dict[int, OrgFacts] = {}
         with self._store.session() as session:
-            for chunk in chunks:
+            for chunk in groups:
                 read.update(self._read_chunk(session, chunk))
         if check:
             for org in (o for o in read.values() if o.id in self.orgs):
@@ -425,8 +422,3 @@ def _tuples(connection: sa.Connection, query: sa.Select) -> list[tuple]:
         return cursor.fetchall()
     finally:
         cursor.close()
-
-
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -18,6 +19,18 @@ from alembic.script import ScriptDirectory
 
 from matcher.settings import Settings
 from matcher.store.models import StoreGeneration, utcnow
+
+T = TypeVar("T")
+
+#: Keeps ``IN (…)`` lists and executemany batches well below every backend's parameter limit.
+CHUNK = 500
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
