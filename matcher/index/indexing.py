@@ -44,8 +44,8 @@ ENCODE_BATCH = 256
 #: An index run reads only the organisations imports queued, and writes their vectors to the
 #: delta beside the main index, while the delta holds at most this many changed texts; past
 #: it, the run reads every text and saves the main index (at 328,000 vectors: 1.3 s to load
-#: and 2 s to write 570 MB). Every process that loads the index adds the delta's vectors to
-#: its HNSW graph (~0.2 ms each), so the limit bounds what a start costs.
+#: and 2 s to write 570 MB). Every search also scans the delta exactly, and its BM25 rows are
+#: weighed with the main matrices' statistics, so the limit bounds both.
 DELTA_LIMIT = 4_096
 
 
@@ -85,24 +85,24 @@ def open_index(settings: Settings, encoder: Encoder) -> VectorIndex | WithDelta:
     """The saved index as its delta changes it, for searching: the main index is shared with
     earlier callers while its file is the same. Raises IndexMissingError, IndexMismatchError
     or IndexCorruptError."""
-    path = index_path(settings)
-    main = open_main(path, fingerprint=encoder.fingerprint, dim=encoder.dim)
-    delta = IndexDelta.load(
-        delta_path(path), fingerprint=encoder.fingerprint, dim=encoder.dim, base=main.checksum
-    )
+    main = open_main(index_path(settings), fingerprint=encoder.fingerprint, dim=encoder.dim)
+    delta = _delta(settings, encoder, main.checksum)
     return main if delta is None else WithDelta(main, delta)
 
 
 def _folded(settings: Settings, encoder: Encoder) -> VectorIndex:
     """The saved index with its delta's changes made in it: this run's own copy to change."""
-    path = index_path(settings)
-    index = VectorIndex.load(path, fingerprint=encoder.fingerprint, dim=encoder.dim)
-    delta = IndexDelta.load(
-        delta_path(path), fingerprint=encoder.fingerprint, dim=encoder.dim, base=index.checksum
-    )
+    index = VectorIndex.load(index_path(settings), fingerprint=encoder.fingerprint, dim=encoder.dim)
+    delta = _delta(settings, encoder, index.checksum)
     if delta is not None:
         delta.apply(index)
     return index
+
+
+def _delta(settings: Settings, encoder: Encoder, base: str | None) -> IndexDelta | None:
+    """The saved delta of the main index file ``base``, if there is one."""
+    path = delta_path(index_path(settings))
+    return IndexDelta.load(path, fingerprint=encoder.fingerprint, dim=encoder.dim, base=base)
 
 
 def refresh_index(
@@ -313,9 +313,7 @@ def _open_delta(settings: Settings, encoder: Encoder) -> IndexDelta | None:
     if meta.get("encoder_fingerprint") != encoder.fingerprint or not meta.get("sha256"):
         return None
     base = meta["sha256"]
-    found = IndexDelta.load(
-        delta_path(main), fingerprint=encoder.fingerprint, dim=encoder.dim, base=base
-    )
+    found = _delta(settings, encoder, base)
     return found or IndexDelta(encoder.dim, fingerprint=encoder.fingerprint, base=base)
 
 

@@ -195,7 +195,7 @@ def bm25_weights(
     """Term-frequency matrix (n_docs, n_terms) → BM25 term weights of the same shape.
 
     ``stats`` (each term's idf, the mean document length) default to those of ``tf`` itself;
-    rows added to an index are weighed with the index's (``bm25_stats``).
+    rows added to an index are weighed with the index's (``LexicalIndex.rows_for``).
     """
     tf = tf.tocsr().astype(np.float32)
     n = tf.shape[0]

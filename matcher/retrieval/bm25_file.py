@@ -30,6 +30,7 @@ import numpy as np
 from scipy import sparse
 
 from embeddings import normalise_text
+from embeddings.delta import delta_path
 from embeddings.index import _atomic_write
 from matcher.index.texts import Text, iter_texts
 from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex, Segment
@@ -51,11 +52,6 @@ class Bm25FileError(Exception):
 
 def bm25_path(settings: Settings) -> Path:
     return settings.home_path / "index.bm25"
-
-
-def delta_path(path: Path) -> Path:
-    """Where the rows changed since the matrices at ``path`` were fitted are kept."""
-    return path.with_name(path.name + ".delta")
 
 
 def open_lexical(catalogue: Catalogue, path: Path) -> LexicalIndex:
@@ -149,13 +145,20 @@ def load(path: Path, catalogue: Catalogue) -> LexicalIndex:
         if not np.array_equal(arrays.get("org_ids"), catalogue.org_ids):
             raise Bm25FileError(f"BM25 matrices {path} are for other organisations (stale)")
         return _index(path, catalogue, header, arrays)
-    try:
-        delta_header, delta_arrays = _mapped(delta_path(path))
-    except FileNotFoundError:
-        delta_header = {}
-    if delta_header.get("base") != header.get("key") or delta_header.get("key") != key:
+    delta = _delta_of(path, header)
+    if delta is None or delta[0].get("key") != key:
         raise Bm25FileError(f"BM25 matrices {path} are for other texts than the store's (stale)")
-    return _index(path, catalogue, header, arrays, (delta_header, delta_arrays))
+    return _index(path, catalogue, header, arrays, delta)
+
+
+def _delta_of(path: Path, header: dict) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The delta beside the matrices at ``path`` (whose header is ``header``), mapped; None
+    when there is none, or it is a leftover for other main matrices."""
+    try:
+        delta = _mapped(delta_path(path))
+    except FileNotFoundError:
+        return None
+    return delta if delta[0].get("base") == header.get("key") else None
 
 
 def _mapped(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
@@ -295,23 +298,21 @@ def refresh_lexical(
 def _save_changed(path: Path, catalogue: Catalogue, texts: list[Text], changed: np.ndarray) -> None:
     """Write the delta: its rows so far, less the ``changed`` organisations', plus theirs."""
     header, arrays = _mapped(path)
-    base = _index(path, catalogue, header, arrays)  # the main rows, wherever they now belong
-    if base.bigrams is None:
+    # The main rows, wherever they now belong, and the delta written so far.
+    saved = _index(path, catalogue, header, arrays, _delta_of(path, header))
+    if saved.bigrams is None:
         raise Bm25FileError(f"BM25 matrices {path} hold no organisations")
     parts, replaced = [], changed
-    try:
-        delta_header, delta_arrays = _mapped(delta_path(path))
-    except FileNotFoundError:
-        delta_header = {}
-    if delta_header.get("base") == header.get("key"):
-        old = _index(path, catalogue, header, arrays, (delta_header, delta_arrays))
-        parts.append(old.delta.rows(~np.isin(old.delta.org_ids, changed)))
-        replaced = np.union1d(old.replaced, changed)
+    if saved.delta is not None:
+        parts.append(saved.delta.rows(~np.isin(saved.delta.org_ids, changed)))
+        replaced = np.union1d(saved.replaced, changed)
     ready = changed[np.isin(changed, catalogue.org_ids)]
     grouped = {o: _texts_by_role(t) for o, t in _grouped(texts).items()}
-    parts.append(base.rows_for(ready, [grouped.get(o, _texts_by_role({})) for o in ready.tolist()]))
+    parts.append(
+        saved.rows_for(ready, [grouped.get(o, _texts_by_role({})) for o in ready.tolist()])
+    )
     delta = Segment.stacked(parts)
-    lexical = LexicalIndex(catalogue, base.bigrams, base.main, base.lengths, delta, replaced)
+    lexical = LexicalIndex(catalogue, saved.bigrams, saved.main, saved.lengths, delta, replaced)
     save_delta(path, lexical, header["key"], catalogue.content_key())
 
 
