@@ -4,7 +4,7 @@ At 328,000 vectors the main HNSW file is 570 MB: a change of a few vectors cost 
 it and 2 s to write it again. The delta is a small exact index of the new vectors and a list of
 removed ids in a file of its own, written in milliseconds. A reader applies it to the main index
 as it loads it (``WithDelta``: searches merge the two), and a run that saves the main index
-folds the delta in (VectorIndex.remove, then add) and deletes it.
+folds the delta in (GroupedIndex.remove, then add) and deletes it.
 
 A delta names the main file it applies to by that file's SHA-256 (``base``). A delta for another
 main file is a leftover of a run that saved the main index and died before deleting the delta:
@@ -17,11 +17,13 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from embeddings.index import KNOWN_FILTERS, IndexMissingError, SearchHits, VectorIndex
+from embeddings.grouped import GroupedIndex
+from embeddings.index import KNOWN_FILTERS, IndexMissingError, SearchHits, VectorIndex, merge_hits
 
 
 def delta_path(path: str | os.PathLike) -> Path:
@@ -36,29 +38,38 @@ class IndexDelta:
     def __init__(self, dim: int, *, fingerprint: str, base: str) -> None:
         self.base = base
         self.added = VectorIndex(dim, fingerprint=fingerprint, kind="flat", storage="flat")
+        self.groups: dict[int, str] = {}  # of the added ids: the main index's group for each
         self.removed = np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
         """How many ids it changes."""
         return len(self.added) + len(self.removed)
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray, groups: Sequence[str]) -> None:
         self.added.add(ids, vectors)
+        self.groups.update(zip(np.asarray(ids).tolist(), groups, strict=True))
         self.removed = np.setdiff1d(self.removed, ids)
 
     def remove(self, ids: np.ndarray) -> None:
         self.added.remove(ids)
+        for i in np.asarray(ids).tolist():
+            self.groups.pop(i, None)
         self.removed = np.union1d(self.removed, np.asarray(ids, dtype=np.int64))
 
-    def apply(self, index: VectorIndex) -> None:
+    def apply(self, index: GroupedIndex) -> None:
         """Make ``index`` (the main index, loaded) what the changes make it."""
         index.remove(self.removed)
         ids = self.added.ids
-        index.add(ids, self.added.vectors(ids))
+        index.add(ids, self.added.vectors(ids), [self.groups[i] for i in ids.tolist()])
 
     def save(self, path: Path) -> None:
         """Write the delta atomically to ``path`` (see ``delta_path``)."""
-        self.added.save(path, {"base": self.base, "removed": self.removed.tolist()})
+        extra = {
+            "base": self.base,
+            "removed": self.removed.tolist(),
+            "groups": [[i, group] for i, group in self.groups.items()],
+        }
+        self.added.save(path, extra)
 
     @classmethod
     def load(cls, path: Path, *, fingerprint: str, dim: int, base: str) -> IndexDelta | None:
@@ -73,6 +84,7 @@ class IndexDelta:
         delta = cls(dim, fingerprint=fingerprint, base=base)
         delta.added = VectorIndex.load(path, fingerprint=fingerprint, dim=dim)
         delta.removed = np.asarray(meta.get("removed", []), dtype=np.int64)
+        delta.groups = {int(i): str(group) for i, group in meta.get("groups", [])}
         return delta
 
     @staticmethod
@@ -91,7 +103,7 @@ class WithDelta:
     main index it already has (``open_main``) and reads only the delta.
     """
 
-    def __init__(self, main: VectorIndex, delta: IndexDelta) -> None:
+    def __init__(self, main: GroupedIndex, delta: IndexDelta) -> None:
         self.main, self.delta = main, delta
         self.dim, self.fingerprint, self.checksum = main.dim, main.fingerprint, main.checksum
         added = delta.added.ids
@@ -133,12 +145,7 @@ class WithDelta:
         if delta_allowed is not None and not len(delta_allowed):
             return main_hits
         delta_hits = self.delta.added.search_many(queries, k, allowed_ids=delta_allowed)
-        merged = []
-        for a, b in zip(main_hits, delta_hits, strict=True):
-            ids, scores = np.concatenate([a.ids, b.ids]), np.concatenate([a.scores, b.scores])
-            best = np.argsort(-scores, kind="stable")[:k]
-            merged.append(SearchHits(ids[best], scores[best]))
-        return merged
+        return [merge_hits(pair, k) for pair in zip(main_hits, delta_hits, strict=True)]
 
     def search(
         self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
@@ -170,14 +177,14 @@ class WithDelta:
 
 #: Main indexes in use, by path: the file's identity and a weak reference (an index no
 #: Matcher uses any more is freed).
-_MAIN: dict[Path, tuple[tuple, weakref.ref[VectorIndex]]] = {}
+_MAIN: dict[Path, tuple[tuple, weakref.ref[GroupedIndex]]] = {}
 _MAIN_LOCK = threading.Lock()
 
 
-def open_main(path: Path, *, fingerprint: str, dim: int) -> VectorIndex:
+def open_main(path: Path, *, fingerprint: str, dim: int) -> GroupedIndex:
     """The main index at ``path``, shared with the callers still using it while the file is
     the same one (a server reloading after an import reads only the delta); callers only
-    search it. Raises as VectorIndex.load does."""
+    search it. Raises as GroupedIndex.load does."""
     meta = VectorIndex.read_metadata(path)
     stat = path.stat()
     identity = (meta.get("sha256"), stat.st_size, stat.st_mtime_ns, stat.st_ino, fingerprint)
@@ -185,7 +192,7 @@ def open_main(path: Path, *, fingerprint: str, dim: int) -> VectorIndex:
         identity_then, ref = _MAIN.get(path, (None, lambda: None))
         index = ref() if identity_then == identity else None
     if index is None:
-        index = VectorIndex.load(path, fingerprint=fingerprint, dim=dim)
+        index = GroupedIndex.load(path, fingerprint=fingerprint, dim=dim)
         with _MAIN_LOCK:
             _MAIN[path] = (identity, weakref.ref(index))
     return index

@@ -137,6 +137,17 @@ class SearchHits:
         return len(self.ids)
 
 
+def merge_hits(hits: Iterable[SearchHits], k: int) -> SearchHits:
+    """The best ``k`` of several searches' hits for one query (of disjoint ids), best first."""
+    hits = list(hits)
+    if len(hits) == 1:
+        return hits[0]
+    ids = np.concatenate([h.ids for h in hits])
+    scores = np.concatenate([h.scores for h in hits])
+    best = np.argsort(-scores, kind="stable")[:k]
+    return SearchHits(ids[best], scores[best])
+
+
 def _as_ids(ids: Iterable[int] | np.ndarray) -> np.ndarray:
     array = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
     if array.size == 0:
@@ -165,6 +176,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def save_with_metadata(path: Path, write: Any, meta: dict[str, Any]) -> str:
+    """Write an index file through ``write(temporary_path)`` and then ``meta`` with the file's
+    size and SHA-256 beside it (``path + ".json"``), each atomically; returns the SHA-256."""
+    _atomic_write(path, write)
+    checksum = _sha256(path)
+    meta = meta | {"file_size": path.stat().st_size, "sha256": checksum}
+    text = json.dumps(meta, indent=2, sort_keys=True)
+    meta_path = path.with_name(path.name + ".json")
+    _atomic_write(meta_path, lambda t: Path(t).write_text(text, "utf-8"))
+    return checksum
+
+
 def _atomic_write(path: Path, write: Any) -> None:
     """Write through a temporary file in the same directory, fsync, then os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,9 +209,10 @@ KNOWN_FILTERS = 16
 class _Allowed:
     """A filter's admitted ids among those stored, and its FAISS selector, made when needed."""
 
-    def __init__(self, stored: np.ndarray, ids: np.ndarray) -> None:
+    def __init__(self, stored: np.ndarray, ids: np.ndarray, asked: object) -> None:
         self.stored = stored  # the index's id array it was checked against: adds replace it
         self.ids = ids
+        self.asked = asked  # the filter as given: kept alive while it is known by identity
         self._selector: faiss.IDSelector | None = None
 
     def selector(self) -> faiss.IDSelector:
@@ -264,7 +288,7 @@ class VectorIndex:
         self.checksum: str | None = None  # SHA-256 of the file last saved or loaded
         self._trained_on = 0
         self._ids = np.zeros(0, dtype=np.int64)  # sorted, unique: membership and counts
-        self._filters: OrderedDict[bytes, _Allowed] = OrderedDict()
+        self._filters: OrderedDict[bytes | int, _Allowed] = OrderedDict()
         self._filters_lock = threading.Lock()
         self._dead = 0  # HNSW tombstones still in the graph
         self._built_storage = "flat"
@@ -429,6 +453,11 @@ class VectorIndex:
         """Stored ids, sorted (a copy)."""
         return self._ids.copy()
 
+    def holds(self, ids: np.ndarray) -> np.ndarray:
+        """Which of ``ids`` (int64) are stored: a boolean mask."""
+        position = np.minimum(np.searchsorted(self._ids, ids), max(len(self._ids) - 1, 0))
+        return self._ids[position] == ids if len(self._ids) else np.zeros(len(ids), dtype=bool)
+
     def add(self, ids: Iterable[int] | np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors of shape (n, dim) under ``ids``; ids already present are updated."""
         ids = _as_ids(ids)
@@ -537,7 +566,9 @@ class VectorIndex:
         10^4–10^5 ids into a selector costs as much as the search itself.
         """
         allowed = _as_ids(allowed_ids)
-        key = allowed.tobytes()
+        # A read-only filter is known by its identity (it is kept below, so the identity is not
+        # another array's while remembered): hashing 10^5 ids' bytes cost 0.8 ms a search.
+        key = allowed.tobytes() if allowed.flags.writeable else id(allowed)
         with self._filters_lock:
             known = self._filters.get(key)
             if known is not None and known.stored is self._ids:
@@ -548,7 +579,7 @@ class VectorIndex:
         position = np.searchsorted(self._ids, allowed)
         stored = position < len(self._ids)
         stored[stored] = self._ids[position[stored]] == allowed[stored]
-        found = _Allowed(self._ids, allowed[stored])
+        found = _Allowed(self._ids, allowed[stored], allowed_ids)
         with self._filters_lock:
             self._filters[key] = found
             while len(self._filters) > KNOWN_FILTERS:
@@ -684,7 +715,7 @@ class VectorIndex:
     @staticmethod
     def metadata_path(path: str | os.PathLike) -> Path:
         path = Path(path)
-        return path.with_name(path.name + ".json")
+        return path.with_name(path.name + ".json")  # as save_with_metadata writes it
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -718,12 +749,8 @@ class VectorIndex:
         silently mismatched one.
         """
         path = Path(path)
-        _atomic_write(path, lambda temporary: faiss.write_index(self._index, temporary))
-        self.checksum = _sha256(path)
-        meta = (extra or {}) | self.metadata()
-        meta |= {"file_size": path.stat().st_size, "sha256": self.checksum}
-        text = json.dumps(meta, indent=2, sort_keys=True)
-        _atomic_write(self.metadata_path(path), lambda t: Path(t).write_text(text, "utf-8"))
+        write = lambda temporary: faiss.write_index(self._index, temporary)  # noqa: E731
+        self.checksum = save_with_metadata(path, write, (extra or {}) | self.metadata())
         return path
 
     @staticmethod
@@ -760,41 +787,26 @@ class VectorIndex:
         damaged file); every message suggests ``musubi index --rebuild``.
         """
         path = Path(path)
-        meta = cls.read_metadata(path)
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise IndexMismatchError(
-                f"index {path} has format version {meta.get('format_version')!r}, this Musubi "
-                f"reads version {FORMAT_VERSION}. {_REBUILD_HINT}"
-            )
-        if meta.get("encoder_fingerprint") != fingerprint:
-            raise IndexMismatchError(
-                f"index {path} was built with encoder {meta.get('encoder_fingerprint')!r}, "
-                f"but the configured encoder is {fingerprint!r}. {_REBUILD_HINT}"
-            )
-        if meta.get("dimension") != dim:
-            raise IndexMismatchError(
-                f"index {path} holds {meta.get('dimension')!r}-dimensional vectors, the encoder "
-                f"makes {dim}. {_REBUILD_HINT}"
-            )
-        size = path.stat().st_size
-        if size != meta.get("file_size") or (
-            verify_checksum and _sha256(path) != meta.get("sha256")
-        ):
-            raise IndexCorruptError(
-                f"index {path} does not match its metadata (size {size}, expected "
-                f"{meta.get('file_size')}): truncated or damaged. {_REBUILD_HINT}"
-            )
+        meta = checked_metadata(path, FORMAT_VERSION, fingerprint, dim, verify_checksum)
         try:
             index = faiss.read_index(str(path))
         except RuntimeError as error:
             raise IndexCorruptError(
                 f"FAISS cannot read index {path}: {error}. {_REBUILD_HINT}"
             ) from error
+        return cls.from_faiss(index, meta, path=path, fingerprint=fingerprint, dim=dim)
+
+    @classmethod
+    def from_faiss(
+        cls, index: faiss.Index, meta: dict[str, Any], *, path: Path, fingerprint: str, dim: int
+    ) -> VectorIndex:
+        """An index around ``index`` as read from ``path``, with the settings ``meta`` (its
+        :meth:`metadata`) recorded; raises IndexCorruptError when the two disagree."""
         tombstones = int(meta.get("tombstones", 0))
         if index.d != dim or index.ntotal != meta.get("count", 0) + tombstones:
             raise IndexCorruptError(
                 f"index {path} holds {index.ntotal} vectors of dimension {index.d}, its metadata "
-                f"says {meta.get('count')} of {meta.get('dimension')}. {_REBUILD_HINT}"
+                f"says {meta.get('count')} of {meta.get('dimension', dim)}. {_REBUILD_HINT}"
             )
         self = cls(
             dim,
@@ -833,3 +845,34 @@ def _stored_ids(index: faiss.Index) -> np.ndarray:
         if lists.list_size(i)
     ]
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+
+def checked_metadata(
+    path: Path, format_version: int, fingerprint: str, dim: int, verify_checksum: bool = True
+) -> dict[str, Any]:
+    """The metadata saved beside the index file ``path``, once the file is shown to be what it
+    says: of ``format_version``, for this encoder and dimension, of the recorded size and
+    SHA-256. Raises IndexMissingError, IndexMismatchError or IndexCorruptError."""
+    meta = VectorIndex.read_metadata(path)
+    if meta.get("format_version") != format_version:
+        raise IndexMismatchError(
+            f"index {path} has format version {meta.get('format_version')!r}, this Musubi "
+            f"reads version {format_version}. {_REBUILD_HINT}"
+        )
+    if meta.get("encoder_fingerprint") != fingerprint:
+        raise IndexMismatchError(
+            f"index {path} was built with encoder {meta.get('encoder_fingerprint')!r}, "
+            f"but the configured encoder is {fingerprint!r}. {_REBUILD_HINT}"
+        )
+    if meta.get("dimension") != dim:
+        raise IndexMismatchError(
+            f"index {path} holds {meta.get('dimension')!r}-dimensional vectors, the encoder "
+            f"makes {dim}. {_REBUILD_HINT}"
+        )
+    size = path.stat().st_size
+    if size != meta.get("file_size") or (verify_checksum and _sha256(path) != meta.get("sha256")):
+        raise IndexCorruptError(
+            f"index {path} does not match its metadata (size {size}, expected "
+            f"{meta.get('file_size')}): truncated or damaged. {_REBUILD_HINT}"
+        )
+    return meta

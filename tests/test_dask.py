@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import EmbeddingCache, VectorIndex, load_encoder, normalise_text, text_hash
+from embeddings import EmbeddingCache, load_encoder, normalise_text, text_hash
+from embeddings.grouped import GroupedIndex
 from matcher.index.distributed import DaskError, check_address
 from matcher.index.indexing import refresh_index
 from matcher.settings import load_settings
@@ -30,7 +31,9 @@ def home_with(tmp_path: Path, name: str, records: list[dict]) -> Musubi:
 
 def vectors(home: Path) -> tuple[np.ndarray, np.ndarray]:
     encoder = load_encoder(ENCODER)
-    index = VectorIndex.load(home / "index.faiss", fingerprint=encoder.fingerprint, dim=encoder.dim)
+    index = GroupedIndex.load(
+        home / "index.faiss", fingerprint=encoder.fingerprint, dim=encoder.dim
+    )
     return index.ids, index.vectors(index.ids)
 
 

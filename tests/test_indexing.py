@@ -155,7 +155,8 @@ def test_vectors_stream_into_the_graph_chunk_by_chunk(
     home: Path, sample_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(indexing, "ENCODE_CHUNK", 3)
-    store, settings = _sample_store(home, sample_file, ann_threshold=4)
+    # Each role's graph goes approximate past the threshold on its own.
+    store, settings = _sample_store(home, sample_file, ann_threshold=2)
     first = refresh_index(store, settings)
     assert first.index_type == "hnsw" and first.encoded + first.reused == 7
     index = indexing.open_index(settings, indexing.encoder_for("hashing"))

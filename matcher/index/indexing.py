@@ -24,6 +24,7 @@ from embeddings import (
     text_hash,
 )
 from embeddings.delta import IndexDelta, WithDelta, delta_path, open_main
+from embeddings.grouped import FORMAT_VERSION, GroupedIndex
 from embeddings.index import VectorIndexError, limit_threads
 from matcher.index.distributed import check_address, encode_on_cluster
 from matcher.index.texts import Text, iter_texts
@@ -81,7 +82,7 @@ def encoder_for(name: str) -> Encoder:
     return load_encoder(name)
 
 
-def open_index(settings: Settings, encoder: Encoder) -> VectorIndex | WithDelta:
+def open_index(settings: Settings, encoder: Encoder) -> GroupedIndex | WithDelta:
     """The saved index as its delta changes it, for searching: the main index is shared with
     earlier callers while its file is the same. Raises IndexMissingError, IndexMismatchError
     or IndexCorruptError."""
@@ -90,9 +91,11 @@ def open_index(settings: Settings, encoder: Encoder) -> VectorIndex | WithDelta:
     return main if delta is None else WithDelta(main, delta)
 
 
-def _folded(settings: Settings, encoder: Encoder) -> VectorIndex:
+def _folded(settings: Settings, encoder: Encoder) -> GroupedIndex:
     """The saved index with its delta's changes made in it: this run's own copy to change."""
-    index = VectorIndex.load(index_path(settings), fingerprint=encoder.fingerprint, dim=encoder.dim)
+    index = GroupedIndex.load(
+        index_path(settings), fingerprint=encoder.fingerprint, dim=encoder.dim
+    )
     delta = _delta(settings, encoder, index.checksum)
     if delta is not None:
         delta.apply(index)
@@ -166,13 +169,10 @@ def _refresh(
         in_index = np.array([h is not None for h in indexed], dtype=bool)
     else:
         index = None
-        if not rebuild:
-            try:
-                index = _folded(settings, encoder)
-            except IndexMissingError:
-                index = None
+        if not rebuild and _saved_format(settings) == FORMAT_VERSION:
+            index = _folded(settings, encoder)
         if index is None:
-            index = VectorIndex(
+            index = GroupedIndex(
                 encoder.dim,
                 fingerprint=encoder.fingerprint,
                 kind=settings.index_kind,
@@ -207,6 +207,7 @@ def _refresh(
             index,
             [texts[i].content for i in stale],
             ids[stale],
+            [texts[i].role for i in stale],
             settings,
             encoder,
             progress,
@@ -234,18 +235,21 @@ def _refresh(
 
 
 def _encode(
-    index: VectorIndex | IndexDelta,
+    index: GroupedIndex | IndexDelta,
     contents: list[str],
     ids: np.ndarray,
+    roles: list[str],
     settings: Settings,
     encoder: Encoder,
     progress: Callable[[int], object] | None,
     scheduler: str | None,
 ) -> tuple[int, int]:
     """Encode ``contents`` (or read them from the cache) and add them to ``index`` under
-    ``ids``; returns how many were encoded and how many were read from the cache."""
+    ``ids``, in the group of their text's role (a need's neighbours are needs: searched in
+    one graph with offers, a need looking for offers starved every probe); returns how many
+    were encoded and how many were read from the cache."""
     encoded = reused = clustered = 0
-    # One worker keeps the adds in order (VectorIndex is not thread-safe) and one FAISS
+    # One worker keeps the adds in order (GroupedIndex is not thread-safe) and one FAISS
     # thread leaves the other core to the encoder.
     with (
         EmbeddingCache(cache_path(settings)) as embedding_cache,
@@ -275,7 +279,8 @@ def _encode(
             )
             encoded += result.n_encoded
             reused += result.n_reused
-            batch = (ids[start : start + ENCODE_CHUNK], result.vectors)
+            part = slice(start, start + ENCODE_CHUNK)
+            batch = (ids[part], result.vectors, roles[part])
             # A finished add needs its vectors no more: kept to the end they held every
             # vector of a first build (12 GiB for 3.4 million texts).
             pending = []
@@ -310,11 +315,24 @@ def _open_delta(settings: Settings, encoder: Encoder) -> IndexDelta | None:
         meta = VectorIndex.read_metadata(main)
     except VectorIndexError:
         return None
-    if meta.get("encoder_fingerprint") != encoder.fingerprint or not meta.get("sha256"):
+    if (
+        meta.get("encoder_fingerprint") != encoder.fingerprint
+        or meta.get("format_version") != FORMAT_VERSION
+        or not meta.get("sha256")
+    ):
         return None
     base = meta["sha256"]
     found = _delta(settings, encoder, base)
     return found or IndexDelta(encoder.dim, fingerprint=encoder.fingerprint, base=base)
+
+
+def _saved_format(settings: Settings) -> int | None:
+    """The format of the saved main index (None: there is none). An index of an earlier
+    format is made anew by the next full run: the embedding cache holds its vectors."""
+    try:
+        return VectorIndex.read_metadata(index_path(settings)).get("format_version")
+    except IndexMissingError:
+        return None
 
 
 def _has_delta(settings: Settings) -> bool:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embeddings import Encoder, SearchHits, VectorIndex
+from embeddings import Encoder, SearchHits
 from embeddings.delta import WithDelta
+from embeddings.grouped import GroupedIndex
 from matcher.facts import prefectures
 from matcher.facts.kinds import KINDS
 from matcher.index.indexing import encoder_for, open_index
@@ -39,7 +40,7 @@ class TextSearch:
     def __init__(self, catalogue: Catalogue, settings: Settings) -> None:
         self.catalogue = catalogue
         self.encoder: Encoder = encoder_for(settings.encoder)
-        self.index: VectorIndex | WithDelta = open_index(settings, self.encoder)
+        self.index: GroupedIndex | WithDelta = open_index(settings, self.encoder)
         # Each mode asks the same few filters again and again.
         self._allowed: Memo[np.ndarray | None] = Memo(64)
 
