@@ -114,6 +114,17 @@ def test_an_import_writes_deltas_that_read_as_a_full_run(musubi: Musubi, tmp_pat
         m.lexical.scores("supply", query)[[m.lexical.row_of[o] for o in untouched]],
         old.lexical.scores("supply", query)[[old.lexical.row_of[o] for o in untouched]],
     )
+    # A mode's candidates only, in the order they come, read as every row does.
+    for lexical, rows in (
+        (m.lexical, [m.lexical.row_of[new], 3, m.lexical.row_of[changed], 0, 41]),
+        (full.lexical, [full.lexical.row_of[new], 7, 2]),
+    ):
+        for every in (False, True):
+            np.testing.assert_allclose(
+                lexical.scores_at("all", query, rows, all_bigrams=every),
+                lexical.scores("all", query, all_bigrams=every)[rows],
+                rtol=1e-5,
+            )
 
 
 def test_imports_add_to_the_delta_until_it_is_folded_in(

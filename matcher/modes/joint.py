@@ -124,9 +124,8 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
         # word) tells little of which municipality has the same challenge.
         "term_coverage": idf_coverage(terms.key_terms(own_text), paired),
     }
-    lexical = m.lexical.scores("demand", own_text, all_bigrams=True)[
-        [m.lexical.row_of[org.id] for org in orgs]
-    ]
+    rows = [m.lexical.row_of[org.id] for org in orgs]
+    lexical = m.lexical.scores_at("demand", own_text, rows, all_bigrams=True)
     columns["bm25"] = min_max(lexical)
     return JointPool(
         q,

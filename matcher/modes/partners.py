@@ -145,7 +145,7 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
     b_seeks = [_seeks(b.org) for b in sides]
     # Whole documents, every bigram, and the nearest pair of any two texts: what BM25 and dense
     # retrieval alone read, so a learned ranking starts from the better of the two.
-    full = m.lexical.scores("all", document(origin, VIEWS["all"]), all_bigrams=True)[rows_of]
+    full = m.lexical.scores_at("all", document(origin, VIEWS["all"]), rows_of, all_bigrams=True)
     own = np.vstack([a.needs, a.offers, a.profile[None]])
     background = m.background(a.profile)
     nearest = np.array(

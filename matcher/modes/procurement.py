@@ -236,7 +236,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
     best_fit = np.maximum(offer_fit, profile_sims)
     relative_fit = above_background(best_fit, background)
     word_cover = _word_fit(m, lexical, orgs)
-    every_bigram = m.lexical.scores("supply", lexical, all_bigrams=True)[lexical_rows]
+    every_bigram = m.lexical.scores_at("supply", lexical, lexical_rows, all_bigrams=True)
     # Words read a Japanese challenge: an English one counts them at its Japanese share.
     columns = {
         "bm25": min_max(m.lexical.scores("supply", words)[lexical_rows]) * lexical_share,

@@ -8,6 +8,7 @@ document per *view* — what a mode compares the query with:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -348,15 +349,42 @@ class LexicalIndex:
             (view, text, all_bigrams), lambda: self._score(view, text, all_bigrams)
         )
 
-    def _score(self, view: str, text: str, all_bigrams: bool) -> np.ndarray:
-        if not len(self):
-            return np.zeros(0, dtype=np.float32)
+    def scores_at(
+        self, view: str, text: str, rows: Sequence[int], *, all_bigrams: bool = False
+    ) -> np.ndarray:
+        """``scores(view, text, all_bigrams=…)[rows]``, reading only those rows: with every
+        bigram, scoring all 100,000 organisations for a mode's 80 candidates took 11 ms (the
+        common bigrams' columns hold most of the postings)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(rows), dtype=np.float32)
+        if not len(self) or not len(rows):
+            return out
+        columns = self._columns(view, text, all_bigrams)
+        if self._places is None:
+            return _summed_at(self.columns[view], columns, rows)
+        for segment, places in self._places:
+            inverse = np.full(len(self), -1, dtype=np.int64)
+            found = places >= 0
+            inverse[places[found]] = np.flatnonzero(found)
+            there = inverse[rows]
+            here = there >= 0
+            out[here] = _summed_at(segment.columns[view], columns, there[here])
+        return out
+
+    def _columns(self, view: str, text: str, all_bigrams: bool) -> np.ndarray:
+        """The vocabulary columns a query of ``text`` sums (see ``scores``)."""
         columns = self.query(text)
         if not all_bigrams:
             columns = columns[~self.common[view][columns]]
             if len(columns) > MAX_QUERY_BIGRAMS:
                 rarest = np.argsort(self.df[view][columns], kind="stable")[:MAX_QUERY_BIGRAMS]
                 columns = np.sort(columns[rarest])
+        return columns
+
+    def _score(self, view: str, text: str, all_bigrams: bool) -> np.ndarray:
+        if not len(self):
+            return np.zeros(0, dtype=np.float32)
+        columns = self._columns(view, text, all_bigrams)
         if self._places is None:
             scores = _summed(self.columns[view], columns)
         else:
@@ -398,3 +426,20 @@ class LexicalIndex:
 def _summed(matrix: sparse.csc_matrix, columns: np.ndarray) -> np.ndarray:
     """Each row's sum over ``columns``: a document's BM25 for a query of those bigrams."""
     return np.asarray(matrix[:, columns].sum(axis=1), dtype=np.float32).ravel()
+
+
+def _summed_at(matrix: sparse.csc_matrix, columns: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``_summed(matrix, columns)[rows]`` for a few rows: each column's sorted row indices are
+    searched for ``rows`` instead of every posting of the column being summed."""
+    out = np.zeros(len(rows), dtype=np.float32)
+    order = np.argsort(rows, kind="stable")
+    wanted = rows[order]
+    for column in columns.tolist():
+        start, end = matrix.indptr[column], matrix.indptr[column + 1]
+        if start == end:
+            continue
+        postings = matrix.indices[start:end]
+        at = np.minimum(np.searchsorted(postings, wanted), end - start - 1)
+        hit = postings[at] == wanted
+        out[order[hit]] += matrix.data[start:end][at[hit]]
+    return out
