@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from embeddings import normalise_text, text_hash
+from embeddings import IndexMismatchError, VectorIndex, normalise_text, text_hash
 from matcher.facts import prefectures
 from matcher.index import indexing
 from matcher.index.indexing import index_path, refresh_index
@@ -182,3 +182,26 @@ def test_hashes_of_normalised_texts_are_relabelled_not_reencoded(
     with store.session() as session:
         stored = set(session.scalars(sa.select(TextEntry.indexed_hash)))
     assert stored == {indexing._content_hash(t.content) for t in iter_texts(store)}
+
+
+def test_an_index_of_the_ungrouped_format_is_made_anew_from_the_cache(
+    fast: Musubi, sample_file: Path, tmp_path: Path
+) -> None:
+    fast("import", str(sample_file))
+    _summary(fast)
+    settings = load_settings({"home": str(fast.home), "encoder": "hashing"}, environ={})
+    encoder = indexing.encoder_for("hashing")
+    grouped = indexing.open_index(settings, encoder)
+    ungrouped = VectorIndex(encoder.dim, fingerprint=encoder.fingerprint)
+    ungrouped.add(grouped.ids, grouped.vectors(grouped.ids))
+    ungrouped.save(index_path(settings))  # as Musubi saved it before roles had their graphs
+    with pytest.raises(IndexMismatchError, match="format version 1.*--rebuild"):
+        indexing.open_index(settings, encoder)
+    # An import's run does the full run that upgrades it, with no text encoded again.
+    changed = dict(SAMPLE[0], needs=[{"title": "除雪車の運行管理"}])
+    result = fast("import", str(write_jsonl(tmp_path / "c.jsonl", [changed])))
+    assert result.exit_code == 0, result.output
+    assert "1 encoded, 6 from the cache" in result.stdout
+    upgraded = indexing.open_index(settings, encoder)
+    assert sorted(upgraded.parts) == ["need", "offer", "profile"] and len(upgraded) == 7
+    assert json.loads(index_path(settings).with_suffix(".faiss.json").read_text())["groups"]
