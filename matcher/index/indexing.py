@@ -219,6 +219,9 @@ def _refresh(
             index.save(main)
             IndexDelta.discard(delta_path(main))
     _mark_indexed(store, [(int(ids[i]), hashes[i]) for i in stale + relabel])
+    index_type = index.index_type if delta is None else _main_type(settings)
+    # Saved: at a million organisations the graph holds 6 GB that fitting BM25 needs.
+    del index, delta
     lexical = refresh_lexical(store, settings, texts, scope)
     total = _finish(store, queued, changed=saved or lexical or bool(relabel))
     return IndexSummary(
@@ -228,9 +231,9 @@ def _refresh(
         removed=len(removed),
         unchanged=total - len(stale),
         seconds=time.perf_counter() - started,
-        index_type=index.index_type if delta is None else _main_type(settings),
+        index_type=index_type,
         path=main,
-        scope="all" if delta is None else "queued",
+        scope="all" if scope is None else "queued",
     )
 
 
