@@ -155,6 +155,7 @@ def test_vectors_stream_into_the_graph_chunk_by_chunk(
     home: Path, sample_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(indexing, "ENCODE_CHUNK", 3)
+    monkeypatch.setattr(indexing, "MAX_WAITING", 1)  # the reader waits for the graph
     # Each role's graph goes approximate past the threshold on its own.
     store, settings = _sample_store(home, sample_file, ann_threshold=2)
     first = refresh_index(store, settings)

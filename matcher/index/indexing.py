@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,9 @@ from matcher.store.session import Store, chunks
 #: thread while the next chunk is encoded (the encoders are mostly single-threaded Python, so
 #: the graph build gets the other core instead of running after them).
 ENCODE_CHUNK = 2_048
+
+#: Chunks of vectors at most waiting for the graph (each ``ENCODE_CHUNK`` texts, 7.7 MB at 940-d).
+MAX_WAITING = 8
 
 #: Texts per encoder batch and per embedding-cache commit: at the default 64 the commits
 #: (one fsync each) and per-batch costs took ~2 s of a 10k-organisation first build.
@@ -286,13 +290,20 @@ def _encode(
             batch = (ids[part], result.vectors, roles[part])
             # A finished add needs its vectors no more: kept to the end they held every
             # vector of a first build (12 GiB for 3.4 million texts).
-            pending = []
+            waiting = []
             for add, kept in adds:
                 if add.done():
                     add.result()  # raises what the add raised
                 else:
-                    pending.append((add, kept))
-            adds = [*pending, (builder.submit(index.add, *batch), batch)]
+                    waiting.append((add, kept))
+            # Vectors read from the cache outrun the graph: queued without bound they held
+            # every vector of a million-organisation rebuild (15 GiB). Past a few chunks the
+            # reader waits, and the graph gets every core meanwhile.
+            behind = len(waiting) >= MAX_WAITING
+            threads = (os.cpu_count() or 1) if behind else 1
+            adds = [*waiting, (builder.submit(_add, index, batch, threads), batch)]
+            if behind:
+                adds.pop(0)[0].result()
         # Encoding is over: the adds not yet started run here on every core, once the
         # worker's are done (chunks hold distinct ids, so their order does not matter).
         left = [batch for add, batch in adds if add.cancel()]
@@ -302,6 +313,11 @@ def _encode(
         for batch in left:
             index.add(*batch)
     return encoded + clustered, reused - clustered
+
+
+def _add(index: GroupedIndex | IndexDelta, batch: tuple, threads: int) -> None:
+    limit_threads(threads)
+    index.add(*batch)
 
 
 def _queued(store: Store) -> list[int]:

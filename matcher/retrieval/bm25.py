@@ -15,6 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from embeddings import MAX_CHARS, normalise_text
+from matcher.facts.kinds import KINDS
 from matcher.retrieval.catalogue import Catalogue, OrgFacts
 from matcher.retrieval.filters import Filters
 from matcher.retrieval.memo import Memo
@@ -269,7 +270,7 @@ class LexicalIndex:
         self.catalogue = catalogue
         self.org_ids = catalogue.org_ids
         self.row_of = dict(zip(self.org_ids.tolist(), range(len(self.org_ids)), strict=True))
-        self.org_kinds = catalogue.org_kinds
+        self.org_kind_codes = catalogue.org_kind_codes
         self.org_prefectures = catalogue.org_prefectures
         self.bigrams = bigrams
         self.main, self.lengths, self.delta = main, lengths, delta
@@ -402,7 +403,7 @@ class LexicalIndex:
     def _mask(self, filters: Filters) -> np.ndarray:
         keep = np.ones(len(self), dtype=bool)
         if filters.kinds:
-            keep &= np.isin(self.org_kinds, filters.kinds)
+            keep &= np.isin(self.org_kind_codes, [KINDS.index(k) for k in filters.kinds])
         if filters.prefectures:
             keep &= np.isin(self.org_prefectures, filters.prefectures)
         if filters.exclude_orgs:
