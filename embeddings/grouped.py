@@ -61,10 +61,9 @@ class GroupedIndex:
 
     @property
     def index_type(self) -> str:
-        """What the largest group is built as: "flat", "ivf" or "hnsw"."""
-        if not self.parts:
-            return "flat"
-        return max(self.parts.values(), key=len).index_type
+        """"hnsw" or "ivf" when any group is built so (small groups stay exact), else "flat"."""
+        kinds = {part.index_type for part in self.parts.values()}
+        return next((kind for kind in ("hnsw", "ivf") if kind in kinds), "flat")
 
     def __len__(self) -> int:
         return sum(len(part) for part in self.parts.values())

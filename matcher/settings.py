@@ -57,8 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "ann_threshold",
-        20_000,
-        "Vector count above which index_kind=auto switches from exact to approximate search.",
+        4_096,
+        "Vector count of one graph (the texts of one role and sector) above which "
+        "index_kind=auto switches from exact to approximate search.",
         int,
     ),
     Setting(

@@ -156,12 +156,16 @@ def test_vectors_stream_into_the_graph_chunk_by_chunk(
 ) -> None:
     monkeypatch.setattr(indexing, "ENCODE_CHUNK", 3)
     monkeypatch.setattr(indexing, "MAX_WAITING", 1)  # the reader waits for the graph
-    # Each role's graph goes approximate past the threshold on its own.
-    store, settings = _sample_store(home, sample_file, ann_threshold=2)
+    # Each group's graph goes approximate past the threshold on its own: twins of the sample
+    # put two texts in each.
+    store, settings = _sample_store(home, sample_file, ann_threshold=1)
+    twins = [dict(r, id=r["id"] + "-twin", name=r["name"] + " 二") for r in SAMPLE]
+    write_records(store, load_records(write_jsonl(home.parent / "twins.jsonl", twins))[0])
     first = refresh_index(store, settings)
-    assert first.index_type == "hnsw" and first.encoded + first.reused == 7
+    assert first.index_type == "hnsw" and first.encoded + first.reused == 14
     index = indexing.open_index(settings, indexing.encoder_for("hashing"))
-    assert len(index) == 7 and refresh_index(store, settings).unchanged == 7
+    assert {part.index_type for part in index.parts.values()} == {"hnsw"}
+    assert len(index) == 14 and refresh_index(store, settings).unchanged == 14
 
 
 def test_hashes_of_normalised_texts_are_relabelled_not_reencoded(
@@ -204,5 +208,6 @@ def test_an_index_of_the_ungrouped_format_is_made_anew_from_the_cache(
     assert result.exit_code == 0, result.output
     assert "1 encoded, 6 from the cache" in result.stdout
     upgraded = indexing.open_index(settings, encoder)
-    assert sorted(upgraded.parts) == ["need", "offer", "profile"] and len(upgraded) == 7
+    assert {group.split(":")[0] for group in upgraded.parts} == {"need", "offer", "profile"}
+    assert len(upgraded) == 7
     assert json.loads(index_path(settings).with_suffix(".faiss.json").read_text())["groups"]

@@ -27,11 +27,12 @@ from embeddings import (
 from embeddings.delta import IndexDelta, WithDelta, delta_path, open_main
 from embeddings.grouped import FORMAT_VERSION, GroupedIndex
 from embeddings.index import VectorIndexError, limit_threads
+from matcher.facts.kinds import SECTORS
 from matcher.index.distributed import check_address, encode_on_cluster
 from matcher.index.texts import Text, iter_texts
 from matcher.retrieval.bm25_file import refresh_lexical
 from matcher.settings import Settings
-from matcher.store.models import IndexQueue, TextEntry
+from matcher.store.models import IndexQueue, Organisation, TextEntry
 from matcher.store.session import Store, chunks
 
 #: Texts per ``encode_cached`` call: each chunk's vectors go into the index on a background
@@ -211,7 +212,7 @@ def _refresh(
             index,
             [texts[i].content for i in stale],
             ids[stale],
-            [texts[i].role for i in stale],
+            _groups(store, [texts[i] for i in stale]),
             settings,
             encoder,
             progress,
@@ -245,16 +246,15 @@ def _encode(
     index: GroupedIndex | IndexDelta,
     contents: list[str],
     ids: np.ndarray,
-    roles: list[str],
+    groups: list[str],
     settings: Settings,
     encoder: Encoder,
     progress: Callable[[int], object] | None,
     scheduler: str | None,
 ) -> tuple[int, int]:
     """Encode ``contents`` (or read them from the cache) and add them to ``index`` under
-    ``ids``, in the group of their text's role (a need's neighbours are needs: searched in
-    one graph with offers, a need looking for offers starved every probe); returns how many
-    were encoded and how many were read from the cache."""
+    ``ids``, each in its group (``_groups``); returns how many were encoded and how many were
+    read from the cache."""
     encoded = reused = clustered = 0
     # One worker keeps the adds in order (GroupedIndex is not thread-safe) and one FAISS
     # thread leaves the other core to the encoder.
@@ -287,7 +287,7 @@ def _encode(
             encoded += result.n_encoded
             reused += result.n_reused
             part = slice(start, start + ENCODE_CHUNK)
-            batch = (ids[part], result.vectors, roles[part])
+            batch = (ids[part], result.vectors, groups[part])
             # A finished add needs its vectors no more: kept to the end they held every
             # vector of a first build (12 GiB for 3.4 million texts).
             waiting = []
@@ -313,6 +313,24 @@ def _encode(
         for batch in left:
             index.add(*batch)
     return encoded + clustered, reused - clustered
+
+
+def _groups(store: Store, texts: list[Text]) -> list[str]:
+    """Each text's graph: its role and its organisation's sector ("offer:industry").
+
+    A filtered HNSW probe keeps only the vectors its filter admits, and finds few where the
+    query's neighbourhood is made of others: a need's nearest texts are needs, a challenge's
+    nearest offers include universities' seeds. Procurement's suppliers (offers and profiles
+    of startups and companies) and joint's municipalities' needs are then whole graphs,
+    searched unfiltered. A filter is applied in every graph holding ids it admits, so a text
+    left in another group (its organisation changed kind, its text did not) is still found.
+    """
+    kinds: dict[int, str] = {}
+    with store.session() as session:
+        for chunk in chunks(sorted({t.org_id for t in texts})):
+            query = sa.select(Organisation.id, Organisation.kind).where(Organisation.id.in_(chunk))
+            kinds.update((org, kind) for org, kind in session.execute(query))
+    return [f"{t.role}:{SECTORS[kinds[t.org_id]]}" for t in texts]
 
 
 def _add(index: GroupedIndex | IndexDelta, batch: tuple, threads: int) -> None:
