@@ -23,7 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.grouped import GroupedIndex
-from embeddings.index import KNOWN_FILTERS, IndexMissingError, SearchHits, VectorIndex, merge_hits
+from embeddings.index import (
+    KNOWN_FILTERS,
+    IndexMissingError,
+    SearchHits,
+    SingleSearch,
+    VectorIndex,
+    merge_hits,
+)
 
 
 def delta_path(path: str | os.PathLike) -> Path:
@@ -94,7 +101,7 @@ class IndexDelta:
             file.unlink(missing_ok=True)
 
 
-class WithDelta:
+class WithDelta(SingleSearch):
     """The main index as its delta changes it, searched without changing it.
 
     Adding the delta's vectors to a loaded HNSW index grew every array of the graph: 0.3–3 s
@@ -146,11 +153,6 @@ class WithDelta:
             return main_hits
         delta_hits = self.delta.added.search_many(queries, k, allowed_ids=delta_allowed)
         return [merge_hits(pair, k) for pair in zip(main_hits, delta_hits, strict=True)]
-
-    def search(
-        self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
-    ) -> SearchHits:
-        return self.search_many(np.asarray(query, dtype=np.float32)[None, :], k, allowed_ids)[0]
 
     def _split(self, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The main index's and the delta's share of a filter (None: all of the delta's),

@@ -26,6 +26,7 @@ from embeddings.index import (
     _REBUILD_HINT,
     IndexCorruptError,
     SearchHits,
+    SingleSearch,
     VectorIndex,
     _as_ids,
     _as_matrix,
@@ -37,7 +38,7 @@ from embeddings.index import (
 FORMAT_VERSION = 2
 
 
-class GroupedIndex:
+class GroupedIndex(SingleSearch):
     """Inner-product search over unit vectors with int64 ids, each id in one named group.
 
     ``options`` are VectorIndex's keyword arguments, used for every group. Adding an id under
@@ -61,7 +62,7 @@ class GroupedIndex:
 
     @property
     def index_type(self) -> str:
-        """"hnsw" or "ivf" when any group is built so (small groups stay exact), else "flat"."""
+        """ "hnsw" or "ivf" when any group is built so (small groups stay exact), else "flat"."""
         kinds = {part.index_type for part in self.parts.values()}
         return next((kind for kind in ("hnsw", "ivf") if kind in kinds), "flat")
 
@@ -135,15 +136,6 @@ class GroupedIndex:
             empty = SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
             return [empty for _ in queries]
         return [merge_hits(hits, k) for hits in zip(*found, strict=True)]
-
-    def search(
-        self, query: np.ndarray, k: int, allowed_ids: Iterable[int] | np.ndarray | None = None
-    ) -> SearchHits:
-        """``search_many([query], k, allowed_ids)[0]``."""
-        query = np.asarray(query, dtype=np.float32)
-        if query.ndim != 1:
-            raise ValueError(f"query must be one vector of shape ({self.dim},), got {query.shape}")
-        return self.search_many(query[None, :], k, allowed_ids)[0]
 
     # ---- persistence -------------------------------------------------------------------
 

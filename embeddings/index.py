@@ -29,6 +29,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexMissingError",
     "SearchHits",
+    "SingleSearch",
     "VectorIndex",
     "VectorIndexError",
     "limit_threads",
@@ -221,7 +222,27 @@ class _Allowed:
         return self._selector
 
 
-class VectorIndex:
+class SingleSearch:
+    """``search``: one query through ``search_many``, for every kind of index."""
+
+    dim: int
+
+    def search_many(
+        self, queries: np.ndarray, k: int, allowed_ids: Iterable[int] | np.ndarray | None = None
+    ) -> list[SearchHits]:
+        raise NotImplementedError
+
+    def search(
+        self, query: np.ndarray, k: int, allowed_ids: Iterable[int] | np.ndarray | None = None
+    ) -> SearchHits:
+        """``search_many([query], k, allowed_ids)[0]``."""
+        query = np.asarray(query, dtype=np.float32)
+        if query.ndim != 1:
+            raise ValueError(f"query must be one vector of shape ({self.dim},), got {query.shape}")
+        return self.search_many(query[None, :], k, allowed_ids)[0]
+
+
+class VectorIndex(SingleSearch):
     """Inner-product search over unit vectors with caller-supplied int64 ids.
 
     ``kind``: "flat" (exact, ``IndexIDMap2(IndexFlatIP)``), "ivf" (``IndexIVFFlat``, or
@@ -700,15 +721,6 @@ class VectorIndex:
         """Caller ids of FAISS's internal positions (-1 stays -1)."""
         id_map = faiss.rev_swig_ptr(self._index.id_map.data(), self._index.id_map.size())
         return np.where(internal >= 0, id_map[np.maximum(internal, 0)], -1)
-
-    def search(
-        self, query: np.ndarray, k: int, allowed_ids: Iterable[int] | np.ndarray | None = None
-    ) -> SearchHits:
-        """``search_many([query], k, allowed_ids)[0]``."""
-        query = np.asarray(query, dtype=np.float32)
-        if query.ndim != 1:
-            raise ValueError(f"query must be one vector of shape ({self.dim},), got {query.shape}")
-        return self.search_many(query[None, :], k, allowed_ids)[0]
 
     # ---- persistence -------------------------------------------------------------------
 
