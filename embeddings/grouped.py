@@ -1,10 +1,11 @@
-"""Grouped index: one VectorIndex per group of vectors (a text's role), searched as one.
+"""Grouped index: one VectorIndex per named group of vectors, searched as one.
 
 A filtered HNSW probe walks the graph near the query and keeps the vectors the filter admits.
 When the query's neighbourhood is made of vectors the filter rejects — a need looking for
 offers, whose nearest texts are other needs — every probe comes up short, is widened 16×, and
-ends in an exhaustive scan: 30–68 ms a search at 100,000 organisations, in 45 of 55 partners
-queries. With a graph per group, a filter that admits whole groups is answered by their graphs
+ends in an exhaustive scan (30–68 ms a search at 100,000 organisations, in 45 of 55 partners
+queries), or returns the wrong neighbours. With a graph per group (Musubi's: a text's role and
+its organisation's sector), a filter that admits whole groups is answered by their graphs
 alone, where every neighbour is one the filter admits.
 
 The groups share one file: each group's FAISS index in turn, with the groups' metadata in the
@@ -112,11 +113,6 @@ class GroupedIndex(SingleSearch):
             raise KeyError(f"ids not in the index: {ids[~found][:5].tolist()}")
         return out
 
-    def rebuild(self) -> None:
-        """Rebuild every group from its stored vectors."""
-        for part in self.parts.values():
-            part.rebuild()
-
     # ---- search ------------------------------------------------------------------------
 
     def search_many(
@@ -199,11 +195,9 @@ class GroupedIndex(SingleSearch):
                         f"FAISS cannot read group {name!r} of index {path}: {error}. "
                         f"{_REBUILD_HINT}"
                     ) from error
-                part = VectorIndex.from_faiss(
+                self.parts[name] = VectorIndex.from_faiss(
                     index, part_meta, path=path, fingerprint=fingerprint, dim=dim
                 )
-                part.checksum = None  # the file's checksum is the whole index's
-                self.parts[name] = part
             del reader
         self.checksum = meta.get("sha256")
         return self

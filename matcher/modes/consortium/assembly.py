@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from matcher.facts import prefectures, terms
+from matcher.facts.kinds import KINDS
 from matcher.modes.consortium.results import (
     Alternative,
     AspectCover,
@@ -102,7 +103,8 @@ def roles_for(m: Matcher, q: ConsortiumQuery) -> tuple[str, ...]:
     """Role slots in order (a role asked twice appears twice); MatchError for a bad request."""
     active = active_roles()
     if not q.roles:
-        present = set(m.catalogue.org_kinds.tolist())  # no organisation's facts read
+        # No organisation's facts read.
+        present = {KINDS[code] for code in np.unique(m.catalogue.org_kind_codes).tolist()}
         # 金 joins by default only when such profiles exist; the others always (an empty one is
         # reported, since it is what a coordinator must go and find).
         return tuple(
