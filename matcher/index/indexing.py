@@ -32,7 +32,7 @@ from matcher.index.distributed import check_address, encode_on_cluster
 from matcher.index.texts import Text, iter_texts
 from matcher.retrieval.bm25_file import refresh_lexical
 from matcher.settings import Settings
-from matcher.store.models import IndexQueue, Organisation, TextEntry
+from matcher.store.models import IndexQueue, TextEntry
 from matcher.store.session import Store, chunks
 
 #: Texts per ``encode_cached`` call: each chunk's vectors go into the index on a background
@@ -212,7 +212,7 @@ def _refresh(
             index,
             [texts[i].content for i in stale],
             ids[stale],
-            _groups(store, [texts[i] for i in stale]),
+            [_group(texts[i]) for i in stale],
             settings,
             encoder,
             progress,
@@ -253,7 +253,7 @@ def _encode(
     scheduler: str | None,
 ) -> tuple[int, int]:
     """Encode ``contents`` (or read them from the cache) and add them to ``index`` under
-    ``ids``, each in its group (``_groups``); returns how many were encoded and how many were
+    ``ids``, each in its group (``_group``); returns how many were encoded and how many were
     read from the cache."""
     encoded = reused = clustered = 0
     # One worker keeps the adds in order (GroupedIndex is not thread-safe) and one FAISS
@@ -315,8 +315,8 @@ def _encode(
     return encoded + clustered, reused - clustered
 
 
-def _groups(store: Store, texts: list[Text]) -> list[str]:
-    """Each text's graph: its role and its organisation's sector ("offer:industry").
+def _group(text: Text) -> str:
+    """A text's graph: its role and its organisation's sector ("offer:industry").
 
     A filtered HNSW probe keeps only the vectors its filter admits, and finds few where the
     query's neighbourhood is made of others: a need's nearest texts are needs, a challenge's
@@ -325,12 +325,7 @@ def _groups(store: Store, texts: list[Text]) -> list[str]:
     searched unfiltered. A filter is applied in every graph holding ids it admits, so a text
     left in another group (its organisation changed kind, its text did not) is still found.
     """
-    kinds: dict[int, str] = {}
-    with store.session() as session:
-        for chunk in chunks(sorted({t.org_id for t in texts})):
-            query = sa.select(Organisation.id, Organisation.kind).where(Organisation.id.in_(chunk))
-            kinds.update((org, kind) for org, kind in session.execute(query))
-    return [f"{t.role}:{SECTORS[kinds[t.org_id]]}" for t in texts]
+    return f"{text.role}:{SECTORS[text.kind]}"
 
 
 def _add(index: GroupedIndex | IndexDelta, batch: tuple, threads: int) -> None:

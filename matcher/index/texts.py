@@ -17,12 +17,14 @@ TEXT_ROLES = ("profile", "need", "offer")
 
 @dataclass(frozen=True)
 class Text:
-    """One text to embed; (org_id, role, position) names it, ``content`` is what is encoded."""
+    """One text to embed; (org_id, role, position) names it, ``content`` is what is encoded,
+    ``kind`` is its organisation's (with the role, it chooses the text's graph in the index)."""
 
     org_id: int
     role: str
     position: int
     content: str
+    kind: str
 
     @property
     def key(self) -> tuple[int, str, int]:
@@ -43,13 +45,14 @@ def item_text(title: str, description: str) -> str:
 
 def texts_of(org_id: int, record: OrgRecord) -> list[Text]:
     """The texts of one organisation, in a fixed order."""
-    texts = [Text(org_id, "profile", 0, profile_text(record.name, record.description, record.tags))]
+    profile = profile_text(record.name, record.description, record.tags)
+    texts = [Text(org_id, "profile", 0, profile, record.kind)]
     texts += [
-        Text(org_id, "need", k, item_text(n.title, n.description))
+        Text(org_id, "need", k, item_text(n.title, n.description), record.kind)
         for k, n in enumerate(record.needs)
     ]
     texts += [
-        Text(org_id, "offer", k, item_text(o.title, o.description))
+        Text(org_id, "offer", k, item_text(o.title, o.description), record.kind)
         for k, o in enumerate(record.offers)
     ]
     return texts
@@ -65,19 +68,22 @@ def iter_texts(store: Store, org_ids: Sequence[int] | None = None) -> Iterator[T
             query = sa.select(Tag.org_id, Tag.name).order_by(Tag.org_id, Tag.position)
             for org_id, name in session.execute(_within(query, Tag.org_id, chunk)):
                 tags[org_id].append(name)
-            query = sa.select(Organisation.id, Organisation.name, Organisation.description)
-            for org_id, name, description in session.execute(
+            query = sa.select(
+                Organisation.id, Organisation.name, Organisation.description, Organisation.kind
+            )
+            for org_id, name, description, kind in session.execute(
                 _within(query, Organisation.id, chunk)
             ):
-                yield Text(
-                    org_id, "profile", 0, profile_text(name, description, tags.get(org_id, ()))
-                )
+                profile = profile_text(name, description, tags.get(org_id, ()))
+                yield Text(org_id, "profile", 0, profile, kind)
             for role, table in (("need", Need), ("offer", Offer)):
-                query = sa.select(table.org_id, table.position, table.title, table.description)
-                for org_id, position, title, description in session.execute(
+                query = sa.select(
+                    table.org_id, table.position, table.title, table.description, Organisation.kind
+                ).join(Organisation, Organisation.id == table.org_id)
+                for org_id, position, title, description, kind in session.execute(
                     _within(query, table.org_id, chunk)
                 ):
-                    yield Text(org_id, role, position, item_text(title, description))
+                    yield Text(org_id, role, position, item_text(title, description), kind)
 
 
 def _within(query: sa.Select, column: sa.ColumnElement, org_ids: Sequence[int] | None) -> sa.Select:
