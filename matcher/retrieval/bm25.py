@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -363,13 +364,22 @@ class LexicalIndex:
         columns = self._columns(view, text, all_bigrams)
         if self._places is None:
             return _summed_at(self.columns[view], columns, rows)
-        for segment, places in self._places:
-            inverse = np.full(len(self), -1, dtype=np.int64)
-            found = places >= 0
-            inverse[places[found]] = np.flatnonzero(found)
+        for segment, inverse in self._inverse_places:
             there = inverse[rows]
             here = there >= 0
             out[here] = _summed_at(segment.columns[view], columns, there[here])
+        return out
+
+    @cached_property
+    def _inverse_places(self) -> list[tuple[Segment, np.ndarray]]:
+        """Each segment's row of each catalogue row (-1: none), made once: per call it cost an
+        array the catalogue's size per segment."""
+        out = []
+        for segment, places in self._places or ():
+            inverse = np.full(len(self), -1, dtype=np.int64)
+            found = places >= 0
+            inverse[places[found]] = np.flatnonzero(found)
+            out.append((segment, inverse))
         return out
 
     def _columns(self, view: str, text: str, all_bigrams: bool) -> np.ndarray:
