@@ -129,8 +129,7 @@ class GroupedIndex(SingleSearch):
             allowed_ids = _as_ids(allowed_ids)  # each group reads it
         found = [part.search_many(queries, k, allowed_ids) for part in self.parts.values()]
         if not found:
-            empty = SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
-            return [empty for _ in queries]
+            return [SearchHits.empty() for _ in queries]
         return [merge_hits(hits, k) for hits in zip(*found, strict=True)]
 
     # ---- persistence -------------------------------------------------------------------

@@ -137,6 +137,10 @@ class SearchHits:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @classmethod
+    def empty(cls) -> SearchHits:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32))
+
 
 def merge_hits(hits: Iterable[SearchHits], k: int) -> SearchHits:
     """The best ``k`` of several searches' hits for one query (of disjoint ids), best first."""
@@ -597,10 +601,7 @@ class VectorIndex(SingleSearch):
                 return known
         if len(allowed) > 1 and not (allowed[1:] > allowed[:-1]).all():
             allowed = np.unique(allowed)
-        position = np.searchsorted(self._ids, allowed)
-        stored = position < len(self._ids)
-        stored[stored] = self._ids[position[stored]] == allowed[stored]
-        found = _Allowed(self._ids, allowed[stored], allowed_ids)
+        found = _Allowed(self._ids, allowed[self.holds(allowed)], allowed_ids)
         with self._filters_lock:
             self._filters[key] = found
             while len(self._filters) > KNOWN_FILTERS:
@@ -630,8 +631,7 @@ class VectorIndex(SingleSearch):
             subset = allowed.ids
             available = len(subset)
             if available == 0:
-                empty = SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
-                return [empty for _ in queries]
+                return [SearchHits.empty() for _ in queries]
             if self.index_type != "flat" and (available <= SMALL_FILTER or available <= k):
                 return self._exact_subset(queries, subset, k)
             selector = allowed.selector()
@@ -639,7 +639,7 @@ class VectorIndex(SingleSearch):
             dead = faiss.IDSelectorRange(_DEAD, _DEAD + 1)
             selector = faiss.IDSelectorNot(dead)  # `dead` stays referenced until we return
         if available == 0:
-            return [SearchHits(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in queries]
+            return [SearchHits.empty() for _ in queries]
         k_eff = min(k, available)
         hits: list[SearchHits | None] = [None] * len(queries)
         with _serial_when_small(len(queries)):
