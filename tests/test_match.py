@@ -258,7 +258,7 @@ def test_past_partners_are_flagged_and_left_out_on_request(tmp_path: Path) -> No
     assert "st-001" not in [r["id"] for r in new_only["results"]]
 
 
-def test_partners_weigh_the_kind_of_partner_a_need_asks_for(tmp_path: Path) -> None:
+def test_partners_read_the_kind_of_partner_a_need_asks_for(tmp_path: Path) -> None:
     musubi = Musubi(tmp_path / "home", encoder="hashing")
     leak = "配水管の漏水を圧力と流量のデータから見つける"
     records = [
@@ -295,9 +295,10 @@ def test_partners_weigh_the_kind_of_partner_a_need_asks_for(tmp_path: Path) -> N
     by_id = {r["id"]: r for r in out["results"]}
     municipality, startup = by_id["mu-002"]["explanation"], by_id["st-002"]["explanation"]
     assert municipality["facts"]["origin_seeks"] == ["municipality"]
-    assert municipality["features"]["sought"] == 0.75  # asked for; it names no wish itself
-    assert startup["features"]["sought"] == 0.25  # not asked for
-    assert municipality["contributions"]["sought"] > startup["contributions"]["sought"] > 0
+    # Whether each side is the kind the other asks for is read by match strength, not ranked.
+    assert municipality["facts"]["sought"] == 0.75  # asked for; it names no wish itself
+    assert startup["facts"]["sought"] == 0.25  # not asked for
+    assert "sought" not in municipality["features"]
 
 
 def test_joint_finds_municipalities_elsewhere(corpus: Musubi) -> None:

@@ -23,7 +23,6 @@ FEATURE_LABELS = {
     "bm25_doc": "紹介文全体の言葉が重なる",
     "dense_any": "いちばん近い文どうし",
     "profile_fit": "事業内容が近い",
-    "sought": "求めている種類の相手",
     "cross_sector": "産官学をまたぐ組み合わせ",
     # joint
     "need_fit": "課題の内容が近い",

@@ -38,9 +38,6 @@ FEATURES = {
     "rank_dense": 0.0,
     "profile_fit": 0.5,  # cosine of the two profiles: the same field of work
     "term_coverage": 0.2,  # key terms of the asking side's need found in the partner's offer
-    # Each side's needs name the kind of partner they look for (「協力いただける自治体を募集」):
-    # 1 when both sides' wishes hold, 0.5 for a side that names none.
-    "sought": 1.0,
     "cross_sector": 0.5,  # 産官学: government, industry and academia meet across sectors
 }
 # Features that stand or fall together, for ablations (evaluate --cv).
@@ -49,7 +46,6 @@ FEATURE_GROUPS = {
     "retrieval": ("bm25_doc", "dense_any"),
     "fusion": ("rank_bm25", "rank_dense"),
     "profile": ("profile_fit",),
-    "sought": ("sought",),
     "cross_sector": ("cross_sector",),
 }
 # Without needs (or offers) a side's gain is read from its profile, at a discount: a partner
@@ -92,6 +88,9 @@ class PartnersPool:
     known: np.ndarray  # per candidate: has it worked with the asking organisation before?
     origin_seeks: frozenset[str]
     candidate_seeks: list[frozenset[str]]
+    # Each side's needs name the kind of partner they look for: 1 when both sides' wishes
+    # hold, 0.5 for a side that names none (averaged over the two sides).
+    sought: np.ndarray
     relative_fit: np.ndarray  # the nearest pair of texts, above the asking profile's background
 
 
@@ -137,7 +136,7 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
     if not orgs:
         empty = Rows.of(dict.fromkeys(FEATURES, ()), ())
         none = np.zeros(0)
-        return PartnersPool(q, origin, a, [], [], empty, none.astype(bool), a_seeks, [], none)
+        return PartnersPool(q, origin, a, [], [], empty, none.astype(bool), a_seeks, [], none, none)
     sides = _sides(m, orgs)
     rows_of = [m.lexical.row_of[org.id] for org in orgs]
     # The best need↔offer pair each way: what each side gains, for the explanation.
@@ -164,10 +163,6 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
             terms.coverage(terms.key_terms(need), offer)
             for need, offer in (pa.texts(a, b) for b, (pa, _) in zip(sides, pairs, strict=True))
         ],
-        "sought": [
-            (_wish(a_seeks, b.org.kind) + _wish(seeks, origin.kind)) / 2
-            for b, seeks in zip(sides, b_seeks, strict=True)
-        ],
         "cross_sector": [float(SECTORS[b.org.kind] != SECTORS[origin.kind]) for b in sides],
     }
     return PartnersPool(
@@ -185,15 +180,19 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
         ),
         a_seeks,
         b_seeks,
+        np.array(
+            [
+                (_wish(a_seeks, b.org.kind) + _wish(seeks, origin.kind)) / 2
+                for b, seeks in zip(sides, b_seeks, strict=True)
+            ]
+        ),
         np.clip(above_background(nearest, background), -1.0, 1.0),
     )
 
 
 def strength_inputs(pool: PartnersPool) -> np.ndarray:
     """What match strength reads, per candidate: array of shape (n, len(INPUTS["partners"]))."""
-    return np.column_stack(
-        [pool.relative_fit, pool.rows.column("term_coverage"), pool.rows.column("sought")]
-    )
+    return np.column_stack([pool.relative_fit, pool.rows.column("term_coverage"), pool.sought])
 
 
 def rank(pool: PartnersPool, scores: np.ndarray) -> list[int]:
@@ -247,6 +246,7 @@ def _result(
                 "origin_prefecture": prefectures.name(origin.prefecture),
                 "origin_seeks": sorted(pool.origin_seeks),
                 "candidate_seeks": sorted(pool.candidate_seeks[i]),
+                "sought": float(pool.sought[i]),
                 "relative_fit": round(float(pool.relative_fit[i]), 3),
                 **calibration.facts(strength[i]),
             },
