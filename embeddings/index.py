@@ -210,6 +210,10 @@ def _atomic_write(path: Path, write: Any) -> None:
 
 KNOWN_FILTERS = 16
 
+#: A filter's selector is a bitmap over ids unless it would hold this many bits or more per
+#: admitted id (ids far apart): then a hash set of the ids.
+SPARSE_IDS = 64
+
 
 class _Allowed:
     """A filter's admitted ids among those stored, and its FAISS selector, made when needed."""
@@ -219,10 +223,27 @@ class _Allowed:
         self.ids = ids
         self.asked = asked  # the filter as given: kept alive while it is known by identity
         self._selector: faiss.IDSelector | None = None
+        self._parts: tuple[Any, ...] = ()
 
     def selector(self) -> faiss.IDSelector:
+        """A bit per id up to the largest admitted one, unless ids are too sparse for that (a
+        bitmap over 64 ids or more per admitted one: then a hash set, IDSelectorBatch). The
+        hash set took ~100 MB and ~0.1 s for each filter at a million organisations, and a
+        probe tests every vector it visits."""
         if self._selector is None:
-            self._selector = faiss.IDSelectorBatch(self.ids)  # never _DEAD: tombstones excluded
+            size = int(self.ids.max()) + 1
+            if size > SPARSE_IDS * len(self.ids):
+                self._selector = faiss.IDSelectorBatch(self.ids)  # never _DEAD: not stored
+                return self._selector
+            mask = np.zeros(size, dtype=bool)
+            mask[self.ids] = True
+            bits = np.packbits(mask, bitorder="little")
+            bitmap = faiss.IDSelectorBitmap(size, faiss.swig_ptr(bits))
+            # The bitmap reads past its end for ids beyond it (FAISS checks bytes against
+            # bits), and tombstones are -1: the range keeps both out.
+            inside = faiss.IDSelectorRange(0, size)
+            self._parts = (bits, bitmap, inside)  # referenced by the selector, kept alive here
+            self._selector = faiss.IDSelectorAnd(inside, bitmap)
         return self._selector
 
 

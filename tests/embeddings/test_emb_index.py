@@ -72,6 +72,26 @@ def test_large_filter_uses_faiss_selector_and_fills_k(data, monkeypatch):
         assert len(hits) == 10 and set(hits.ids) <= set(allowed.tolist())
 
 
+@pytest.mark.parametrize("spread", [10, 10_000])  # ids 10 apart: a bitmap; 10,000: a hash set
+def test_a_graph_filter_skips_tombstones_whichever_selector_it_uses(data, monkeypatch, spread):
+    monkeypatch.setattr(embeddings.index, "SMALL_FILTER", 10)  # the selector, not the subset
+    ids = np.arange(N, dtype=np.int64) * spread + 5
+    index = VectorIndex(DIM, fingerprint="test-encoder", kind="hnsw")
+    index.add(ids, data)
+    index.remove(ids[:50])
+    allowed = ids[:600]  # the 50 removed among them, and ids above the largest admitted one
+    found = index.search_many(data[:60], k=10, allowed_ids=allowed)
+    for hits in found:
+        assert len(hits) == 10 and set(hits.ids) <= set(ids[50:600].tolist())
+    exact = [np.argsort(-(data[50:600] @ q))[:10] + 50 for q in data[:60]]
+    shared = [len(set(h.ids) & set(ids[e])) for h, e in zip(found, exact, strict=True)]
+    recall = np.mean(shared) / 10
+    assert recall >= 0.9
+    (known,) = index._filters.values()
+    used = faiss.IDSelectorAnd if spread == 10 else faiss.IDSelectorBatch  # bitmap and range
+    assert isinstance(known.selector(), used)
+
+
 def test_filter_with_unknown_or_too_few_ids(index, data):
     assert len(index.search(data[0], k=5, allowed_ids=[999_999])) == 0
     hits = index.search(data[0], k=5, allowed_ids=[IDS[1], IDS[2], 999_999])
