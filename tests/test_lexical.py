@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+import matcher.retrieval.bm25
 from embeddings import normalise_text
 from matcher.ingest.records import NeedRecord, OfferRecord
 from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex, bm25_weights, document
@@ -58,10 +59,14 @@ def reference(fit: list[str], docs: list[str]) -> tuple[list[str], np.ndarray]:
     return list(vectorizer.get_feature_names_out()), vectorizer.transform(docs).toarray()
 
 
+@pytest.mark.parametrize("chunk", [50_000, 2], ids=["at-once", "two-at-a-time"])
 @pytest.mark.parametrize("table", [True, False], ids=["table", "binary-search"])
-def test_bigram_counts_are_countvectorizers(table: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bigram_counts_are_countvectorizers(
+    table: bool, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not table:
         monkeypatch.setattr(Bigrams, "MAX_TABLE", 0)
+    monkeypatch.setattr(matcher.retrieval.bm25, "FIT_CHUNK", chunk)
     bigrams, fitted = Bigrams.fit(DOCS)
     names, expected = reference(DOCS, DOCS)
     assert sorted(bigrams.vocabulary, key=bigrams.vocabulary.get) == names
@@ -73,6 +78,18 @@ def test_bigram_counts_are_countvectorizers(table: bool, monkeypatch: pytest.Mon
     columns = bigrams.columns("見守りロボット")
     wanted = {"見守", "守り", "りロ", "ロボ", "ボッ", "ット"}
     assert [names[c] for c in columns] == sorted(wanted & set(names))
+
+
+def test_weights_weighed_a_few_rows_at_a_time_are_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counts = Bigrams.fit(DOCS * 3)[1]
+    before = counts.toarray()
+    at_once = bm25_weights(counts).toarray()
+    monkeypatch.setattr(matcher.retrieval.bm25, "FIT_CHUNK", 2)
+    np.testing.assert_array_equal(bm25_weights(counts).toarray(), at_once)
+    np.testing.assert_array_equal(counts.toarray(), before)  # the counts are left as they were
+    assert at_once.max() > 0
 
 
 def test_bigrams_of_nothing() -> None:

@@ -8,7 +8,7 @@ document per *view* — what a mode compares the query with:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -36,6 +36,9 @@ COMMON_SHARE = 0.5
 # cross-validation: procurement 0.844 → 0.843, partners 0.861 → 0.860, joint 0.941 either way
 # (at 64: partners 0.840).
 MAX_QUERY_BIGRAMS = 128
+
+#: Documents counted, and matrix rows weighed, at once when fitting.
+FIT_CHUNK = 50_000
 
 
 def texts_by_role(org: OrgFacts, roles: tuple[str, ...] = VIEWS["all"]) -> dict[str, list[str]]:
@@ -105,26 +108,32 @@ class Bigrams:
     @classmethod
     def fit(cls, docs: list[str]) -> tuple[Bigrams, sparse.csr_matrix]:
         """The vocabulary of ``docs`` (every bigram in them) and their counts."""
-        codes, lengths = _code_points(docs)
         seen = np.zeros(0x110000, dtype=bool)
-        seen[codes] = True
+        for part in _chunks(docs):
+            seen[_code_points(part)[0]] = True
         chars = np.flatnonzero(seen)
         learning = cls(chars, np.zeros(0, dtype=np.int64))  # knows the characters only
-        pairs = learning._pairs(codes, lengths)
-        keys = pairs[0]
         if len(chars) ** 2 <= cls.MAX_TABLE:
             pairs_seen = np.zeros(len(chars) ** 2, dtype=bool)
-            pairs_seen[keys] = True
+            for part in _chunks(docs):
+                pairs_seen[learning._pairs(*_code_points(part))[0]] = True
             keys = np.flatnonzero(pairs_seen)
         else:
-            keys = np.unique(keys)
+            keys = np.zeros(0, dtype=np.int64)
+            for part in _chunks(docs):
+                keys = np.union1d(keys, learning._pairs(*_code_points(part))[0])
         # Ids are in code-point order, so the keys sort as the bigram strings do.
         bigrams = cls(chars, keys)
-        return bigrams, bigrams._counts(*pairs, len(docs))
+        return bigrams, bigrams.counts(docs)
 
     def counts(self, docs: list[str]) -> sparse.csr_matrix:
         """Bigram counts of ``docs``, shape (len(docs), len(vocabulary)); unknown bigrams drop."""
-        return self._counts(*self._pairs(*_code_points(docs)), len(docs))
+        parts = [self._counts(*self._pairs(*_code_points(p)), len(p)) for p in _chunks(docs)]
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            return sparse.csr_matrix((0, len(self.keys)), dtype=np.float32)
+        return sparse.vstack(parts, format="csr")
 
     def columns(self, text: str) -> np.ndarray:
         """The vocabulary columns of the bigrams of one normalised text, each once, sorted."""
@@ -181,6 +190,13 @@ class Bigrams:
         return counts @ sparse.identity(len(self.keys), dtype=np.float32, format="csr")
 
 
+def _chunks(docs: list[str]) -> Iterator[list[str]]:
+    """``docs`` a few at a time: a million documents' code points and bigram keys at once took
+    most of the 18.9 GiB a fit peaked at."""
+    for start in range(0, len(docs), FIT_CHUNK):
+        yield docs[start : start + FIT_CHUNK]
+
+
 def _code_points(docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The lower-cased documents as one array of code points, and each document's length."""
     lowered = [doc.lower() for doc in docs]
@@ -200,7 +216,10 @@ def bm25_weights(
     ``stats`` (each term's idf, the mean document length) default to those of ``tf`` itself;
     rows added to an index are weighed with the index's (``LexicalIndex.rows_for``).
     """
-    tf = tf.tocsr().astype(np.float32)
+    tf = tf.tocsr()
+    # New weights on the counts' own structure: a copy of the whole matrix is 3 GiB a view at
+    # a million documents, and the caller's counts stay as they were.
+    tf = sparse.csr_matrix((tf.data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
     n = tf.shape[0]
     lengths = np.asarray(tf.sum(axis=1)).ravel()
     if stats is None:
@@ -208,8 +227,15 @@ def bm25_weights(
         stats = (bm25_idf(df, n), float(lengths.mean()) if n else 0.0)
     idf, avgdl = stats
     norm = k1 * (1 - b + b * lengths / max(avgdl, 1e-9))
-    rows = np.repeat(np.arange(n), np.diff(tf.indptr))
-    tf.data = tf.data * (k1 + 1) / (tf.data + norm[rows]) * idf[tf.indices]
+    # Rows a few at a time: each stored count's row, norm and idf at once took four arrays
+    # as long as the matrix (a million documents: ~10^9 entries).
+    for start in range(0, n, FIT_CHUNK):
+        rows = slice(tf.indptr[start], tf.indptr[min(start + FIT_CHUNK, n)])
+        counts = tf.data[rows]
+        row_norm = np.repeat(
+            norm[start : start + FIT_CHUNK], np.diff(tf.indptr[start : start + FIT_CHUNK + 1])
+        )
+        tf.data[rows] = counts * (k1 + 1) / (counts + row_norm) * idf[tf.indices[rows]]
     return tf
 
 
@@ -315,10 +341,19 @@ class LexicalIndex:
             return cls(catalogue, None, Segment(catalogue.org_ids, {}), {})
         bigrams, fitted = Bigrams.fit([joined(t, VIEWS["all"]) for t in texts])
         columns, lengths = {}, {}
-        for view, roles in VIEWS.items():
-            counts = fitted if view == "all" else bigrams.counts([joined(t, roles) for t in texts])
+        # One view's counts at a time, dropped once weighed: "all" first, whose counts the fit
+        # made (at a million organisations each view's are 1–3 GiB).
+        for view in sorted(VIEWS, key=lambda v: v != "all"):
+            if view == "all":
+                counts, fitted = fitted, None
+            else:
+                counts = bigrams.counts([joined(t, VIEWS[view]) for t in texts])
             lengths[view] = float(counts.sum() / len(texts))
-            columns[view] = bm25_weights(counts).tocsc()
+            weights = bm25_weights(counts)
+            del counts  # the weights share its structure, not its values
+            columns[view] = weights.tocsc()
+            del weights
+        columns = {view: columns[view] for view in VIEWS}
         return cls(catalogue, bigrams, Segment(catalogue.org_ids, columns), lengths)
 
     def rows_for(self, org_ids: np.ndarray, texts: list[dict[str, list[str]]]) -> Segment:
