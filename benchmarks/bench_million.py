@@ -427,8 +427,8 @@ def summary(r: dict) -> None:
         ("BM25 fit peak RSS", f"{b['bm25_peak_rss_gib']:.1f} GiB"),
         ("server ready", f"{s['ready_s']:.1f} s"),
         ("server peak RSS after warm-up", f"{s['peak_rss_gib']:.2f} GiB (target ≤ 12)"),
-        ("  of it, its own memory at most", f"{s.get('peak_anon_gib', 0):.2f} GiB"),
-        ("  of it, mapped files' pages at most", f"{s.get('peak_file_gib', 0):.2f} GiB"),
+        ("  of it, its own memory at most", f"{s['peak_anon_gib']:.2f} GiB"),
+        ("  of it, mapped files' pages at most", f"{s['peak_file_gib']:.2f} GiB"),
         ("server warm-up errors", str(s["errors"])),
     ]
     for mode, values in s["times"].items():
