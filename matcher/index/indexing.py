@@ -30,6 +30,7 @@ from embeddings.index import VectorIndexError, limit_threads
 from matcher.facts.kinds import SECTORS
 from matcher.index.distributed import check_address, encode_on_cluster
 from matcher.index.texts import Text, iter_texts
+from matcher.index.words import refresh_word_rows
 from matcher.retrieval.bm25_file import refresh_lexical
 from matcher.settings import Settings
 from matcher.store.models import IndexQueue, TextEntry
@@ -228,6 +229,8 @@ def _refresh(
     # Saved: at a million organisations the graph holds 6 GB that fitting BM25 needs.
     del index, delta
     lexical = refresh_lexical(store, settings, texts, scope)
+    if scope is None:  # a run over the queued few leaves their words to be tokenised
+        refresh_word_rows(settings, encoder, texts)
     total = _finish(store, queued, changed=saved or lexical or bool(relabel))
     return IndexSummary(
         total=total,

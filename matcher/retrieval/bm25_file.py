@@ -11,9 +11,8 @@ a delta file beside it (``LexicalIndex.rows_for``), which names the main file's 
 ``base`` and the content key it completes as its ``key``; a reader uses the pair when both
 match. A run that saves the main file deletes the delta.
 
-Layout: ``MAGIC``, the header's length (8 bytes, little-endian), the header (JSON: format, key,
-the main file's mean document lengths or the delta's base, shape, and each array's dtype,
-length and offset), then the arrays, each at a 64-byte boundary.
+Layout: ``arrays_file``'s, the header naming format, key, the main file's mean document lengths
+or the delta's base, and shape.
 """
 
 from __future__ import annotations
@@ -30,8 +29,8 @@ import numpy as np
 from scipy import sparse
 
 from embeddings import normalise_text
+from embeddings.arrays_file import arrays_start, write_arrays
 from embeddings.delta import delta_path
-from embeddings.index import _atomic_write
 from matcher.index.texts import Text, iter_texts
 from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex, Segment
 from matcher.retrieval.catalogue import Catalogue
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"MUSUBI-BM25\n"
 FORMAT = 2  # counts the layout and what the matrices hold (bigrams, k1 = 1.2, b = 0.75)
-ALIGN = 64
 ROLES = VIEWS["all"]
 
 
@@ -111,29 +109,12 @@ def save_delta(path: Path, lexical: LexicalIndex, base: str, key: str) -> None:
 
 
 def _write(path: Path, header: dict, arrays: dict, segment: Segment, n_terms: int) -> None:
-    """Write a header and arrays (with the segment's matrices) atomically: a temporary file,
-    fsync, rename."""
+    """Write a header and arrays (with the segment's matrices) atomically."""
     for view, matrix in segment.columns.items():
         arrays |= {f"{view}.data": matrix.data, f"{view}.indices": matrix.indices}
         arrays[f"{view}.indptr"] = matrix.indptr
-    layout, offset = {}, 0
-    for name, array in arrays.items():
-        layout[name] = {"dtype": array.dtype.str, "length": len(array), "offset": offset}
-        offset += _aligned(array.nbytes)
     shape = [len(segment.org_ids), n_terms]
-    header = {"format": FORMAT} | header | {"shape": shape, "arrays": layout}
-    head = json.dumps(header).encode("utf-8")
-    start = _aligned(len(MAGIC) + 8 + len(head))
-
-    def write(temporary: str) -> None:
-        with open(temporary, "wb") as stream:
-            stream.write(MAGIC + len(head).to_bytes(8, "little") + head)
-            stream.write(b"\0" * (start - stream.tell()))
-            for array in arrays.values():
-                stream.write(np.ascontiguousarray(array).tobytes())
-                stream.write(b"\0" * (_aligned(array.nbytes) - array.nbytes))
-
-    _atomic_write(path, write)
+    write_arrays(path, MAGIC, {"format": FORMAT} | header | {"shape": shape}, arrays)
 
 
 def load(path: Path, catalogue: Catalogue) -> LexicalIndex:
@@ -247,7 +228,7 @@ def _read_header(path: Path) -> tuple[dict, int]:
             raise Bm25FileError(f"BM25 matrices {path} are damaged ({error})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise Bm25FileError(f"BM25 matrices {path} are of another format (stale)")
-    start = _aligned(len(MAGIC) + 8 + length)
+    start = arrays_start(MAGIC, length)
     try:
         end = max(
             (start + int(s["offset"]) + int(s["length"]) * np.dtype(s["dtype"]).itemsize)
@@ -258,10 +239,6 @@ def _read_header(path: Path) -> tuple[dict, int]:
     if end > size:
         raise Bm25FileError(f"BM25 matrices {path} are truncated (damaged)")
     return header, start
-
-
-def _aligned(n: int) -> int:
-    return -(-n // ALIGN) * ALIGN
 
 
 def refresh_lexical(
