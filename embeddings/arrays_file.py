@@ -1,5 +1,5 @@
 """Files of named arrays behind a JSON header, written atomically and memory-mapped by their
-readers: the BM25 matrices and the word rows.
+readers: the BM25 matrices, the word rows and an index's twins.
 
 Layout: a magic line, the header's length (8 bytes, little-endian), the header (JSON: the
 writer's fields and each array's dtype, length and offset), then the arrays, each at a 64-byte
@@ -9,11 +9,13 @@ boundary.
 from __future__ import annotations
 
 import json
+import mmap
+import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-
-from embeddings.index import _atomic_write
 
 ALIGN = 64
 
@@ -25,6 +27,21 @@ def aligned(n: int) -> int:
 def arrays_start(magic: bytes, header_length: int) -> int:
     """Where the arrays of a file with this magic and header length start."""
     return aligned(len(magic) + 8 + header_length)
+
+
+def atomic_write(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same directory, fsync, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as stream:
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def write_arrays(path: Path, magic: bytes, header: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -45,4 +62,27 @@ def write_arrays(path: Path, magic: bytes, header: dict, arrays: dict[str, np.nd
                 stream.write(np.ascontiguousarray(array).tobytes())
                 stream.write(b"\0" * (aligned(array.nbytes) - array.nbytes))
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
+
+
+def read_arrays(path: Path, magic: bytes, what: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """A file's header and its arrays, memory-mapped (read-only); FileNotFoundError, or
+    ValueError saying what is wrong with it (``what``: the kind of file, for the message)."""
+    with path.open("rb") as stream:
+        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    if mapped[: len(magic)] != magic:
+        raise ValueError(f"not a {what} file")
+    length = int.from_bytes(mapped[len(magic) : len(magic) + 8], "little")
+    try:
+        header = json.loads(mapped[len(magic) + 8 : len(magic) + 8 + length].decode("utf-8"))
+        start = arrays_start(magic, length)
+        arrays = {}
+        for name, spec in header["arrays"].items():
+            dtype, count = np.dtype(spec["dtype"]), int(spec["length"])
+            offset = start + int(spec["offset"])
+            if offset + count * dtype.itemsize > len(mapped):
+                raise ValueError("truncated")
+            arrays[name] = np.frombuffer(mapped, dtype, count, offset)
+    except (KeyError, TypeError, UnicodeDecodeError, AttributeError) as error:
+        raise ValueError(f"damaged ({error})") from None
+    return header, arrays

@@ -32,7 +32,9 @@ from embeddings.index import (
     _as_ids,
     _as_matrix,
     checked_metadata,
+    load_twins,
     merge_hits,
+    save_twins,
     save_with_metadata,
 )
 
@@ -160,7 +162,8 @@ class GroupedIndex(SingleSearch):
                     faiss.write_index(self.parts[name]._index, writer)
                 del writer  # flushes its buffer into the stream
 
-        self.checksum = save_with_metadata(path, write, (extra or {}) | self.metadata())
+        pinned = save_twins(path, self.parts)
+        self.checksum = save_with_metadata(path, write, (extra or {}) | self.metadata() | pinned)
         return path
 
     read_metadata = staticmethod(VectorIndex.read_metadata)
@@ -198,5 +201,7 @@ class GroupedIndex(SingleSearch):
                     index, part_meta, path=path, fingerprint=fingerprint, dim=dim
                 )
             del reader
+        parts = {name: (part, groups[name]) for name, part in self.parts.items()}
+        load_twins(path, meta, parts, verify_checksum)
         self.checksum = meta.get("sha256")
         return self

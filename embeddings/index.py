@@ -6,7 +6,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -18,6 +17,10 @@ from typing import Any
 
 import faiss
 import numpy as np
+
+from embeddings.arrays_file import atomic_write as _atomic_write
+from embeddings.arrays_file import read_arrays, write_arrays
+from embeddings.twins import Twins
 
 __all__ = [
     "ANN_THRESHOLD",
@@ -181,6 +184,60 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: The file beside an index that keeps its twins (embeddings/twins.py).
+TWINS_MAGIC = b"MUSUBI-TWINS\n"
+
+
+def twins_path(path: Path) -> Path:
+    return path.with_name(path.name + ".twins")
+
+
+def save_twins(path: Path, parts: dict[str, VectorIndex]) -> dict[str, Any]:
+    """Write the twins of those ``parts`` that keep them beside the index file ``path``,
+    atomically; returns the metadata entry that pins the file (none, and no file, when no part
+    keeps twins)."""
+    arrays = {
+        f"{name}/{key}": array
+        for name, part in parts.items()
+        if part._twins is not None
+        for key, array in part._twins.arrays().items()
+    }
+    sidecar = twins_path(path)
+    if not arrays:
+        sidecar.unlink(missing_ok=True)
+        return {}
+    write_arrays(sidecar, TWINS_MAGIC, {}, arrays)
+    return {"twins_sha256": _sha256(sidecar)}
+
+
+def load_twins(
+    path: Path,
+    meta: dict[str, Any],
+    parts: dict[str, tuple[VectorIndex, dict[str, Any]]],
+    verify_checksum: bool,
+) -> None:
+    """Give each part that keeps twins (with its metadata) those saved beside ``path``;
+    IndexCorruptError when the file is missing, damaged or not the one ``meta`` pins."""
+    keeping = {name: pair for name, pair in parts.items() if pair[0]._twins is not None}
+    if not keeping:
+        return
+    sidecar = twins_path(path)
+    try:
+        if verify_checksum and _sha256(sidecar) != meta.get("twins_sha256"):
+            raise ValueError("it is not the one the index metadata names")
+        _, arrays = read_arrays(sidecar, TWINS_MAGIC, "index twins")
+        for name, (part, part_meta) in keeping.items():
+            keys = ("ids", "holders", "keys", "keyed")
+            twins = Twins(*(np.array(arrays[f"{name}/{key}"]) for key in keys))
+            if len(twins) != int(part_meta.get("twins", 0)):
+                raise ValueError(f"{len(twins)} twins where the metadata says otherwise")
+            part._twins = twins
+    except (OSError, ValueError, KeyError) as error:
+        raise IndexCorruptError(
+            f"twins of index {path} unreadable in {sidecar} ({error}). {_REBUILD_HINT}"
+        ) from None
+
+
 def save_with_metadata(path: Path, write: Any, meta: dict[str, Any]) -> str:
     """Write an index file through ``write(temporary_path)`` and then ``meta`` with the file's
     size and SHA-256 beside it (``path + ".json"``), each atomically; returns the SHA-256."""
@@ -191,21 +248,6 @@ def save_with_metadata(path: Path, write: Any, meta: dict[str, Any]) -> str:
     meta_path = path.with_name(path.name + ".json")
     _atomic_write(meta_path, lambda t: Path(t).write_text(text, "utf-8"))
     return checksum
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Write through a temporary file in the same directory, fsync, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        with open(temporary, "rb+") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 #: Filters each index remembers. Partners alone ask eighteen (three sets of roles, each with
@@ -221,9 +263,10 @@ SPARSE_IDS = 64
 class _Allowed:
     """A filter's admitted ids among those stored, and its FAISS selector, made when needed."""
 
-    def __init__(self, stored: np.ndarray, ids: np.ndarray, asked: object) -> None:
-        self.stored = stored  # the index's id array it was checked against: adds replace it
-        self.ids = ids
+    def __init__(self, generation: int, ids: np.ndarray, asked: object) -> None:
+        self.generation = generation  # of the index it was checked against
+        self.ids = ids  # the stored ids searched (holders of admitted twins too)
+        self.members = ids  # the ids admitted
         self.asked = asked  # the filter as given: kept alive while it is known by identity
         self._selector: faiss.IDSelector | None = None
         self._parts: tuple[Any, ...] = ()
@@ -285,7 +328,8 @@ class VectorIndex(SingleSearch):
     ~2e-3 of the true cosine for sq8 and pca-sq8 (pca-sq8 ranks by L2 and returns the inner
     products with the 8-bit reconstructions of the hits, never PCA-space scores); ``_vectors``
     then returns the 8-bit reconstructions (norm within ~5e-3 of 1).
-    Adding an id that is present replaces its vector; removing works for every kind.
+    Adding an id that is present replaces its vector; removing works for every kind. With
+    ``twins``, an id whose vector equals a stored one's is kept beside FAISS and found through it.
     HNSW cannot delete in place: removed vectors become tombstones (their FAISS id is set to
     -1 and searches skip them) and the graph is rebuilt from the live vectors once they
     exceed ``TOMBSTONE_SHARE`` of it.
@@ -311,6 +355,7 @@ class VectorIndex(SingleSearch):
         reduce_dim: int = REDUCE_DIM,
         refine_factor: int = REFINE_FACTOR,
         random_state: int = 0,
+        twins: bool = False,
     ) -> None:
         if kind not in INDEX_KINDS:
             raise ValueError(f"kind={kind!r} is not valid; choose one of {', '.join(INDEX_KINDS)}")
@@ -336,7 +381,10 @@ class VectorIndex(SingleSearch):
         self.built_at: float | None = None
         self.checksum: str | None = None  # SHA-256 of the file last saved or loaded
         self._trained_on = 0
-        self._ids = np.zeros(0, dtype=np.int64)  # sorted, unique: membership and counts
+        self._ids = np.zeros(0, dtype=np.int64)  # in FAISS, sorted, unique
+        # With ``twins``, a vector equal to a stored one is not stored again (embeddings/twins.py).
+        self._twins: Twins | None = Twins() if twins else None
+        self._generation = 0  # counts changes: a remembered filter is for one generation
         self._filters: OrderedDict[bytes | int, _Allowed] = OrderedDict()
         self._filters_lock = threading.Lock()
         self._dead = 0  # HNSW tombstones still in the graph
@@ -457,7 +505,8 @@ class VectorIndex(SingleSearch):
     def vectors(self, ids: Iterable[int] | np.ndarray) -> np.ndarray:
         """Stored vectors of ``ids`` (all present), shape (len(ids), dim); see the class notes
         on compressed storage for how close they are to the vectors added."""
-        return self._vectors(_as_ids(ids))
+        ids = _as_ids(ids)
+        return self._vectors(self._twins.holder_of(ids) if self._twins is not None else ids)
 
     def _vectors(self, ids: np.ndarray) -> np.ndarray:
         if len(ids) == 0:
@@ -489,23 +538,35 @@ class VectorIndex(SingleSearch):
     # ---- contents ----------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(self._ids.size)
+        return int(self._ids.size) + (len(self._twins) if self._twins is not None else 0)
 
     def __contains__(self, item: object) -> bool:
         if not isinstance(item, int | np.integer):
             return False
-        position = np.searchsorted(self._ids, item)
-        return bool(position < self._ids.size and self._ids[position] == item)
+        return bool(self.holds(np.array([item], dtype=np.int64))[0])
 
     @property
     def ids(self) -> np.ndarray:
-        """Stored ids, sorted (a copy)."""
-        return self._ids.copy()
+        """Stored ids (twins too), sorted (a copy)."""
+        if self._twins is None or not len(self._twins):
+            return self._ids.copy()
+        return np.union1d(self._ids, self._twins.ids)
 
     def holds(self, ids: np.ndarray) -> np.ndarray:
-        """Which of ``ids`` (int64) are stored: a boolean mask."""
+        """Which of ``ids`` (int64) are stored (twins too): a boolean mask."""
+        found = self._in_faiss(ids)
+        if self._twins is not None:
+            found |= self._twins.holds(ids)
+        return found
+
+    def _in_faiss(self, ids: np.ndarray) -> np.ndarray:
         position = np.minimum(np.searchsorted(self._ids, ids), max(len(self._ids) - 1, 0))
         return self._ids[position] == ids if len(self._ids) else np.zeros(len(ids), dtype=bool)
+
+    @property
+    def twins(self) -> int:
+        """How many ids are twins (found through another id's vector)."""
+        return len(self._twins) if self._twins is not None else 0
 
     def add(self, ids: Iterable[int] | np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors of shape (n, dim) under ``ids``; ids already present are updated."""
@@ -517,9 +578,16 @@ class VectorIndex(SingleSearch):
             raise ValueError("ids contain duplicates")
         if len(ids) == 0:
             return
-        present = ids[np.isin(ids, self._ids)]
+        present = ids[self.holds(ids)]
         if len(present):
             self.remove(present)
+        self._generation += 1
+        if self._twins is not None:
+            store = self._twins.split(ids, vectors)
+            ids, vectors = ids[store], vectors[store]
+            if not len(ids):
+                self.built_at = time.time()
+                return
         if self.index_type == "flat" and self.kind in ("ivf", "hnsw") and not len(self._ids):
             self._index = self._new_index(self.kind, vectors)
         elif self.index_type == "ivf" and not self._index.is_trained:
@@ -529,24 +597,34 @@ class VectorIndex(SingleSearch):
         self.built_at = time.time()
         # Grow past the threshold → go approximate; grow 4× past the IVF training → retrain;
         # grow past the compression threshold → re-store compressed.
-        if self.kind == "auto" and self.index_type == "flat" and len(self) > self.ann_threshold:
+        stored = len(self._ids)
+        if self.kind == "auto" and self.index_type == "flat" and stored > self.ann_threshold:
             self.rebuild()
-        elif (self.index_type == "ivf" or self._refined) and len(self) > 4 * max(
-            self._trained_on, 1
-        ):
+        elif (self.index_type == "ivf" or self._refined) and stored > 4 * max(self._trained_on, 1):
             self.rebuild()  # IVF lists, PCA and SQ8 ranges were trained on far fewer vectors
         elif self.index_type != "flat" and (
-            self._storage_for(len(self)) != self._built_storage
-            or (self.kind == "auto" and self._auto_kind(len(self)) != self.index_type)
+            self._storage_for(stored) != self._built_storage
+            or (self.kind == "auto" and self._auto_kind(stored) != self.index_type)
         ):
             self.rebuild()
 
     def remove(self, ids: Iterable[int] | np.ndarray) -> int:
         """Remove ``ids`` (absent ones are ignored); return how many were removed."""
         ids = _as_ids(ids)
-        ids = np.unique(ids[np.isin(ids, self._ids)])
+        ids = np.unique(ids[self.holds(ids)])
         if not len(ids):
             return 0
+        self._generation += 1
+        removed = len(ids)
+        if self._twins is not None:
+            stored = ids[self._in_faiss(ids)]
+            heirs = self._twins.forget(ids, stored)
+            if heirs:
+                self._hand_over(heirs)
+            ids = stored[~np.isin(stored, list(heirs))]
+            if not len(ids):
+                self.built_at = time.time()
+                return removed
         if self.index_type == "hnsw":
             self._ids = np.setdiff1d(self._ids, ids)
             id_map = faiss.rev_swig_ptr(self._index.id_map.data(), self._index.id_map.size())
@@ -560,7 +638,24 @@ class VectorIndex(SingleSearch):
             self._index.remove_ids(faiss.IDSelectorArray(ids))
             self._ids = np.setdiff1d(self._ids, ids)
         self.built_at = time.time()
-        return int(len(ids))
+        return removed
+
+    def _hand_over(self, heirs: dict[int, int]) -> None:
+        """Store each removed holder's vector under its heir (a twin of it) instead."""
+        old = np.fromiter(heirs, dtype=np.int64, count=len(heirs))
+        new = np.fromiter(heirs.values(), dtype=np.int64, count=len(heirs))
+        if isinstance(self._index, faiss.IndexIDMap):
+            # Flat and HNSW: relabel in place, as tombstones are made.
+            id_map = faiss.rev_swig_ptr(self._index.id_map.data(), self._index.id_map.size())
+            order = np.argsort(old)
+            moved = np.isin(id_map, old)
+            id_map[moved] = new[order][np.searchsorted(old[order], id_map[moved])]
+            self._index.construct_rev_map()
+        else:  # IVF keeps ids in its lists
+            vectors = self._vectors(old)
+            self._index.remove_ids(faiss.IDSelectorArray(old))
+            self._index.add_with_ids(vectors, new)
+        self._ids = np.union1d(np.setdiff1d(self._ids, old), new)
 
     # ---- search ------------------------------------------------------------------------
 
@@ -620,12 +715,19 @@ class VectorIndex(SingleSearch):
         key = allowed.tobytes() if allowed.flags.writeable else id(allowed)
         with self._filters_lock:
             known = self._filters.get(key)
-            if known is not None and known.stored is self._ids:
+            if known is not None and known.generation == self._generation:
                 self._filters.move_to_end(key)
                 return known
         if len(allowed) > 1 and not (allowed[1:] > allowed[:-1]).all():
             allowed = np.unique(allowed)
-        found = _Allowed(self._ids, allowed[self.holds(allowed)], allowed_ids)
+        found = _Allowed(self._generation, allowed[self._in_faiss(allowed)], allowed_ids)
+        if self._twins is not None and len(self._twins):
+            # A holder is searched when it or one of its twins is admitted; expanding its hit
+            # keeps only the admitted.
+            twins = allowed[self._twins.holds(allowed)]
+            if len(twins):
+                found.members = np.union1d(found.ids, twins)
+                found.ids = np.union1d(found.ids, self._twins.holder_of(twins))
         with self._filters_lock:
             self._filters[key] = found
             while len(self._filters) > KNOWN_FILTERS:
@@ -648,8 +750,9 @@ class VectorIndex(SingleSearch):
         if len(queries) == 0:
             return []
         selector = None
-        available = len(self)
+        available = len(self._ids)
         subset = self._ids
+        allowed = None
         if allowed_ids is not None:
             allowed = self._allowed(allowed_ids)
             subset = allowed.ids
@@ -657,7 +760,7 @@ class VectorIndex(SingleSearch):
             if available == 0:
                 return [SearchHits.empty() for _ in queries]
             if self.index_type != "flat" and (available <= SMALL_FILTER or available <= k):
-                return self._exact_subset(queries, subset, k)
+                return self._with_twins(self._exact_subset(queries, subset, k), k, allowed)
             selector = allowed.selector()
         elif self._dead:
             dead = faiss.IDSelectorRange(_DEAD, _DEAD + 1)
@@ -668,7 +771,16 @@ class VectorIndex(SingleSearch):
         hits: list[SearchHits | None] = [None] * len(queries)
         with _serial_when_small(len(queries)):
             self._search_pending(queries, k_eff, selector, subset, hits)
-        return [h for h in hits if h is not None]
+        return self._with_twins([h for h in hits if h is not None], k, allowed)
+
+    def _with_twins(
+        self, hits: list[SearchHits], k: int, allowed: _Allowed | None
+    ) -> list[SearchHits]:
+        """Each hit followed by the twins of its vector the filter admits, the first ``k``."""
+        if self._twins is None or not len(self._twins):
+            return hits
+        admitted = allowed.members if allowed is not None else None
+        return [SearchHits(*self._twins.expand(h.ids, h.scores, k, admitted)) for h in hits]
 
     def _search_pending(
         self,
@@ -765,6 +877,8 @@ class VectorIndex(SingleSearch):
             "built_storage": self._built_storage,
             "compress_threshold": self.compress_threshold,
             "tombstones": self._dead,
+            "dedupe": self._twins is not None,
+            "twins": self.twins,
             "ann_threshold": self.ann_threshold,
             "nprobe": self.nprobe,
             "ef_search": self.ef_search,
@@ -786,7 +900,8 @@ class VectorIndex(SingleSearch):
         """
         path = Path(path)
         write = lambda temporary: faiss.write_index(self._index, temporary)  # noqa: E731
-        self.checksum = save_with_metadata(path, write, (extra or {}) | self.metadata())
+        pinned = save_twins(path, {"": self})
+        self.checksum = save_with_metadata(path, write, (extra or {}) | self.metadata() | pinned)
         return path
 
     @staticmethod
@@ -830,7 +945,9 @@ class VectorIndex(SingleSearch):
             raise IndexCorruptError(
                 f"FAISS cannot read index {path}: {error}. {_REBUILD_HINT}"
             ) from error
-        return cls.from_faiss(index, meta, path=path, fingerprint=fingerprint, dim=dim)
+        self = cls.from_faiss(index, meta, path=path, fingerprint=fingerprint, dim=dim)
+        load_twins(path, meta, {"": (self, meta)}, verify_checksum)
+        return self
 
     @classmethod
     def from_faiss(
@@ -839,7 +956,8 @@ class VectorIndex(SingleSearch):
         """An index around ``index`` as read from ``path``, with the settings ``meta`` (its
         :meth:`metadata`) recorded; raises IndexCorruptError when the two disagree."""
         tombstones = int(meta.get("tombstones", 0))
-        if index.d != dim or index.ntotal != meta.get("count", 0) + tombstones:
+        twins = int(meta.get("twins", 0))
+        if index.d != dim or index.ntotal != meta.get("count", 0) - twins + tombstones:
             raise IndexCorruptError(
                 f"index {path} holds {index.ntotal} vectors of dimension {index.d}, its metadata "
                 f"says {meta.get('count')} of {meta.get('dimension', dim)}. {_REBUILD_HINT}"
@@ -856,6 +974,7 @@ class VectorIndex(SingleSearch):
             ef_search=meta.get("ef_search", 64),
             reduce_dim=meta.get("reduce_dim", REDUCE_DIM),
             refine_factor=meta.get("refine_factor", REFINE_FACTOR),
+            twins=bool(meta.get("dedupe", False)),  # read from their file by the loader
         )
         self._index = index
         self._dead = tombstones

@@ -14,14 +14,12 @@ texts' hashes, sorted), ``ends`` (where each text's rows end) and ``rows``.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import mmap
 from pathlib import Path
 
 import numpy as np
 
-from embeddings.arrays_file import arrays_start, write_arrays
+from embeddings.arrays_file import read_arrays, write_arrays
 
 log = logging.getLogger(__name__)
 
@@ -94,24 +92,11 @@ class WordRows:
 
     @classmethod
     def _load(cls, path: Path, fingerprint: str) -> WordRows:
-        with path.open("rb") as stream:
-            mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-        if mapped[: len(MAGIC)] != MAGIC:
-            raise ValueError("not a word rows file")
-        length = int.from_bytes(mapped[len(MAGIC) : len(MAGIC) + 8], "little")
-        header = json.loads(mapped[len(MAGIC) + 8 : len(MAGIC) + 8 + length].decode("utf-8"))
+        header, arrays = read_arrays(path, MAGIC, "word rows")
         if header.get("format") != FORMAT:
             raise ValueError("another format")
         if header.get("fingerprint") != fingerprint:
             raise ValueError("made for other word vectors or another tokeniser")
-        start = arrays_start(MAGIC, length)
-        arrays = {}
-        for name, spec in header["arrays"].items():
-            dtype, count = np.dtype(spec["dtype"]), int(spec["length"])
-            offset = start + int(spec["offset"])
-            if offset + count * dtype.itemsize > len(mapped):
-                raise ValueError("truncated")
-            arrays[name] = np.frombuffer(mapped, dtype, count, offset)
         keys, ends, rows = arrays["keys"], arrays["ends"], arrays["rows"]
         if len(ends) != len(keys) or (len(ends) and int(ends[-1]) != len(rows)):
             raise ValueError("its arrays do not hold together")

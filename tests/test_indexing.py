@@ -156,10 +156,22 @@ def test_vectors_stream_into_the_graph_chunk_by_chunk(
 ) -> None:
     monkeypatch.setattr(indexing, "ENCODE_CHUNK", 3)
     monkeypatch.setattr(indexing, "MAX_WAITING", 1)  # the reader waits for the graph
-    # Each group's graph goes approximate past the threshold on its own: twins of the sample
-    # put two texts in each.
+    # Each group's graph goes approximate past the threshold on its own: a second of each
+    # sample record, every text reworded, puts two vectors in each (copies would share one).
     store, settings = _sample_store(home, sample_file, ann_threshold=1)
-    twins = [dict(r, id=r["id"] + "-twin", name=r["name"] + " 二") for r in SAMPLE]
+    twins = [
+        dict(
+            r,
+            id=r["id"] + "-twin",
+            name=r["name"] + " 二",
+            **{
+                role: [dict(item, title=item["title"] + " 二") for item in r[role]]
+                for role in ("needs", "offers")
+                if r.get(role)
+            },
+        )
+        for r in SAMPLE
+    ]
     write_records(store, load_records(write_jsonl(home.parent / "twins.jsonl", twins))[0])
     first = refresh_index(store, settings)
     assert first.index_type == "hnsw" and first.encoded + first.reused == 14

@@ -178,11 +178,13 @@ def _refresh(
         if not rebuild and _saved_format(settings) == FORMAT_VERSION:
             index = _folded(settings, encoder)
         if index is None:
+            # Copies of one text share one vector, stored once (embeddings/twins.py).
             index = GroupedIndex(
                 encoder.dim,
                 fingerprint=encoder.fingerprint,
                 kind=settings.index_kind,
                 ann_threshold=settings.ann_threshold,
+                twins=True,
             )
         present = index.ids
         in_index = np.isin(ids, present)
