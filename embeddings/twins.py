@@ -124,7 +124,13 @@ class Twins:
 
     def _add(self, ids: np.ndarray, holders: np.ndarray) -> None:
         if len(ids):
-            self._set(np.concatenate([self.ids, ids]), np.concatenate([self.holders, holders]))
+            # Inserted, not re-sorted: an index run adds 2,048 vectors at a time to arrays of
+            # millions.
+            order = np.argsort(ids)
+            at = np.searchsorted(self.ids, ids[order])
+            self.ids = np.insert(self.ids, at, ids[order])
+            self.holders = np.insert(self.holders, at, holders[order])
+            self._grouped = None
 
     def _set(self, ids: np.ndarray, holders: np.ndarray) -> None:
         order = np.argsort(ids, kind="stable")
@@ -132,11 +138,10 @@ class Twins:
         self._grouped = None
 
     def _key(self, keys: np.ndarray, ids: np.ndarray) -> None:
-        if len(keys):
-            all_keys = np.concatenate([self.keys, keys])
-            order = np.argsort(all_keys, kind="stable")
-            self.keys = all_keys[order]
-            self.keyed = np.concatenate([self.keyed, ids])[order]
+        if len(keys):  # ``keys`` sorted and new
+            at = np.searchsorted(self.keys, keys)
+            self.keys = np.insert(self.keys, at, keys)
+            self.keyed = np.insert(self.keyed, at, ids)
 
     # ---- search ------------------------------------------------------------------------
 
