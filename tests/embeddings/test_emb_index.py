@@ -293,3 +293,13 @@ def test_small_batches_search_on_one_thread_and_leave_the_setting_as_it_was(inde
     assert seen == [1, before]
     assert faiss.omp_get_max_threads() == before
     np.testing.assert_array_equal(small[1].ids, large[1].ids)
+
+
+def test_a_large_graph_probes_wider(data, monkeypatch):
+    index = VectorIndex(DIM, fingerprint="test-encoder", kind="hnsw", ef_search=32)
+    index.add(IDS[:500], data[:500])
+    assert index._params(None, 2, []).efSearch == 64
+    monkeypatch.setattr(embeddings.index, "LARGE_GRAPH", 499)
+    assert index._params(None, 2, []).efSearch == 64 * embeddings.index.LARGE_GRAPH_WIDTH
+    hits = index.search(data[3], 5)  # and searches with it
+    assert hits.ids[0] == IDS[3]
