@@ -34,7 +34,6 @@ from embeddings.index import (
     checked_metadata,
     load_twins,
     merge_hits,
-    save_twins,
     save_with_metadata,
 )
 
@@ -162,8 +161,8 @@ class GroupedIndex(SingleSearch):
                     faiss.write_index(self.parts[name]._index, writer)
                 del writer  # flushes its buffer into the stream
 
-        pinned = save_twins(path, self.parts)
-        self.checksum = save_with_metadata(path, write, (extra or {}) | self.metadata() | pinned)
+        meta = (extra or {}) | self.metadata()
+        self.checksum = save_with_metadata(path, write, meta, self.parts)
         return path
 
     read_metadata = staticmethod(VectorIndex.read_metadata)

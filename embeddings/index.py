@@ -247,10 +247,15 @@ def load_twins(
         ) from None
 
 
-def save_with_metadata(path: Path, write: Any, meta: dict[str, Any]) -> str:
-    """Write an index file through ``write(temporary_path)`` and then ``meta`` with the file's
-    size and SHA-256 beside it (``path + ".json"``), each atomically; returns the SHA-256."""
+def save_with_metadata(
+    path: Path, write: Any, meta: dict[str, Any], parts: dict[str, VectorIndex] | None = None
+) -> str:
+    """Write an index file through ``write(temporary_path)``, then the twins of ``parts``, then
+    ``meta`` with the file's size and SHA-256 beside it (``path + ".json"``), each atomically;
+    returns the SHA-256. A save that fails writing the index file (a full disk) leaves the
+    previous three as they were."""
     _atomic_write(path, write)
+    meta = meta | save_twins(path, parts or {})
     checksum = _sha256(path)
     meta = meta | {"file_size": path.stat().st_size, "sha256": checksum}
     text = json.dumps(meta, indent=2, sort_keys=True)
@@ -912,8 +917,8 @@ class VectorIndex(SingleSearch):
         """
         path = Path(path)
         write = lambda temporary: faiss.write_index(self._index, temporary)  # noqa: E731
-        pinned = save_twins(path, {"": self})
-        self.checksum = save_with_metadata(path, write, (extra or {}) | self.metadata() | pinned)
+        meta = (extra or {}) | self.metadata()
+        self.checksum = save_with_metadata(path, write, meta, {"": self})
         return path
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -136,3 +137,26 @@ def test_a_single_index_saves_its_twins_too(tmp_path: Path, corpus) -> None:
     assert loaded.twins == index.twins and len(loaded) == len(index)
     vectors = corpus[1][::90]
     same_results(index.search_many(vectors, 8), loaded.search_many(vectors, 8))
+
+
+def test_a_save_failing_on_a_full_disk_leaves_the_previous_index_usable(
+    tmp_path: Path, corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids, vectors = corpus
+    path = tmp_path / "index.faiss"
+    first = GroupedIndex(DIM, fingerprint="test", kind="flat", twins=True)
+    first.add(ids[:500], vectors[:500], ["need"] * 500)
+    first.save(path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    second = GroupedIndex(DIM, fingerprint="test", kind="flat", twins=True)
+    second.add(ids, vectors, ["need"] * len(ids))
+
+    def full(index, writer):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", full)
+    with pytest.raises(OSError, match="No space"):
+        second.save(path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    loaded = GroupedIndex.load(path, fingerprint="test", dim=DIM)
+    assert len(loaded) == 500 and loaded.parts["need"].twins == first.parts["need"].twins
