@@ -65,24 +65,53 @@ def write_arrays(path: Path, magic: bytes, header: dict, arrays: dict[str, np.nd
     atomic_write(path, write)
 
 
-def read_arrays(path: Path, magic: bytes, what: str) -> tuple[dict, dict[str, np.ndarray]]:
-    """A file's header and its arrays, memory-mapped (read-only); FileNotFoundError, or
-    ValueError saying what is wrong with it (``what``: the kind of file, for the message)."""
+def read_header(path: Path, magic: bytes, what: str, format_: int | None) -> tuple[dict, int]:
+    """The header of the file at ``path``, once its arrays are shown to lie within it, and
+    where they start; FileNotFoundError, or ValueError saying what is wrong (``what`` names the
+    kind of file, e.g. "BM25 matrices"; a file of another ``format_`` is stale, None: a header
+    without one)."""
     with path.open("rb") as stream:
-        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-    if mapped[: len(magic)] != magic:
-        raise ValueError(f"not a {what} file")
-    length = int.from_bytes(mapped[len(magic) : len(magic) + 8], "little")
+        head = stream.read(len(magic) + 8)
+        if len(head) < len(magic) + 8 or not head.startswith(magic):
+            raise ValueError(f"{path} is not a {what} file (damaged)")
+        length = int.from_bytes(head[len(magic) :], "little")
+        size = stream.seek(0, 2)
+        if length > size:
+            raise ValueError(f"{what} {path} are truncated (damaged)")
+        stream.seek(len(magic) + 8)
+        try:
+            header = json.loads(stream.read(length).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ValueError(f"{what} {path} are damaged ({error})") from None
+    if not isinstance(header, dict) or header.get("format") != format_:
+        raise ValueError(f"{what} {path} are of another format (stale)")
+    start = arrays_start(magic, length)
     try:
-        header = json.loads(mapped[len(magic) + 8 : len(magic) + 8 + length].decode("utf-8"))
-        start = arrays_start(magic, length)
-        arrays = {}
-        for name, spec in header["arrays"].items():
-            dtype, count = np.dtype(spec["dtype"]), int(spec["length"])
-            offset = start + int(spec["offset"])
-            if offset + count * dtype.itemsize > len(mapped):
-                raise ValueError("truncated")
-            arrays[name] = np.frombuffer(mapped, dtype, count, offset)
-    except (KeyError, TypeError, UnicodeDecodeError, AttributeError) as error:
-        raise ValueError(f"damaged ({error})") from None
+        end = max(
+            (
+                start + int(s["offset"]) + int(s["length"]) * np.dtype(s["dtype"]).itemsize
+                for s in header["arrays"].values()
+            ),
+            default=start,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ValueError(f"{what} {path} are damaged ({error})") from None
+    if end > size:
+        raise ValueError(f"{what} {path} are truncated (damaged)")
+    return header, start
+
+
+def read_arrays(
+    path: Path, magic: bytes, what: str, format_: int | None
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """A file's header and its arrays, memory-mapped (read-only); raises as ``read_header``."""
+    header, start = read_header(path, magic, what, format_)
+    with path.open("rb") as stream:  # the header check saw a non-empty file
+        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    arrays = {
+        name: np.frombuffer(
+            mapped, np.dtype(spec["dtype"]), int(spec["length"]), start + int(spec["offset"])
+        )
+        for name, spec in header["arrays"].items()
+    }
     return header, arrays

@@ -193,7 +193,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-#: The file beside an index that keeps its twins (embeddings/twins.py).
+#: The file beside an index that keeps its twins (embeddings/twins.py); the index metadata pins
+#: it by SHA-256, so its header names no format.
 TWINS_MAGIC = b"MUSUBI-TWINS\n"
 
 
@@ -234,7 +235,7 @@ def load_twins(
     try:
         if verify_checksum and _sha256(sidecar) != meta.get("twins_sha256"):
             raise ValueError("it is not the one the index metadata names")
-        _, arrays = read_arrays(sidecar, TWINS_MAGIC, "index twins")
+        _, arrays = read_arrays(sidecar, TWINS_MAGIC, "index twins", None)
         for name, (part, part_meta) in keeping.items():
             keys = ("ids", "holders", "keys", "keyed")
             twins = Twins(*(np.array(arrays[f"{name}/{key}"]) for key in keys))

@@ -92,9 +92,7 @@ class WordRows:
 
     @classmethod
     def _load(cls, path: Path, fingerprint: str) -> WordRows:
-        header, arrays = read_arrays(path, MAGIC, "word rows")
-        if header.get("format") != FORMAT:
-            raise ValueError("another format")
+        header, arrays = read_arrays(path, MAGIC, "word rows", FORMAT)
         if header.get("fingerprint") != fingerprint:
             raise ValueError("made for other word vectors or another tokeniser")
         keys, ends, rows = arrays["keys"], arrays["ends"], arrays["rows"]

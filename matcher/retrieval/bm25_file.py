@@ -17,9 +17,7 @@ or the delta's base, and shape.
 
 from __future__ import annotations
 
-import json
 import logging
-import mmap
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,7 +27,7 @@ import numpy as np
 from scipy import sparse
 
 from embeddings import normalise_text
-from embeddings.arrays_file import arrays_start, write_arrays
+from embeddings.arrays_file import read_arrays, read_header, write_arrays
 from embeddings.delta import delta_path
 from matcher.index.texts import Text, iter_texts
 from matcher.retrieval.bm25 import VIEWS, Bigrams, LexicalIndex, Segment
@@ -80,12 +78,12 @@ def is_current(path: Path, catalogue: Catalogue, *, with_delta: bool = True) -> 
     ``catalogue``."""
     key = catalogue.content_key()
     try:
-        header, _ = _read_header(path)
+        header = _read_header(path)
         if header.get("key") == key:
             return True
         if not with_delta:
             return False
-        delta, _ = _read_header(delta_path(path))
+        delta = _read_header(delta_path(path))
     except (OSError, Bm25FileError):
         return False
     return delta.get("base") == header.get("key") and delta.get("key") == key
@@ -144,20 +142,14 @@ def _delta_of(path: Path, header: dict) -> tuple[dict, dict[str, np.ndarray]] | 
 
 def _mapped(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
     """A file's header and its arrays, memory-mapped."""
-    header, start = _read_header(path)
-    with path.open("rb") as stream:  # the header check saw a non-empty file
-        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        arrays = {
-            name: np.frombuffer(
-                mapped, np.dtype(spec["dtype"]), int(spec["length"]), start + int(spec["offset"])
-            )
-            for name, spec in header["arrays"].items()
-        }
+        header, arrays = read_arrays(path, MAGIC, "BM25 matrices", FORMAT)
         if len(header["shape"]) != 2 or any(int(n) < 0 for n in header["shape"]):
-            raise ValueError("shape")
-    except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"BM25 matrices {path} are damaged (shape)")
+    except (KeyError, TypeError) as error:
         raise Bm25FileError(f"BM25 matrices {path} are damaged ({error})") from None
+    except ValueError as error:
+        raise Bm25FileError(str(error)) from None
     return header, arrays
 
 
@@ -211,34 +203,12 @@ def _matrix(arrays: dict, view: str, n_orgs: int, n_terms: int) -> sparse.csc_ma
     return sparse.csc_matrix((data, indices, indptr), shape=(n_orgs, n_terms), copy=False)
 
 
-def _read_header(path: Path) -> tuple[dict, int]:
-    """The header, and where the arrays start; FileNotFoundError or Bm25FileError."""
-    with path.open("rb") as stream:
-        magic = stream.read(len(MAGIC) + 8)
-        if len(magic) < len(MAGIC) + 8 or not magic.startswith(MAGIC):
-            raise Bm25FileError(f"{path} is not a BM25 matrices file (damaged)")
-        length = int.from_bytes(magic[len(MAGIC) :], "little")
-        size = stream.seek(0, 2)
-        if length > size:
-            raise Bm25FileError(f"BM25 matrices {path} are truncated (damaged)")
-        stream.seek(len(MAGIC) + 8)
-        try:
-            header = json.loads(stream.read(length).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise Bm25FileError(f"BM25 matrices {path} are damaged ({error})") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise Bm25FileError(f"BM25 matrices {path} are of another format (stale)")
-    start = arrays_start(MAGIC, length)
+def _read_header(path: Path) -> dict:
+    """The header; FileNotFoundError or Bm25FileError."""
     try:
-        end = max(
-            (start + int(s["offset"]) + int(s["length"]) * np.dtype(s["dtype"]).itemsize)
-            for s in header["arrays"].values()
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise Bm25FileError(f"BM25 matrices {path} are damaged ({error})") from None
-    if end > size:
-        raise Bm25FileError(f"BM25 matrices {path} are truncated (damaged)")
-    return header, start
+        return read_header(path, MAGIC, "BM25 matrices", FORMAT)[0]
+    except ValueError as error:
+        raise Bm25FileError(str(error)) from None
 
 
 def refresh_lexical(
