@@ -20,7 +20,7 @@ import numpy as np
 
 from embeddings.arrays_file import atomic_write as _atomic_write
 from embeddings.arrays_file import read_arrays, write_arrays
-from embeddings.twins import Twins
+from embeddings.twins import Twins, in_sorted
 
 __all__ = [
     "ANN_THRESHOLD",
@@ -575,8 +575,7 @@ class VectorIndex(SingleSearch):
         return found
 
     def _in_faiss(self, ids: np.ndarray) -> np.ndarray:
-        position = np.minimum(np.searchsorted(self._ids, ids), max(len(self._ids) - 1, 0))
-        return self._ids[position] == ids if len(self._ids) else np.zeros(len(ids), dtype=bool)
+        return in_sorted(self._ids, ids)
 
     @property
     def twins(self) -> int:

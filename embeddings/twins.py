@@ -58,7 +58,7 @@ class Twins:
 
     def holds(self, ids: np.ndarray) -> np.ndarray:
         """Which of ``ids`` are twins: a boolean mask."""
-        return _member(self.ids, ids)
+        return in_sorted(self.ids, ids)
 
     def holder_of(self, ids: np.ndarray) -> np.ndarray:
         """Each id's holder; an id that is no twin is its own."""
@@ -88,7 +88,7 @@ class Twins:
         removed), each that still has twins hands its vector to its smallest twin, its heir.
         Returns {holder: heir}: the caller relabels those in FAISS and removes the others."""
         if len(self.ids):
-            keep = ~_member(ids, self.ids)
+            keep = ~in_sorted(ids, self.ids)
             if not keep.all():
                 self._set(self.ids[keep], self.holders[keep])
         heirs: dict[int, int] = {}
@@ -109,16 +109,16 @@ class Twins:
             # The twins of a holder now belong to its heir, which is a twin no more, and the
             # digest of the vector names the heir.
             holders = self.holders.copy()
-            moved = _member(old, holders)
+            moved = in_sorted(old, holders)
             holders[moved] = new[np.searchsorted(old, holders[moved])]
-            keep = ~_member(np.sort(new), self.ids)
+            keep = ~in_sorted(np.sort(new), self.ids)
             self._set(self.ids[keep], holders[keep])
             self.keyed = self.keyed.copy()
-            moved = _member(old, self.keyed)
+            moved = in_sorted(old, self.keyed)
             self.keyed[moved] = new[np.searchsorted(old, self.keyed[moved])]
         gone = np.sort(stored[~np.isin(stored, old)])
         if len(gone) and len(self.keyed):
-            keep = ~_member(gone, self.keyed)
+            keep = ~in_sorted(gone, self.keyed)
             self.keys, self.keyed = self.keys[keep], self.keyed[keep]
         return heirs
 
@@ -165,7 +165,7 @@ class Twins:
         out[at_twin] = members[np.repeat(starts, counts) + _ranges(counts)]
         repeated = np.repeat(scores, sizes)
         if admitted is not None:
-            keep = _member(admitted, out)
+            keep = in_sorted(admitted, out)
             out, repeated = out[keep], repeated[keep]
         return out[:k], repeated[:k]
 
@@ -177,7 +177,7 @@ class Twins:
         return self._grouped
 
 
-def _member(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def in_sorted(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Which of ``ids`` are in ``sorted_ids`` (sorted): a boolean mask over ``ids``."""
     if not len(sorted_ids):
         return np.zeros(len(ids), dtype=bool)
