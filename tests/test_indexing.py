@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from embeddings import IndexMismatchError, VectorIndex, normalise_text, text_hash
 from matcher.facts import prefectures
+from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
 from matcher.index import indexing
 from matcher.index.indexing import index_path, refresh_index
-from matcher.index.texts import iter_texts
+from matcher.index.texts import TEXT_ROLES, Text, iter_texts
 from matcher.ingest.importer import load_records, write_records
+from matcher.modes.partners import PartnersQuery, partner_filters
 from matcher.retrieval.catalogue import Catalogue
 from matcher.retrieval.dense import Filters, TextSearch, region_codes
 from matcher.settings import Settings, load_settings
@@ -223,3 +226,25 @@ def test_an_index_of_the_ungrouped_format_is_made_anew_from_the_cache(
     assert {group.split(":")[0] for group in upgraded.parts} == {"need", "offer", "profile"}
     assert len(upgraded) == 7
     assert json.loads(index_path(settings).with_suffix(".faiss.json").read_text())["groups"]
+
+
+def _admitted_whole(filters: Filters) -> bool:
+    """Whether ``filters`` admits each graph of the index either whole or not at all."""
+    texts = [Text(0, role, 0, "", kind) for role in TEXT_ROLES for kind in KINDS]
+    graphs: dict[str, set[bool]] = {}
+    for text in texts:
+        admitted = text.role in filters.roles and text.kind in filters.kinds
+        graphs.setdefault(indexing._group(text), set()).add(admitted)
+    return all(len(answers) == 1 for answers in graphs.values())
+
+
+def test_the_modes_filters_admit_whole_graphs() -> None:
+    # A filter admitting part of a graph probes it filtered: what the grouping avoids for the
+    # searches every query makes.
+    suppliers = Filters(roles=("offer", "profile"), kinds=SUPPLIER_KINDS)
+    municipalities_needs = Filters(roles=("need",), kinds=("municipality",))
+    assert _admitted_whole(suppliers) and _admitted_whole(municipalities_needs)
+    for kind in ("university", "research_institute", "municipality"):
+        origin = SimpleNamespace(kind=kind)
+        query = PartnersQuery(org="any")
+        assert _admitted_whole(partner_filters(origin, query, ("profile",), by_place=False))

@@ -168,3 +168,15 @@ def test_shared_terms_leave_out_stopwords_from_a_data_file() -> None:
     query = terms.key_terms("除雪車の運行管理に時間がかかる。3か月程度の試行")
     assert "管理" not in terms.shared(query, "除雪車の運行管理クラウド")
     assert "除雪車" in terms.shared(query, "除雪車の運行管理クラウド")
+
+
+def test_the_key_terms_of_several_texts_are_those_of_the_texts_joined() -> None:
+    needs = [
+        "独居高齢者の見守り。夜間の転倒に気づけない",
+        "除雪車の運行管理、ＧＰＳで位置を把握したい",
+        "高齢者の見守りを地域で",  # its terms repeat the first need's
+        "Snow removal robots for mountain roads",
+    ]
+    joined = terms.key_terms_joined(needs)
+    assert joined == terms.key_terms(" ".join(needs))
+    assert joined.count("見守り") == 1 and "除雪車" in joined and "GPS" in joined

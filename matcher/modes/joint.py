@@ -116,13 +116,14 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
         relative.append(above_background(float(sims[i, j]), backgrounds[i]))
         fits.append(max(float(sims[i, j]), 0.0))
         vectors.append(theirs[j])
-    own_text = " ".join(origin.text("need", k) for k in positions)
+    own_texts = [origin.text("need", k) for k in positions]
+    own_text = " ".join(own_texts)
     paired = [org.text("need", j) for org, (_, j, _) in zip(orgs, pairs, strict=True)]
     columns = {
         "need_fit": fits,
         # Weighed by rarity in the pool: a term every other need names (a theme's common
         # word) tells little of which municipality has the same challenge.
-        "term_coverage": idf_coverage(terms.key_terms(own_text), paired),
+        "term_coverage": idf_coverage(terms.key_terms_joined(own_texts), paired),
     }
     rows = [m.lexical.row_of[org.id] for org in orgs]
     lexical = m.lexical.scores_at("demand", own_text, rows, all_bigrams=True)

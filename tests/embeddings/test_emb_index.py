@@ -303,3 +303,17 @@ def test_a_large_graph_probes_wider(data, monkeypatch):
     assert index._params(None, 2, []).efSearch == 64 * embeddings.index.LARGE_GRAPH_WIDTH
     hits = index.search(data[3], 5)  # and searches with it
     assert hits.ids[0] == IDS[3]
+
+
+def test_a_filtered_probe_starts_as_wide_as_the_share_it_admits(data, monkeypatch):
+    monkeypatch.setattr(embeddings.index, "SMALL_FILTER", 10)  # the selector, not the subset
+    index = VectorIndex(DIM, fingerprint="test-encoder", kind="hnsw", ef_search=32)
+    index.add(IDS, data)
+    widths = []
+    params = index._params
+    monkeypatch.setattr(index, "_params", lambda s, w, k: widths.append(w) or params(s, w, k))
+    for allowed, width in ((None, 1), (IDS[::2], 2), (IDS[::4], 4), (IDS[:300], 10)):
+        widths.clear()
+        found = index.search_many(data[:1], k=10, allowed_ids=allowed)[0]
+        assert widths[0] == width and len(found) == 10
+        assert allowed is None or set(found.ids) <= set(allowed.tolist())
