@@ -322,7 +322,7 @@ def _encode(
 
 def _group(text: Text) -> str:
     """A text's graph: its role and its organisation's sector ("offer:industry"); for a profile
-    of academia or government, its organisation's kind ("profile:university").
+    of any kind but startups and companies, its organisation's kind ("profile:university").
 
     A filtered HNSW probe keeps only the vectors its filter admits, and finds few where the
     query's neighbourhood is made of others: a need's nearest texts are needs, a challenge's
