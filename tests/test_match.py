@@ -314,6 +314,34 @@ def test_joint_finds_municipalities_elsewhere(corpus: Musubi) -> None:
     assert result.exit_code == 2 and "starts from a municipality" in result.stderr
 
 
+def test_joint_reads_coverage_both_ways(tmp_path: Path) -> None:
+    musubi = Musubi(tmp_path / "home", encoder="hashing")
+
+    def municipality(ext_id: str, prefecture: str, need: str) -> dict:
+        return {
+            "id": ext_id,
+            "kind": "municipality",
+            "name": f"{ext_id} 福祉課",
+            "description": "高齢者福祉を担当しています。",
+            "prefecture": prefecture,
+            "needs": [{"title": need}],
+        }
+
+    records = [
+        municipality("mu-001", "長野県", "独居高齢者の見守り"),
+        municipality("mu-002", "静岡県", "独居高齢者の見守り"),
+        # The same words and terms of its own: a wider challenge than the asking one.
+        municipality("mu-003", "愛媛県", "独居高齢者の見守りと除雪と買い物支援と配食サービス"),
+    ]
+    musubi("import", str(write_jsonl(tmp_path / "m.jsonl", records)))
+    musubi("index")
+    out = json_of(musubi, "match", "joint", "--org", "mu-001")
+    features = {r["id"]: r["explanation"]["features"] for r in out["results"]}
+    assert features["mu-002"]["reverse_coverage"] == 1.0
+    assert features["mu-003"]["reverse_coverage"] < 0.5
+    assert features["mu-002"]["term_coverage"] == features["mu-003"]["term_coverage"]
+
+
 def test_batch_answers_every_line_and_reports_bad_ones(corpus: Musubi, tmp_path: Path) -> None:
     queries = write_jsonl(
         tmp_path / "q.jsonl",

@@ -26,6 +26,7 @@ FEATURE_LABELS = {
     "cross_sector": "産官学をまたぐ組み合わせ",
     # joint
     "need_fit": "課題の内容が近い",
+    "reverse_coverage": "相手の課題のキーワードもこちらの課題にある",
     # consortium
     "theme_fit": "テーマへの適合",
     "coverage": "テーマの観点の網羅",
