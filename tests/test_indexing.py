@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from embeddings import IndexMismatchError, VectorIndex, normalise_text, text_hash
-from matcher.facts import prefectures
+from matcher.facts import prefectures, terms
 from matcher.facts.kinds import KINDS, SUPPLIER_KINDS
-from matcher.index import indexing
+from matcher.index import indexing, need_terms
 from matcher.index.indexing import index_path, refresh_index
+from matcher.index.need_terms import NeedTerms, terms_path
 from matcher.index.texts import TEXT_ROLES, Text, iter_texts
 from matcher.ingest.importer import load_records, write_records
 from matcher.modes.partners import PartnersQuery, partner_filters
@@ -248,3 +249,30 @@ def test_the_modes_filters_admit_whole_graphs() -> None:
         origin = SimpleNamespace(kind=kind)
         query = PartnersQuery(org="any")
         assert _admitted_whole(partner_filters(origin, query, ("profile",), by_place=False))
+
+
+def test_an_index_run_saves_the_key_terms_of_needs(
+    fast: Musubi, sample_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast("import", str(sample_file))
+    _summary(fast)
+    settings = load_settings({"home": str(fast.home)})
+    needs = [t.content for t in iter_texts(open_store(settings)) if t.role == "need"]
+    expected = {text: terms.key_terms(text) for text in needs}
+    assert needs and all(expected.values())
+    stored = NeedTerms.load(terms_path(settings))
+
+    def tokenised(text: str) -> tuple[str, ...]:
+        raise AssertionError(f"tokenised {text!r}, which the file holds")
+
+    monkeypatch.setattr(need_terms.terms, "key_terms", tokenised)
+    assert {text: stored.key_terms(text) for text in needs} == expected
+    with pytest.raises(AssertionError, match="tokenised"):  # a need the file lacks
+        stored.key_terms("除雪車の運行管理")
+    # Terms found by other code or another dictionary are not read.
+    monkeypatch.undo()
+    monkeypatch.setattr(need_terms, "fingerprint", lambda: "key-terms|other")
+    assert NeedTerms.load(terms_path(settings)).saved is None
+    assert need_terms.refresh_need_terms(settings, list(iter_texts(open_store(settings)))) == len(
+        set(needs)
+    )

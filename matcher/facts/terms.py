@@ -67,12 +67,6 @@ def key_terms(text: str) -> tuple[str, ...]:
     return tuple(t for t in terms if not t.isdigit())
 
 
-def key_terms_joined(texts: Sequence[str]) -> tuple[str, ...]:
-    """``key_terms`` of ``texts`` joined by spaces, from each text's own (cached) terms: a space
-    ends a compound, so the whole has its parts' terms, in order."""
-    return tuple(dict.fromkeys(term for text in texts for term in key_terms(text)))
-
-
 def _nominal_verb(token) -> bool:  # noqa: ANN001
     """A verb in its noun-like 連用形 with kanji and okurigana (見守り, 取り組み, 見積り).
 

@@ -29,6 +29,7 @@ from embeddings.grouped import FORMAT_VERSION, GroupedIndex
 from embeddings.index import VectorIndexError, limit_threads
 from matcher.facts.kinds import SECTORS, SUPPLIER_KINDS
 from matcher.index.distributed import check_address, encode_on_cluster
+from matcher.index.need_terms import refresh_need_terms
 from matcher.index.texts import Text, iter_texts
 from matcher.index.words import refresh_word_rows
 from matcher.retrieval.bm25_file import refresh_lexical
@@ -233,6 +234,7 @@ def _refresh(
     lexical = refresh_lexical(store, settings, texts, scope)
     if scope is None:  # a run over the queued few leaves their words to be tokenised
         refresh_word_rows(settings, encoder, texts)
+        refresh_need_terms(settings, texts)
     total = _finish(store, queued, changed=saved or lexical or bool(relabel))
     return IndexSummary(
         total=total,

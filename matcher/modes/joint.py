@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from itertools import chain
 
 import numpy as np
 
@@ -60,6 +61,7 @@ class JointPool:
     pairs: list[tuple[int, int, float]]  # need positions of the best pair, and its cosine
     vectors: np.ndarray  # each candidate's best-matching need
     relative_fit: np.ndarray  # that cosine above the asking need's background level
+    own_terms: dict[int, tuple[str, ...]]  # the asking needs' key terms, by position
 
 
 def joint(m: Matcher, q: JointQuery) -> MatchResult:
@@ -120,15 +122,20 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
         relative.append(above_background(float(sims[i, j]), backgrounds[i]))
         fits.append(max(float(sims[i, j]), 0.0))
         vectors.append(theirs[j])
-    own_texts = [origin.text("need", k) for k in positions]
-    own_text = " ".join(own_texts)
+    own_text = " ".join(origin.text("need", k) for k in positions)
+    own_terms = {k: m.need_terms.key_terms(origin.text("need", k)) for k in positions}
     paired = [org.text("need", j) for org, (_, j, _) in zip(orgs, pairs, strict=True)]
     columns = {
         "need_fit": fits,
         # Weighed by rarity in the pool: a term every other need names (a theme's common
-        # word) tells little of which municipality has the same challenge.
-        "term_coverage": idf_coverage(terms.key_terms_joined(own_texts), paired),
-        "reverse_coverage": [terms.coverage(terms.key_terms(text), own_text) for text in paired],
+        # word) tells little of which municipality has the same challenge. A space ends a
+        # compound, so the joined needs' terms are each need's in turn.
+        "term_coverage": idf_coverage(
+            tuple(dict.fromkeys(chain.from_iterable(own_terms.values()))), paired
+        ),
+        "reverse_coverage": [
+            terms.coverage(m.need_terms.key_terms(text), own_text) for text in paired
+        ],
     }
     return JointPool(
         q,
@@ -138,6 +145,7 @@ def candidate_pool(m: Matcher, q: JointQuery) -> JointPool:
         pairs,
         np.vstack(vectors) if vectors else np.zeros((0, 0)),
         np.clip(np.array(relative, dtype=np.float64), -1.0, 1.0),
+        own_terms,
     )
 
 
@@ -174,7 +182,7 @@ def _result(
             org.ext_id,
             other_need.title,
             similarity,
-            terms.shared(terms.key_terms(origin.text("need", mine)), org.text("need", other)),
+            terms.shared(pool.own_terms[mine], org.text("need", other)),
         )
         explanation = Explanation(
             features=pool.rows.row(i),

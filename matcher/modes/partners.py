@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -103,7 +104,8 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
     scores = scorer.decision_function(pool.rows.X)
     calibration = m.calibration("partners")
     order = rank(pool, scores)
-    result = _result(pool, order, scores, scorer.contributions(pool.rows.X), calibration)
+    contributions = scorer.contributions(pool.rows.X)
+    result = _result(pool, order, scores, contributions, calibration, m.need_terms.key_terms)
     return replace(result, ranked_by=scorer.provenance())
 
 
@@ -160,7 +162,7 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
         # The asking side's terms only: analysing every candidate's needs would double a
         # query's time.
         "term_coverage": [
-            terms.coverage(terms.key_terms(need), offer)
+            terms.coverage(m.need_terms.key_terms(need), offer)
             for need, offer in (pa.texts(a, b) for b, (pa, _) in zip(sides, pairs, strict=True))
         ],
         "cross_sector": [float(SECTORS[b.org.kind] != SECTORS[origin.kind]) for b in sides],
@@ -215,6 +217,7 @@ def _result(
     scores: np.ndarray,
     contributions: np.ndarray,
     calibration: Calibration,
+    key_terms: Callable[[str], tuple[str, ...]],
 ) -> MatchResult:
     origin, a = pool.origin, pool.side
     strength = calibration.probability(strength_inputs(pool))
@@ -225,7 +228,7 @@ def _result(
         # A pair is evidence only between a real need and a real offer: where a profile stood
         # in for either, the pair would read name ⇔ name.
         links = tuple(
-            pair.link(taker, giver, gains)
+            pair.link(taker, giver, gains, key_terms)
             for pair, taker, giver, gains in (
                 (pair_a, a, pool.sides[i], "origin"),
                 (pair_b, pool.sides[i], a, "candidate"),
@@ -336,7 +339,9 @@ class _Pair:
             giver.org.text(self.offer_role, self.offer),
         )
 
-    def link(self, taker: _Side, giver: _Side, gains: str) -> Link:
+    def link(
+        self, taker: _Side, giver: _Side, gains: str, key_terms: Callable[[str], tuple[str, ...]]
+    ) -> Link:
         need_text, offer_text = self.texts(taker, giver)
         return Link(
             "need→offer",
@@ -346,7 +351,7 @@ class _Pair:
             giver.org.ext_id,
             giver.org.title(self.offer_role, self.offer),
             self.value,
-            terms.shared(terms.key_terms(need_text), offer_text),
+            terms.shared(key_terms(need_text), offer_text),
         )
 
 

@@ -11,6 +11,7 @@ from embeddings import normalise_text
 from embeddings.align import WordAligner
 from matcher.facts import prefectures
 from matcher.facts.glossary import gloss
+from matcher.index.need_terms import NeedTerms, terms_path
 from matcher.index.words import words_path
 from matcher.ranking.calibration import Calibration
 from matcher.ranking.model import choose_model
@@ -47,6 +48,7 @@ class Matcher:
         self._sample: np.ndarray | None = None  # profile vectors for ``background``
         # Word alignment needs chiVe vectors: None for an encoder without them (MiniLM, hashing).
         self.aligner = WordAligner.of(self.search.encoder, words_path(settings))
+        self.need_terms = NeedTerms.load(terms_path(settings))
         self.model = choose_model(settings.home_path, self.search.encoder.fingerprint)
 
     def background(self, vector: np.ndarray) -> float:
