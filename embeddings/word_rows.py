@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -99,3 +100,25 @@ class WordRows:
         if len(ends) != len(keys) or (len(ends) and int(ends[-1]) != len(rows)):
             raise ValueError("its arrays do not hold together")
         return cls(keys, ends, rows)
+
+
+def refresh(
+    path: Path, fingerprint: str, texts: Iterable[str], rows_of: Callable[[str], np.ndarray]
+) -> int:
+    """Save the rows of ``texts`` at ``path``, the saved file's reused and ``rows_of`` run on
+    the texts it lacks; returns how many those were. A failed save (a full disk) leaves the
+    previous file, which only costs queries the time of finding the rows it lacks."""
+    saved = WordRows.load(path, fingerprint)
+    wanted = {text_key(text): text for text in texts}
+    keys = np.fromiter(wanted, dtype=np.uint64, count=len(wanted))
+    entries = saved.entries(keys) if saved is not None else {}
+    if saved is not None and len(entries) == len(wanted) == len(saved):
+        return 0
+    missing = [key for key in wanted if key not in entries]
+    for key in missing:
+        entries[key] = rows_of(wanted[key])
+    try:
+        WordRows.of(entries).save(path, fingerprint)
+    except OSError as error:
+        log.warning("%s not saved: %s", path, error)
+    return len(missing)

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import logging
 from pathlib import Path
 
 import numpy as np
 
-from embeddings.word_rows import WordRows, text_key
+from embeddings.word_rows import WordRows, refresh, text_key
 from matcher.facts import terms
 from matcher.index.texts import Text
 from matcher.settings import Settings
-
-log = logging.getLogger(__name__)
 
 SEPARATOR = "\n"  # never inside a term: normalising makes every whitespace a space
 
@@ -65,20 +62,8 @@ class NeedTerms:
 
 def refresh_need_terms(settings: Settings, texts: list[Text]) -> int:
     """Save the key terms of ``texts``' needs (every text in the store), the saved file's
-    reused; returns how many needs were tokenised. A failed save (a full disk) leaves the
-    previous file, which only costs queries the time of tokenising what it lacks."""
-    path = terms_path(settings)
-    saved = WordRows.load(path, fingerprint())
-    wanted = {text_key(t.content): t.content for t in texts if t.role == "need"}
-    keys = np.fromiter(wanted, dtype=np.uint64, count=len(wanted))
-    entries = saved.entries(keys) if saved is not None else {}
-    if saved is not None and len(entries) == len(wanted) == len(saved):
-        return 0
-    missing = [key for key in wanted if key not in entries]
-    for key in missing:
-        entries[key] = _encoded(terms.key_terms(wanted[key]))
-    try:
-        WordRows.of(entries).save(path, fingerprint())
-    except OSError as error:
-        log.warning("key terms of needs not saved to %s: %s", path, error)
-    return len(missing)
+    reused; returns how many needs were tokenised."""
+    needs = (t.content for t in texts if t.role == "need")
+    return refresh(
+        terms_path(settings), fingerprint(), needs, lambda need: _encoded(terms.key_terms(need))
+    )
