@@ -8,7 +8,8 @@ The file is only a shortcut: texts are found by a hash of their content, so a te
 another tokeniser (another fingerprint), or a damaged one, is passed over with a warning.
 
 Layout: ``arrays_file``'s, the header naming format and fingerprint, the arrays ``keys`` (the
-texts' hashes, sorted), ``ends`` (where each text's rows end) and ``rows``.
+texts' hashes, sorted), ``ends`` (where each text's rows end) and ``rows``. Any integers per
+text fit it: the key terms of needs are kept so too, as code points (``matcher/index/need_terms``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Indexing, key terms of needs: every need's key terms (``facts.terms.key_terms``) saved beside
-the index by a run that reads every text, so that joint reads its candidates' terms instead of
-tokenising their needs (SudachiPy, ~0.5 ms a need: at 100,000 organisations the candidates'
-needs doubled a joint match's p95 while the memo of key terms warmed up).
+the index by a run that reads every text, so that joint (both needs of each pair) and partners
+(the needs their coverage and shared terms read) do not tokenise them (SudachiPy, ~0.5 ms a
+need: at 100,000 organisations the candidates' needs doubled a joint match's p95 while the memo
+of key terms warmed up).
 
 The terms are stored as code points in the word rows' layout (``embeddings.word_rows``), one
 entry per need by a hash of its content; a need the file lacks is tokenised as before, and a
