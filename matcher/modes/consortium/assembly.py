@@ -498,7 +498,7 @@ def _link(pool: TeamPool, i: int, j: int) -> Link:
         b.org.ext_id,
         b.org.evidence(offer_role, int(o)),
         float(pool.gain[i, j]),
-        terms.shared(terms.key_terms(need_text), offer_text),
+        terms.shared(pool.key_terms(need_text), offer_text),
     )
 
 

@@ -124,6 +124,7 @@ class TeamPool:
         slots: int = 0,
     ) -> None:
         self.cands = cands
+        self.key_terms = m.need_terms.key_terms  # saved at indexing time, else tokenised
         # A role left open counts as a member of fit 0: a team does not rise by leaving one.
         self.slots = slots
         self.weights = dict(weights or FEATURES)
