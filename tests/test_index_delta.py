@@ -17,7 +17,7 @@ from matcher.index import indexing
 from matcher.index.indexing import refresh_index
 from matcher.ingest.importer import write_records
 from matcher.ingest.records import validate
-from matcher.retrieval.bm25 import VIEWS, LexicalIndex
+from matcher.retrieval.bm25 import VIEWS, LexicalIndex, document
 from matcher.retrieval.bm25_file import is_current
 from matcher.retrieval.filters import Filters
 from matcher.retrieval.matcher import Matcher
@@ -125,6 +125,14 @@ def test_an_import_writes_deltas_that_read_as_a_full_run(musubi: Musubi, tmp_pat
                 lexical.scores("all", query, all_bigrams=every)[rows],
                 rtol=1e-5,
             )
+        # Or from their documents: the delta's rows too, and a whole document as the query.
+        docs = [document(lexical.org(row), VIEWS["all"]) for row in rows]
+        queries = [(query, False), (query, True), (docs[0], False), (docs[0], True)]
+        np.testing.assert_allclose(
+            lexical.scores_of("all", docs, queries),
+            [lexical.scores("all", text, all_bigrams=every)[rows] for text, every in queries],
+            rtol=1e-5,
+        )
 
 
 def test_imports_add_to_the_delta_until_it_is_folded_in(

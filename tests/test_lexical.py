@@ -111,6 +111,25 @@ def test_each_view_is_bm25_of_countvectorizers_counts(lexical: LexicalIndex) -> 
         np.testing.assert_allclose(lexical.columns[view].toarray(), expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize("table", [True, False], ids=["table", "binary-search"])
+def test_scores_read_from_candidates_documents_are_those_of_their_rows(
+    lexical: LexicalIndex, table: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not table:
+        monkeypatch.setattr(lexical.bigrams, "_table", None)
+        monkeypatch.setattr(Bigrams, "MAX_TABLE", 0)
+    rows = [2, 0, 1, 2]  # in any order, one twice
+    docs = [document(lexical.org(row), VIEWS["supply"]) for row in rows]
+    queries = [("除雪ロボットの実証", False), ("除雪ロボットの実証", True), (docs[1], True)]
+    expected = [lexical.scores("supply", text, all_bigrams=every)[rows] for text, every in queries]
+    found = lexical.scores_of("supply", docs, queries)
+    np.testing.assert_allclose(found, expected, rtol=1e-5)
+    assert found.shape == (3, 4) and (found > 0).any(axis=1).all()
+    # Bigrams the index has never seen count for nothing; no documents, no scores.
+    assert not lexical.scores_of("supply", ["ゐゑ"], [("ゐゑ", True)]).any()
+    assert lexical.scores_of("supply", [], queries).shape == (3, 0)
+
+
 def test_a_document_is_its_texts_normalised_one_by_one() -> None:
     """Each text is normalised once and the documents join them: the same as normalising the
     joined texts, with 全角/半角, spaces of every kind, controls and combining marks at the

@@ -140,20 +140,23 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
         none = np.zeros(0)
         return PartnersPool(q, origin, a, [], [], empty, none.astype(bool), a_seeks, [], none, none)
     sides = _sides(m, orgs)
-    rows_of = [m.lexical.row_of[org.id] for org in orgs]
     # The best need↔offer pair each way: what each side gains, for the explanation.
     pairs = [(_best_pair(a, b), _best_pair(b, a)) for b in sides]
     b_seeks = [_seeks(b.org) for b in sides]
     # Whole documents, every bigram, and the nearest pair of any two texts: what BM25 and dense
     # retrieval alone read, so a learned ranking starts from the better of the two.
-    full = m.lexical.scores_at("all", document(origin, VIEWS["all"]), rows_of, all_bigrams=True)
+    full, lexical = m.lexical.scores_of(
+        "all",
+        [document(org, VIEWS["all"]) for org in orgs],
+        [(document(origin, VIEWS["all"]), True), (wants(origin) + gives(origin), False)],
+    )
     own = np.vstack([a.needs, a.offers, a.profile[None]])
     background = m.background(a.profile)
     nearest = np.array(
         [float((own @ np.vstack([b.needs, b.offers, b.profile[None]]).T).max()) for b in sides]
     )
     columns = {
-        "bm25": min_max(m.lexical.scores_at("all", wants(origin) + gives(origin), rows_of)),
+        "bm25": min_max(lexical),
         "bm25_doc": min_max(full),
         "dense_any": min_max(nearest),
         "rank_bm25": _rank_share(full),
