@@ -106,17 +106,17 @@ def report(m: Matcher, repeats: int) -> None:
             m.search.index.search_many(vector, k, allowed_ids=allowed)
 
     def partners_retrieval(i: int) -> None:
-        """The FAISS searches partners makes: the org's needs, offers and profile, each family
-        with its own filter."""
+        """The FAISS searches partners makes: the org's needs among offers, its offers among
+        needs, and all its texts among profiles."""
         origin = m.org(universities[i % len(universities)])
         q, ids = PartnersQuery(origin.ext_id), origin.text_ids
-        for text_ids, roles in (
-            (ids.get("need", ()), ("offer", "profile")),
-            (ids.get("offer", ()), ("need", "profile")),
-            (ids["profile"], ("profile",)),
+        for text_ids, role in (
+            (ids.get("need", ()), "offer"),
+            (ids.get("offer", ()), "need"),
+            ((*ids.get("need", ()), *ids.get("offer", ()), *ids["profile"]), "profile"),
         ):
             if text_ids:
-                allowed = m.search.allowed_ids(partner_filters(origin, q, roles, by_place=False))
+                allowed = m.search.allowed_ids(partner_filters(origin, q, (role,), by_place=False))
                 m.search.index.search_many(m.vectors(list(text_ids)), 80, allowed_ids=allowed)
 
     def joint_retrieval(i: int) -> None:

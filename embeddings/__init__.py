@@ -24,6 +24,7 @@ from embeddings.index import (
     SearchHits,
     VectorIndex,
     VectorIndexError,
+    merge_hits,
 )
 from embeddings.normalise import MAX_CHARS, japanese_share, normalise_text, text_hash
 from embeddings.registry import DEFAULT_ENCODER, ENCODER_NAMES, HYBRID_DEFAULTS, load_encoder
@@ -51,6 +52,7 @@ __all__ = [
     "encode_cached",
     "japanese_share",
     "load_encoder",
+    "merge_hits",
     "normalise_text",
     "text_hash",
 ]

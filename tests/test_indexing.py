@@ -17,13 +17,15 @@ from matcher.index.indexing import index_path, refresh_index
 from matcher.index.need_terms import NeedTerms, terms_path
 from matcher.index.texts import TEXT_ROLES, Text, iter_texts
 from matcher.ingest.importer import load_records, write_records
+from matcher.modes import partners
 from matcher.modes.partners import PartnersQuery, partner_filters
 from matcher.retrieval.catalogue import Catalogue
 from matcher.retrieval.dense import Filters, TextSearch, region_codes
+from matcher.retrieval.matcher import Matcher
 from matcher.settings import Settings, load_settings
 from matcher.store.models import TextEntry
 from matcher.store.session import Store, open_store
-from support import SAMPLE, Musubi, write_jsonl
+from support import SAMPLE, Musubi, seeded, write_jsonl
 
 
 @pytest.fixture
@@ -249,6 +251,36 @@ def test_the_modes_filters_admit_whole_graphs() -> None:
         origin = SimpleNamespace(kind=kind)
         query = PartnersQuery(org="any")
         assert _admitted_whole(partner_filters(origin, query, ("profile",), by_place=False))
+
+
+def test_partners_search_each_role_once_and_find_what_each_family_finds(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    seeded(home, 300)
+    settings = load_settings({"home": str(home), "encoder": "hashing"}, environ={})
+    store = open_store(settings)
+    m = Matcher(store, settings)
+    origins = [next(o for o in m.catalogue.orgs.values() if o.kind == kind) for kind in KINDS]
+    for origin, same_kind in zip(origins, (False, True) * 3, strict=False):
+        q = PartnersQuery(origin.ext_id, same_kind=same_kind)
+        a = partners._sides(m, [origin])[0]
+        expected: dict[int, tuple[int, float]] = {}
+        for vectors, roles in (
+            (a.needs, ("offer", "profile")),
+            (a.offers, ("need", "profile")),
+            (a.profile[None], ("profile",)),
+        ):
+            if len(vectors):  # each family's own search, its roles together
+                filters = partner_filters(origin, q, roles, by_place=False)
+                for c in m.candidates(vectors, filters, limit=15, pool=15):
+                    best = expected.get(c.org.id)
+                    if best is None or c.best.score > best[1]:
+                        expected[c.org.id] = (c.best.text_id, c.best.score)
+        found = partners._nearest_partners(m, origin, q, a, 15)
+        assert len(found) >= 15
+        assert {i: (c.best.text_id, pytest.approx(c.best.score)) for i, c in found.items()} == (
+            expected
+        )
+    store.close()
 
 
 def test_an_index_run_saves_the_key_terms_of_needs(

@@ -71,7 +71,7 @@ class TextSearch:
     def search(self, query: str, k: int, filters: Filters = Filters()) -> list[TextHit]:
         """The ``k`` nearest admitted texts to ``query``, best first, one hit per text (the
         match modes read ``best_per_org``: one per organisation)."""
-        found = self._search(self.encode_queries([query]), k, filters)[0]
+        found = self.nearest(self.encode_queries([query]), k, filters)[0]
         return self._hits(self.catalogue.rows_of(found.ids), found.scores)
 
     def best_per_org(
@@ -79,7 +79,16 @@ class TextSearch:
     ) -> list[TextHit]:
         """Up to ``limit`` organisations' best hits among the ``k`` nearest texts of each of
         ``vectors``, best first: one hit per organisation, its highest-scoring text."""
-        results = self._search(vectors, k, filters)
+        return self.best_of(self.nearest(vectors, k, filters), limit)
+
+    def nearest(self, vectors: np.ndarray, k: int, filters: Filters) -> list[SearchHits]:
+        """The ``k`` nearest admitted texts of each of ``vectors``, as the index's ids."""
+        return self.index.search_many(
+            np.atleast_2d(vectors), k, allowed_ids=self.allowed_ids(filters)
+        )
+
+    def best_of(self, results: Sequence[SearchHits], limit: int) -> list[TextHit]:
+        """Up to ``limit`` organisations' best hits among ``results``, best first."""
         if not results:
             return []
         rows = self.catalogue.rows_of(np.concatenate([f.ids for f in results]))
@@ -91,11 +100,6 @@ class TextSearch:
         _, first = np.unique(self.catalogue.text_org[rows[order]], return_index=True)
         best = order[np.sort(first)[:limit]]
         return self._hits(rows[best], scores[best])
-
-    def _search(self, vectors: np.ndarray, k: int, filters: Filters) -> list[SearchHits]:
-        return self.index.search_many(
-            np.atleast_2d(vectors), k, allowed_ids=self.allowed_ids(filters)
-        )
 
     def _hits(self, rows: np.ndarray, scores: np.ndarray) -> list[TextHit]:
         c = self.catalogue

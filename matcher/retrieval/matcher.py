@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from embeddings import normalise_text
+from embeddings import SearchHits, normalise_text
 from embeddings.align import WordAligner
 from matcher.facts import prefectures
 from matcher.facts.glossary import gloss
@@ -115,7 +115,12 @@ class Matcher:
     ) -> list[Candidate]:
         """Up to ``limit`` organisations whose texts are nearest to any of ``vectors``."""
         pool = pool or max(self.settings.candidate_pool, limit * 3)
-        hits = self.search.best_per_org(vectors, pool, filters, limit)
+        return self.candidates_among(self.search.nearest(vectors, pool, filters), limit)
+
+    def candidates_among(self, results: Sequence[SearchHits], limit: int) -> list[Candidate]:
+        """Up to ``limit`` organisations with texts among ``results`` (a search's hits for
+        each of its vectors), each by its nearest text, best first."""
+        hits = self.search.best_of(results, limit)
         orgs = self.orgs([h.org_id for h in hits])
         return [Candidate(org, h) for org, h in zip(orgs, hits, strict=True)]
 
