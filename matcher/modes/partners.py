@@ -69,12 +69,36 @@ class PartnersQuery:
 
 @dataclass(frozen=True)
 class _Side:
-    """One organisation's texts: ids and unit vectors of its needs, offers and profile."""
+    """One organisation's texts: the unit vectors of its needs, offers and profile, in turn."""
 
     org: OrgFacts
-    needs: np.ndarray
-    offers: np.ndarray
-    profile: np.ndarray
+    texts: np.ndarray
+    n_needs: int
+    n_offers: int
+
+    @property
+    def needs(self) -> np.ndarray:
+        return self.texts[: self.n_needs]
+
+    @property
+    def offers(self) -> np.ndarray:
+        return self.texts[self.n_needs : self.n_needs + self.n_offers]
+
+    @property
+    def profile(self) -> np.ndarray:
+        return self.texts[-1]
+
+    def wants(self) -> tuple[slice, str]:
+        """Which of its texts say what it wants: its needs, or its profile when it states none."""
+        if self.n_needs:
+            return slice(0, self.n_needs), "need"
+        return slice(len(self.texts) - 1, len(self.texts)), "profile"
+
+    def gives(self) -> tuple[slice, str]:
+        """Which of its texts say what it offers: its offers, or else its profile."""
+        if self.n_offers:
+            return slice(self.n_needs, self.n_needs + self.n_offers), "offer"
+        return slice(len(self.texts) - 1, len(self.texts)), "profile"
 
 
 @dataclass(frozen=True)
@@ -130,8 +154,7 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
         none = np.zeros(0)
         return PartnersPool(q, origin, a, [], [], empty, none.astype(bool), a_seeks, [], none, none)
     sides = _sides(m, orgs)
-    # The best need↔offer pair each way: what each side gains, for the explanation.
-    pairs = [(_best_pair(a, b), _best_pair(b, a)) for b in sides]
+    pairs, nearest, profile_fit = _pairs(a, sides)
     b_seeks = [_seeks(b.org) for b in sides]
     # Whole documents, every bigram, and the nearest pair of any two texts: what BM25 and dense
     # retrieval alone read, so a learned ranking starts from the better of the two.
@@ -140,18 +163,14 @@ def candidate_pool(m: Matcher, q: PartnersQuery) -> PartnersPool:
         [document(org, VIEWS["all"]) for org in orgs],
         [(document(origin, VIEWS["all"]), True), (wants(origin) + gives(origin), False)],
     )
-    own = np.vstack([a.needs, a.offers, a.profile[None]])
     background = m.background(a.profile)
-    nearest = np.array(
-        [float((own @ np.vstack([b.needs, b.offers, b.profile[None]]).T).max()) for b in sides]
-    )
     columns = {
         "bm25": min_max(lexical),
         "bm25_doc": min_max(full),
         "dense_any": min_max(nearest),
         "rank_bm25": _rank_share(full),
         "rank_dense": _rank_share(nearest),
-        "profile_fit": min_max(np.vstack([b.profile for b in sides]) @ a.profile),
+        "profile_fit": min_max(profile_fit),
         # The asking side's terms only: analysing every candidate's needs would double a
         # query's time.
         "term_coverage": [
@@ -200,8 +219,8 @@ def _nearest_partners(
     # Each role is searched once, profiles by all the asking side's texts at once: a text's
     # nearest among offers and profiles are the best of each's, as the index searches each
     # graph apart anyway. Profiles searched for each family took 2 ms more a query at 100,000.
-    n, o = len(a.needs), len(a.offers)
-    profiles = nearest(np.vstack([a.needs, a.offers, a.profile[None]]), "profile")
+    n, o = a.n_needs, a.n_offers
+    profiles = nearest(a.texts, "profile")
     families = (
         [merge_hits(h, limit) for h in zip(nearest(a.needs, "offer"), profiles[:n], strict=True)],
         [merge_hits(h, limit) for h in zip(nearest(a.offers, "need"), profiles[n:-1], strict=True)],
@@ -341,9 +360,33 @@ def _sides(m: Matcher, orgs: list[OrgFacts]) -> list[_Side]:
         ]
     )
     return [
-        _Side(o, v[: len(needs)], v[len(needs) : len(needs) + len(offers)], v[-1])
+        _Side(o, v, len(needs), len(offers))
         for o, (needs, offers), v in zip(orgs, texts, groups, strict=True)
     ]
+
+
+def _pairs(
+    a: _Side, sides: list[_Side]
+) -> tuple[list[tuple[_Pair, _Pair]], np.ndarray, np.ndarray]:
+    """Per candidate, from the cosines of the asking side's texts with its texts: the best
+    need↔offer pair each way (what the asking side gains, what the candidate gains, for the
+    explanation), the nearest pair of any two of their texts (what dense retrieval alone reads)
+    and the cosine of the two profiles."""
+    (a_wants, a_need), (a_gives, a_offer) = a.wants(), a.gives()
+    pairs, nearest, profile_fit = [], np.zeros(len(sides)), np.zeros(len(sides))
+    for i, b in enumerate(sides):
+        # One product per candidate: one for all of them breaks exact ties (twin texts) by
+        # rounding, and rank_dense reads the order.
+        sims = a.texts @ b.texts.T
+        (b_wants, b_need), (b_gives, b_offer) = b.wants(), b.gives()
+        pairs.append(
+            (
+                _best_pair(sims[a_wants, b_gives], a_need, b_offer),
+                _best_pair(sims[a_gives, b_wants].T, b_need, a_offer),
+            )
+        )
+        nearest[i], profile_fit[i] = sims.max(), sims[-1, -1]
+    return pairs, nearest, profile_fit
 
 
 @dataclass(frozen=True)
@@ -378,15 +421,8 @@ class _Pair:
         )
 
 
-def _best_pair(taker: _Side, giver: _Side) -> _Pair:
-    """How well ``giver``'s offers meet ``taker``'s needs: their best pair by cosine."""
-    needs, need_role = (
-        (taker.needs, "need") if len(taker.needs) else (taker.profile[None], "profile")
-    )
-    offers, offer_role = (
-        (giver.offers, "offer") if len(giver.offers) else (giver.profile[None], "profile")
-    )
-    sims = needs @ offers.T
+def _best_pair(sims: np.ndarray, need_role: str, offer_role: str) -> _Pair:
+    """The best pair of a taker's needs (rows of ``sims``) and a giver's offers (columns)."""
     i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
     value = max(float(sims[i, j]), 0.0)
     if need_role == "profile" or offer_role == "profile":
