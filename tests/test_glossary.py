@@ -1,9 +1,14 @@
 """English challenges glossed into Japanese terms for cross-language matching."""
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 
+from embeddings import load_encoder
 from matcher.facts import terms
 from matcher.facts.glossary import GLOSSARY_FILE, GlossaryError, gloss, key_terms_of, load_glossary
+from matcher.retrieval.matcher import Matcher, blended
 
 
 def test_words_and_their_inflections_are_glossed():
@@ -83,3 +88,18 @@ def test_an_empty_glossary_is_refused(tmp_path) -> None:
     empty.write_text("# nothing yet\n", encoding="utf-8")
     with pytest.raises(GlossaryError, match="no entries"):
         load_glossary(empty)
+
+
+def test_an_english_query_is_read_as_itself_and_as_its_gloss() -> None:
+    encoder = load_encoder("hashing")
+    m = Matcher.__new__(Matcher)  # only the encoder is read
+    m.search = SimpleNamespace(encode_queries=lambda texts: encoder.encode(texts, role="query"))
+    text = "We cannot find enough workers to clear snow from the roads"
+    own, glossed = m.query_readings(text)
+    np.testing.assert_allclose(own, encoder.encode([text], role="query")[0], atol=1e-6)
+    np.testing.assert_allclose(glossed, encoder.encode([gloss(text)], role="query")[0], atol=1e-6)
+    both = m.query_vector(text)
+    np.testing.assert_allclose(both, blended(np.vstack([own, glossed])), atol=1e-6)
+    assert abs(np.linalg.norm(both) - 1) < 1e-5 and 0 < both @ own < 1 and 0 < both @ glossed < 1
+    (japanese,) = m.query_readings("除雪の担い手が足りない")
+    np.testing.assert_allclose(m.query_vector("除雪の担い手が足りない"), japanese, atol=1e-6)

@@ -40,3 +40,16 @@ def test_each_candidate_gets_its_best_offer_or_its_profile():
     assert fit.tolist() == [1.0, 0.0, 0.0]
     assert np.allclose(vectors, [[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])  # unit rows
     assert np.allclose(profiles, [[0.0, 1.0], [0.8, 0.6], [0.0, 1.0]])
+
+
+def test_a_challenge_read_two_ways_fits_each_offer_by_the_better_reading():
+    # An English challenge's own text (along x) and its Japanese gloss (along y): an English
+    # offer answers the first, a Japanese one the second, and neither is judged by the blend.
+    m = _Vectors({10: [0.6, 0.8], 11: [1.0, 0.0], 20: [0.8, 0.6], 21: [0.0, 1.0], 22: [0.6, 0.8]})
+    pool = [_org(1, 10, (11,)), _org(2, 20, (21, 22))]
+    readings = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    best, fit, vectors, _ = _best_offers(m, pool, readings)
+    assert best.tolist() == [0, 0] and fit.tolist() == [1.0, 1.0]
+    assert np.allclose(vectors, [[1.0, 0.0], [0.0, 1.0]])
+    blend = (readings[0] + 0.5 * readings[1]) / np.linalg.norm(readings[0] + 0.5 * readings[1])
+    assert _best_offers(m, pool, blend)[1].max() < 0.9  # the blend sits below both
