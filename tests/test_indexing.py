@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -124,16 +125,22 @@ def test_search_ranks_the_matching_text_first(searcher: TextSearch) -> None:
     assert (best.org_id, best.role, best.position) == (2, "offer", 0)
 
 
-def test_best_per_org_keeps_each_organisations_best_text(searcher: TextSearch) -> None:
+def test_best_of_keeps_each_organisations_best_text(searcher: TextSearch) -> None:
     text = "電力センサーによる高齢者見守り"
     query = searcher.encode_queries([text])
     every = searcher.search(text, 50)
-    best = searcher.best_per_org(query, 50, Filters(), limit=10)
+    best = searcher.best_of(searcher.nearest(query, 50, Filters()), limit=10)
     assert [h.org_id for h in best] == list(dict.fromkeys(h.org_id for h in every))
     assert best == [next(h for h in every if h.org_id == b.org_id) for b in best]
-    assert searcher.best_per_org(query, 50, Filters(), limit=1) == best[:1]
+    assert searcher.best_of(searcher.nearest(query, 50, Filters()), limit=1) == best[:1]
+    # Two vectors' hits: each organisation once, by the better of its texts either found.
+    other = searcher.encode_queries(["除雪ロボット"])
+    both = searcher.best_of(searcher.nearest(np.vstack([query, other]), 50, Filters()), 50)
+    assert len({h.org_id for h in both}) == len(both)
+    assert [h.score for h in both] == sorted((h.score for h in both), reverse=True)
     nowhere = Filters(prefectures=(prefectures.resolve("沖縄"),))
-    assert searcher.best_per_org(query, 50, nowhere, limit=10) == []
+    assert searcher.best_of(searcher.nearest(query, 50, nowhere), limit=10) == []
+    assert searcher.best_of([], limit=10) == []
 
 
 def test_bad_filters_name_the_choices() -> None:

@@ -70,16 +70,9 @@ class TextSearch:
 
     def search(self, query: str, k: int, filters: Filters = Filters()) -> list[TextHit]:
         """The ``k`` nearest admitted texts to ``query``, best first, one hit per text (the
-        match modes read ``best_per_org``: one per organisation)."""
+        match modes read ``best_of`` their hits: one per organisation)."""
         found = self.nearest(self.encode_queries([query]), k, filters)[0]
         return self._hits(self.catalogue.rows_of(found.ids), found.scores)
-
-    def best_per_org(
-        self, vectors: np.ndarray, k: int, filters: Filters, limit: int
-    ) -> list[TextHit]:
-        """Up to ``limit`` organisations' best hits among the ``k`` nearest texts of each of
-        ``vectors``, best first: one hit per organisation, its highest-scoring text."""
-        return self.best_of(self.nearest(vectors, k, filters), limit)
 
     def nearest(self, vectors: np.ndarray, k: int, filters: Filters) -> list[SearchHits]:
         """The ``k`` nearest admitted texts of each of ``vectors``, as the index's ids."""
@@ -88,7 +81,8 @@ class TextSearch:
         )
 
     def best_of(self, results: Sequence[SearchHits], limit: int) -> list[TextHit]:
-        """Up to ``limit`` organisations' best hits among ``results``, best first."""
+        """Up to ``limit`` organisations' best hits among ``results`` (the nearest texts of
+        several vectors), best first: one hit per organisation, its highest-scoring text."""
         if not results:
             return []
         rows = self.catalogue.rows_of(np.concatenate([f.ids for f in results]))
