@@ -222,8 +222,8 @@ def _nearest_partners(
     n, o = a.n_needs, a.n_offers
     profiles = nearest(a.texts, "profile")
     families = (
-        [merge_hits(h, limit) for h in zip(nearest(a.needs, "offer"), profiles[:n], strict=True)],
-        [merge_hits(h, limit) for h in zip(nearest(a.offers, "need"), profiles[n:-1], strict=True)],
+        _merged(nearest(a.needs, "offer"), profiles[:n], limit),
+        _merged(nearest(a.offers, "need"), profiles[n : n + o], limit),
         profiles[n + o :],
     )
     found: dict[int, Candidate] = {}
@@ -232,6 +232,11 @@ def _nearest_partners(
             if c.org.id not in found or c.best.score > found[c.org.id].best.score:
                 found[c.org.id] = c
     return found
+
+
+def _merged(first: list[SearchHits], second: list[SearchHits], k: int) -> list[SearchHits]:
+    """Per query vector, the best ``k`` of its hits in two searches."""
+    return [merge_hits(hits, k) for hits in zip(first, second, strict=True)]
 
 
 def strength_inputs(pool: PartnersPool) -> np.ndarray:

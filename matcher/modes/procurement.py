@@ -239,7 +239,7 @@ def candidate_pool(m: Matcher, q: ProcurementQuery) -> ProcurementPool:
     tagged = [f"{doc} {' '.join(org.tags)}" for org, doc in zip(orgs, docs, strict=True)]
     profile_sims = (profile_vectors @ readings.T).max(axis=1)
     lexical_rows = [m.lexical.row_of[org.id] for org in orgs]
-    background = max(m.background(reading) for reading in readings)
+    background = max(map(m.background, readings))
     best_fit = np.maximum(offer_fit, profile_sims)
     relative_fit = above_background(best_fit, background)
     word_cover = _word_fit(m, lexical, orgs)

@@ -466,7 +466,8 @@ class LexicalIndex:
         slot[columns] = np.arange(len(columns))
         doc, at = self.bigrams.occurrences(documents)
         lengths = np.bincount(doc, minlength=len(documents))
-        doc, at = doc[slot[at] >= 0], slot[at][slot[at] >= 0]
+        at = slot[at]
+        doc, at = doc[at >= 0], at[at >= 0]
         counts = np.bincount(doc * len(columns) + at, minlength=len(documents) * len(columns))
         counts = counts.reshape(len(documents), len(columns))
         norm = _length_norm(lengths, self.lengths[view], K1, B)[:, None]
