@@ -137,5 +137,10 @@ class Encoder(ABC):
                 progress(len(batch))
         return l2_normalise(out)
 
+    def read_in_english(self, vectors: np.ndarray) -> np.ndarray:
+        """Which of ``vectors`` (this encoder's) a part reading English alone made, array of
+        bool of shape (len(vectors),): none, for an encoder that reads every text alike."""
+        return np.zeros(len(np.atleast_2d(vectors)), dtype=bool)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} dim={self.dim}>"

@@ -79,6 +79,16 @@ class HybridEncoder(Encoder):
             start += encoder.dim
         return slices
 
+    def read_in_english(self, vectors: np.ndarray) -> np.ndarray:
+        """Which of these hybrid vectors the English encoder read (their English block is not
+        empty), array of bool of shape (len(vectors),). Other texts leave the block at zero;
+        at the default weights a routed text's block holds over half of its length."""
+        vectors = np.atleast_2d(vectors)
+        if self.english is None:
+            return np.zeros(len(vectors), dtype=bool)
+        block = vectors[:, self.component_slices()[self.english.name]]
+        return np.linalg.norm(block, axis=1) > 0.1
+
     def _encode_batch(self, texts: list[str], role: str) -> np.ndarray:
         blocks = []
         for encoder, weight in self.parts:

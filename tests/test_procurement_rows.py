@@ -1,19 +1,32 @@
 """Procurement's per-candidate arrays: each supplier's best offer, for the whole pool at once."""
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from matcher.modes.procurement import _best_offers
 from matcher.retrieval.catalogue import OrgFacts
+from matcher.retrieval.matcher import LANGUAGE_SAMPLE, Matcher
 
 
-class _Vectors:
-    """Stored vectors by text id, as the matcher hands them out."""
+class _Stored:
+    """Stored vectors by text id, as the matcher hands them out (a third coordinate marks a
+    text read in English), and the background level of each language for every reading."""
 
-    def __init__(self, vectors: dict[int, list[float]]) -> None:
-        self.stored = {i: np.array(v, dtype=np.float32) for i, v in vectors.items()}
+    def __init__(self, vectors: dict[int, list[float]], levels=(0.0, 0.0)) -> None:
+        self.stored = {i: np.array((v + [0.0])[:3], dtype=np.float32) for i, v in vectors.items()}
+        self.levels = levels
+        self.search = SimpleNamespace(encoder=SimpleNamespace(read_in_english=_third_is_set))
 
     def vectors(self, ids: list[int]) -> np.ndarray:
-        return np.array([self.stored[i] for i in ids], dtype=np.float32).reshape(len(ids), 2)
+        return np.array([self.stored[i] for i in ids], dtype=np.float32).reshape(len(ids), 3)
+
+    def backgrounds(self, readings: np.ndarray) -> np.ndarray:
+        return np.repeat(np.array(self.levels, dtype=float)[:, None], len(readings), axis=1)
+
+
+def _third_is_set(vectors: np.ndarray) -> np.ndarray:
+    return np.atleast_2d(vectors)[:, 2] > 0
 
 
 def _org(org_id: int, profile: int, offers: tuple[int, ...]) -> OrgFacts:
@@ -24,7 +37,7 @@ def _org(org_id: int, profile: int, offers: tuple[int, ...]) -> OrgFacts:
 
 
 def test_each_candidate_gets_its_best_offer_or_its_profile():
-    m = _Vectors(
+    m = _Stored(
         {
             10: [0.0, 1.0],  # org 1's profile
             11: [0.6, 0.8],  # org 1, offer 0
@@ -35,21 +48,66 @@ def test_each_candidate_gets_its_best_offer_or_its_profile():
         }
     )
     pool = [_org(1, 10, (11, 12)), _org(2, 20, ()), _org(3, 30, (31,))]
-    best, fit, vectors, profiles = _best_offers(m, pool, np.array([1.0, 0.0], dtype=np.float32))
-    assert best.tolist() == [1, -1, 0]
-    assert fit.tolist() == [1.0, 0.0, 0.0]
-    assert np.allclose(vectors, [[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])  # unit rows
-    assert np.allclose(profiles, [[0.0, 1.0], [0.8, 0.6], [0.0, 1.0]])
+    offers = _best_offers(m, pool, np.array([1.0, 0.0, 0.0], dtype=np.float32))
+    assert offers.best.tolist() == [1, -1, 0]
+    assert offers.offer_fit.tolist() == [1.0, 0.0, 0.0]
+    assert np.allclose(offers.vectors[:, :2], [[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])  # unit rows
+    assert np.allclose(offers.profile_fit, [0.0, 0.8, 0.0])
+    # With no background, a fit above it is the cosine; without offers, the profile's alone.
+    assert np.allclose(offers.offer_above, [1.0, -1.0, 0.0])
+    assert np.allclose(offers.relative_fit, [1.0, 0.8, 0.0])
 
 
 def test_a_challenge_read_two_ways_fits_each_offer_by_the_better_reading():
     # An English challenge's own text (along x) and its Japanese gloss (along y): an English
     # offer answers the first, a Japanese one the second, and neither is judged by the blend.
-    m = _Vectors({10: [0.6, 0.8], 11: [1.0, 0.0], 20: [0.8, 0.6], 21: [0.0, 1.0], 22: [0.6, 0.8]})
+    m = _Stored({10: [0.6, 0.8], 11: [1.0, 0.0], 20: [0.8, 0.6], 21: [0.0, 1.0], 22: [0.6, 0.8]})
     pool = [_org(1, 10, (11,)), _org(2, 20, (21, 22))]
-    readings = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
-    best, fit, vectors, _ = _best_offers(m, pool, readings)
-    assert best.tolist() == [0, 0] and fit.tolist() == [1.0, 1.0]
-    assert np.allclose(vectors, [[1.0, 0.0], [0.0, 1.0]])
+    readings = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
+    offers = _best_offers(m, pool, readings)
+    assert offers.best.tolist() == [0, 0] and offers.offer_fit.tolist() == [1.0, 1.0]
+    assert np.allclose(offers.vectors[:, :2], [[1.0, 0.0], [0.0, 1.0]])
     blend = (readings[0] + 0.5 * readings[1]) / np.linalg.norm(readings[0] + 0.5 * readings[1])
-    assert _best_offers(m, pool, blend)[1].max() < 0.9  # the blend sits below both
+    assert _best_offers(m, pool, blend).offer_fit.max() < 0.9  # the blend sits below both
+
+
+def test_a_fit_is_read_above_the_background_of_its_texts_language():
+    # Unrelated English texts sit at 0.6 from the challenge, Japanese ones at 0.2: an English
+    # offer at 0.7 is barely above its language's level, a Japanese one at 0.5 well above.
+    m = _Stored(
+        {10: [0.0, 1.0, 1.0], 11: [0.7, 0.0, 1.0], 20: [0.0, 1.0], 21: [0.5, 0.0]},
+        levels=(0.2, 0.6),
+    )
+    pool = [_org(1, 10, (11,)), _org(2, 20, (21,))]
+    offers = _best_offers(m, pool, np.array([1.0, 0.0, 0.0], dtype=np.float32))
+    assert np.allclose(offers.offer_fit, [0.7, 0.5])  # the cosines stay as they are
+    assert np.allclose(offers.offer_above, [(0.7 - 0.6) / 0.4, (0.5 - 0.2) / 0.8])
+    assert np.allclose(offers.relative_fit, offers.offer_above)  # profiles sit lower
+
+
+def _matcher_with_sample(sample: np.ndarray, english: np.ndarray) -> Matcher:
+    m = Matcher.__new__(Matcher)  # only the background sample is read
+    m._sample = (sample.astype(np.float32), english)
+    return m
+
+
+def test_each_language_has_its_background_level_when_the_sample_holds_enough_of_it():
+    rng = np.random.default_rng(0)
+    japanese = rng.normal(size=(9, 4)) + [0, 0, 0, 0]
+    english = rng.normal(size=(LANGUAGE_SAMPLE, 4)) + [3, 0, 0, 0]
+    sample = np.vstack([japanese, english])
+    marks = np.array([False] * len(japanese) + [True] * len(english))
+    readings = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])
+    levels = _matcher_with_sample(sample, marks).backgrounds(readings)
+    assert levels.shape == (2, 2)
+    np.testing.assert_allclose(levels[0], np.median(japanese @ readings.T, axis=0), rtol=1e-5)
+    np.testing.assert_allclose(
+        levels[1], np.minimum(np.median(english @ readings.T, axis=0), 0.95), rtol=1e-5
+    )
+    assert levels[1, 0] > levels[0, 0] + 1  # English texts sit near the English reading
+    # Too few English profiles: their texts are read by the whole sample's level.
+    few = np.array([False] * len(japanese) + [True] * (LANGUAGE_SAMPLE - 1) + [False])
+    levels = _matcher_with_sample(sample, few).backgrounds(readings)
+    np.testing.assert_allclose(levels[1], np.median(sample @ readings.T, axis=0), rtol=1e-5)
+    empty = _matcher_with_sample(np.zeros((0, 4)), np.zeros(0, dtype=bool))
+    assert empty.backgrounds(readings).tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -7,16 +7,13 @@ FEATURE_LABELS = {
     # Plain words an officer reads without a glossary: what each part of the score weighs.
     # procurement
     "bm25": "課題の言葉が出てくる",
-    "bm25_text": "課題の言葉そのものが出てくる",
     "term_coverage": "課題のキーワードを含む",
     "dense_best": "提供内容が課題に近い",
-    "relative_fit": "無関係な文よりどれだけ近いか",
     "word_fit": "課題の言葉を一つずつ扱っている",
     "rank_dense": "内容の近さでの順位",
     "rank_bm25": "言葉の一致での順位",
     "stated_fit": "他の自治体が書いた同じ課題にも合う",
     "track_record": "公共機関との取引実績",
-    "certified": "J-Startupなどの選定",
     "size_fit": "規模が予算に見合う",
     "preference": "近さ・遠さの希望",
     # partners

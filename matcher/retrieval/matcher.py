@@ -25,6 +25,7 @@ from matcher.store.session import Store
 
 MAX_TOP = 100
 BACKGROUND_SAMPLE = 2000  # profiles a vector is compared with for its background level
+LANGUAGE_SAMPLE = 5  # profiles of a language the sample needs to give that language a level
 GLOSS_WEIGHT = 0.5
 
 
@@ -45,7 +46,7 @@ class Matcher:
         self.catalogue = Catalogue(store)
         self.search = TextSearch(self.catalogue, settings)
         self.lexical = open_lexical(self.catalogue, bm25_path(settings))
-        self._sample: np.ndarray | None = None  # profile vectors for ``background``
+        self._sample: tuple[np.ndarray, np.ndarray] | None = None  # see _background_sample
         # Word alignment needs chiVe vectors: None for an encoder without them (MiniLM, hashing).
         self.aligner = WordAligner.of(self.search.encoder, words_path(settings))
         self.need_terms = NeedTerms.load(terms_path(settings))
@@ -55,16 +56,39 @@ class Matcher:
         """The vector's median cosine to a fixed sample of profiles: the level any unrelated
         text reaches. Encoders differ in their cosine floor, and a vague text is about as close
         to everybody as to anybody, so fits are read above this level."""
+        sample, _ = self._background_sample(len(vector))
+        if not len(sample):
+            return 0.0
+        return min(float(np.median(sample @ vector)), 0.95)
+
+    def backgrounds(self, readings: np.ndarray) -> np.ndarray:
+        """Each reading's background among the sample's texts of each language, array of shape
+        (2, len(readings)): row 0 for texts read as Japanese, row 1 for those the encoder read
+        in English (``Encoder.read_in_english``). Texts of one language share a cosine level
+        with each other: an English challenge sits at a median 0.51–0.57 from English profiles
+        and 0.28–0.31 from Japanese ones, so unrelated English suppliers looked like answers.
+        A language with fewer than LANGUAGE_SAMPLE profiles in the sample is read by the whole
+        sample's level."""
+        readings = np.atleast_2d(readings)
+        sample, english = self._background_sample(readings.shape[1])
+        if not len(sample):
+            return np.zeros((2, len(readings)))
+        cosines = sample @ readings.T
+        levels = [
+            np.median(cosines[rows] if rows.sum() >= LANGUAGE_SAMPLE else cosines, axis=0)
+            for rows in (~english, english)
+        ]
+        return np.minimum(np.vstack(levels), 0.95)
+
+    def _background_sample(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """The sample's profile vectors, and which of them the encoder read in English."""
         if self._sample is None:
             profiles = list(self.catalogue.profile_text_ids().values())
             step = max(1, len(profiles) // BACKGROUND_SAMPLE)
             ids = profiles[::step]
-            self._sample = (
-                self.vectors(ids) if ids else np.zeros((0, len(vector)), dtype=np.float32)
-            )
-        if not len(self._sample):
-            return 0.0
-        return min(float(np.median(self._sample @ vector)), 0.95)
+            sample = self.vectors(ids) if ids else np.zeros((0, dim), dtype=np.float32)
+            self._sample = (sample, self.search.encoder.read_in_english(sample))
+        return self._sample
 
     def calibration(self, mode: str) -> Calibration:
         """How ``mode`` reads match strength: the model's calibration, else the default."""

@@ -48,6 +48,13 @@ def test_hybrid_routes_english_to_minilm_and_japanese_away_from_it(real_encoders
     japanese, english, mixed = hybrid.encode(["道路の除雪", "snow removal", "除雪 snow removal"])
     assert not japanese[block].any()
     assert np.linalg.norm(english[block]) > np.linalg.norm(mixed[block]) > 0
+    assert hybrid.read_in_english(np.vstack([japanese, english, mixed])).tolist() == [
+        False,
+        True,
+        True,
+    ]
+    ginza = real_encoders["ginza"]
+    assert not ginza.read_in_english(ginza.encode(["道路の除雪", "snow removal"])).any()
     en_query, en_doc, en_other = hybrid.encode(
         [
             "monitoring elderly people living alone",
