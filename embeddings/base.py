@@ -100,6 +100,18 @@ class Encoder(ABC):
         """Changes whenever anything that changes the vectors changes (cache and index key)."""
         return f"{self._fingerprint_parts()}|norm=v{NORMALISATION_VERSION}"
 
+    @property
+    def query_fingerprint(self) -> str:
+        """``fingerprint``, and how queries are read where they are read unlike documents: what
+        a ranking learned from query vectors was learned for. Documents' vectors, the cache and
+        the index go by ``fingerprint`` alone."""
+        reading = self._query_reading()
+        return f"{self.fingerprint}|query={reading}" if reading else self.fingerprint
+
+    def _query_reading(self) -> str:
+        """How this encoder reads a query unlike a document ("" when it reads both alike)."""
+        return ""
+
     @abstractmethod
     def _fingerprint_parts(self) -> str:
         """Model identity, weights digest and every vector-changing option."""

@@ -71,6 +71,11 @@ class HybridEncoder(Encoder):
         )
         return f"hybrid:v1:{parts}{english}"
 
+    def _query_reading(self) -> str:
+        return ";".join(
+            f"{e.name}:{e._query_reading()}" for e in self.encoders if e._query_reading()
+        )
+
     def component_slices(self) -> dict[str, slice]:
         """Where each component's block sits in the vector (for explanations and debugging)."""
         slices, start = {}, 0

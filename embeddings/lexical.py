@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,10 @@ TF_WEIGHTINGS = ("raw", "sublinear", "bm25")
 # Features are hashed at high resolution first (IDF statistics live here, with few collisions)
 # and folded to ``dim`` only at the end, so one fitted IDF table serves every output dimension.
 _HASH_FEATURES = 1 << 20
+
+#: A character that carries content in Japanese business text: kanji, katakana (with ー), Latin
+#: letters and digits. Hiragana and punctuation alone are grammar: する, ている, 、.
+_CONTENT_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々〆ヶ\u30a1-\u30fa\u30fcA-Za-z0-9]")
 
 #: Batches of at most this many texts (queries) are hashed here in Python instead of by
 #: scikit-learn's HashingVectorizer, which gives the same features but takes 0.5 s to import:
@@ -58,6 +63,7 @@ class LexicalEncoder(Encoder):
         tf: str = "sublinear",
         k1: float = 1.2,
         state: str | os.PathLike | None = None,
+        content_queries: bool = False,
     ) -> None:
         if analyzer not in ANALYZERS:
             raise ValueError(f"analyzer={analyzer!r} is not valid; choose one of {ANALYZERS}")
@@ -75,6 +81,7 @@ class LexicalEncoder(Encoder):
         self.dim = dim
         self.tf = tf
         self.k1 = k1
+        self.content_queries = content_queries
         self.name = f"lexical-{analyzer}"
         self.idf_: np.ndarray | None = None
         self._words = SudachiTokenizer() if "word" in analyzer else None
@@ -108,8 +115,22 @@ class LexicalEncoder(Encoder):
             terms.extend("w:" + word for word in self._words.content_words(text))
         return terms
 
-    def _counts(self, texts: list[str]) -> sp.csr_matrix:
+    def _analyse_query(self, text: str) -> list[str]:
+        """A query's terms, with ``content_queries`` only the character n-grams that hold a
+        content character (all of them when none does). A challenge's する, ている and したい
+        met every document's grammar: on eval-dev, procurement's nDCG@10 under cross-validation
+        rose from 0.851 to 0.863 over ten random assignments of themes to folds, higher in
+        each; documents keep every n-gram (read so, partners and joint lost 0.01)."""
+        terms = self._analyse(text)
+        if not self.content_queries:
+            return terms
+        kept = [t for t in terms if t.startswith("w:") or _CONTENT_CHARACTER.search(t)]
+        return kept or terms
+
+    def _counts(self, texts: list[str], role: str = "document") -> sp.csr_matrix:
         """Signed hashed counts, shape (n_texts, 2**20)."""
+        if role == "query":
+            return _hashed_counts([self._analyse_query(text) for text in texts])
         if len(texts) <= _SMALL_BATCH:
             return _hashed_counts([self._analyse(text) for text in texts])
         return self._hasher.transform(texts).tocsr()
@@ -148,12 +169,12 @@ class LexicalEncoder(Encoder):
             f":dim={self.dim}:idf={idf}"
         )
 
-    def sparse(self, texts: list[str]) -> sp.csr_matrix:
+    def sparse(self, texts: list[str], role: str = "document") -> sp.csr_matrix:
         """Weighted, unfolded features of normalised texts, shape (n_texts, 2**20).
 
         Exact (collision-free up to 2**20 buckets) reference used by the benchmarks.
         """
-        counts = self._counts(texts)
+        counts = self._counts(texts, role)
         counts.sum_duplicates()
         signs = np.sign(counts.data)
         magnitude = np.abs(counts.data)
@@ -167,8 +188,11 @@ class LexicalEncoder(Encoder):
             counts.data *= self.idf_[counts.indices]
         return counts
 
+    def _query_reading(self) -> str:
+        return "content-ngrams" if self.content_queries else ""
+
     def _encode_batch(self, texts: list[str], role: str) -> np.ndarray:
-        features = self.sparse(texts).tocoo()
+        features = self.sparse(texts, role).tocoo()
         folded = sp.csr_matrix(
             (features.data, (features.row, features.col % self.dim)),
             shape=(len(texts), self.dim),

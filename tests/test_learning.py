@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import seeds
+from embeddings import load_encoder
 from matcher.evaluation.dataset import theme_groups
 from matcher.evaluation.runner import bootstrap_interval
 from matcher.modes.partners import FEATURES as PARTNER_FEATURES
@@ -211,6 +212,11 @@ def test_package_versions_in_a_fingerprint_do_not_make_another_encoder(tmp_path:
 def test_the_shipped_model_names_what_it_was_trained_on() -> None:
     model = load_model(SHIPPED_MODEL)
     assert model.encoder.startswith("hybrid:")
+    # Trained on how the default encoder reads queries, which a model for its documents alone
+    # (before queries were read by their content characters) is not.
+    hybrid = load_encoder("hybrid")
+    assert model.fits(hybrid.query_fingerprint)
+    assert not RankingModel(hybrid.fingerprint, {}).fits(hybrid.query_fingerprint)
     manifest = model.manifest
     assert manifest["command"].startswith("musubi train") and manifest["files"]
     assert all(len(digest) == 64 for digest in manifest["files"].values())

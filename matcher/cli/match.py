@@ -292,7 +292,7 @@ def _train_from_curation(app: App, out: Path | None, as_json: bool) -> None:
     modes = dict(current.modes) if current else {}
     modes["consortium"] = {"features": weights, "decisions": len(found)}
     model = RankingModel(
-        current.encoder if current else m.search.encoder.fingerprint,
+        current.encoder if current else m.search.encoder.query_fingerprint,
         modes,
         {**(current.manifest if current else {}), "consortium": "musubi train --from-curation"},
     )

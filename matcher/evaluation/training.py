@@ -115,7 +115,7 @@ def train(
         "musubi": _version(),
         "encoder": m.settings.encoder,
     }
-    model = RankingModel(m.search.encoder.fingerprint, weights, manifest)
+    model = RankingModel(m.search.encoder.query_fingerprint, weights, manifest)
     return Training(model, modes)
 
 

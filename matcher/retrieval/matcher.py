@@ -50,7 +50,7 @@ class Matcher:
         # Word alignment needs chiVe vectors: None for an encoder without them (MiniLM, hashing).
         self.aligner = WordAligner.of(self.search.encoder, words_path(settings))
         self.need_terms = NeedTerms.load(terms_path(settings))
-        self.model = choose_model(settings.home_path, self.search.encoder.fingerprint)
+        self.model = choose_model(settings.home_path, self.search.encoder.query_fingerprint)
 
     def background(self, vector: np.ndarray) -> float:
         """The vector's median cosine to a fixed sample of profiles: the level any unrelated

@@ -5,6 +5,7 @@ import pytest
 
 from embeddings import EncoderUnavailableError, load_encoder
 from embeddings.lexical import LexicalEncoder
+from embeddings.normalise import normalise_text
 
 AWKWARD = {
     "empty": "",
@@ -108,3 +109,32 @@ def test_lexical_word_analyzer_finds_shared_words():
     encoder = LexicalEncoder(analyzer="word", dim=256)
     a, b, c = encoder.encode(["高齢者の見守りサービス", "高齢者向けの見守りサービス", "道路の除雪"])
     assert a @ b > 0.5 > a @ c
+
+
+def test_content_queries_read_a_query_by_its_content_characters_and_documents_whole():
+    plain = LexicalEncoder(analyzer="char", ngram_range=(1, 3), dim=256)
+    content = LexicalEncoder(analyzer="char", ngram_range=(1, 3), dim=256, content_queries=True)
+    text = "除雪をしたい、ＩｏＴで"  # 全角 Latin letters are normalised to ASCII first
+    kept = content._analyse_query(normalise_text(text))  # as encode reads it
+    assert "除雪" in kept and "雪を" in kept and "iot" in kept
+    assert not {"を", "した", "たい", "い、"} & set(kept)
+    # A query with no content character keeps every n-gram rather than reading as nothing.
+    assert content._analyse_query("ゆきかき") == plain._analyse("ゆきかき")
+    # Documents are read whole, so the index, the cache and their fingerprint stay as they are.
+    np.testing.assert_array_equal(content.encode([text]), plain.encode([text]))
+    assert content.fingerprint == plain.fingerprint
+    assert content.query_fingerprint != plain.query_fingerprint == plain.fingerprint
+    query = content.encode([text], role="query")[0]
+    np.testing.assert_array_equal(plain.encode([text], role="query")[0], plain.encode([text])[0])
+    assert 0 < query @ content.encode(["除雪 iot"])[0] and query @ content.encode([text])[0] < 1
+    # Grammar alone no longer meets grammar: 「をしたい、」 shares no n-gram with the query.
+    assert query @ content.encode(["をしたい、"])[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_hybrid_reads_queries_by_content_characters_and_says_so():
+    hybrid = load_encoder("hybrid")
+    assert hybrid.query_fingerprint == f"{hybrid.fingerprint}|query=lexical-char:content-ngrams"
+    assert load_encoder("hybrid", lexical_content_queries=False).query_fingerprint == (
+        load_encoder("hybrid").fingerprint
+    )
+    assert load_encoder("hashing").query_fingerprint == load_encoder("hashing").fingerprint
