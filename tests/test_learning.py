@@ -124,9 +124,8 @@ def test_evaluate_cv_reports_ablations_and_the_difference(corpus: Musubi, labell
         "words",
         "meaning",
         "word_fit",
-        "fusion",
+        "rank",
         "stated_needs",
-        "track_record",
     }
     difference = scores["difference"]
     low, high = difference["interval95"]

@@ -13,7 +13,6 @@ FEATURE_LABELS = {
     "rank_dense": "内容の近さでの順位",
     "rank_bm25": "言葉の一致での順位",
     "stated_fit": "他の自治体が書いた同じ課題にも合う",
-    "track_record": "公共機関との取引実績",
     "size_fit": "規模が予算に見合う",
     "preference": "近さ・遠さの希望",
     # partners

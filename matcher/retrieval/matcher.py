@@ -62,8 +62,9 @@ class Matcher:
         return min(float(np.median(sample @ vector)), 0.95)
 
     def backgrounds(self, readings: np.ndarray) -> np.ndarray:
-        """Each reading's background among the sample's texts of each language, array of shape
-        (2, len(readings)): row 0 for texts read as Japanese, row 1 for those the encoder read
+        """The background (see ``background``) of a query read one or more ways (``readings``,
+        its vectors; a text's fit is the better reading's cosine) among the sample's texts of
+        each language, array of shape (2,): texts read as Japanese, then those the encoder read
         in English (``Encoder.read_in_english``). Texts of one language share a cosine level
         with each other: an English challenge sits at a median 0.51–0.57 from English profiles
         and 0.28–0.31 from Japanese ones, so unrelated English suppliers looked like answers.
@@ -72,13 +73,13 @@ class Matcher:
         readings = np.atleast_2d(readings)
         sample, english = self._background_sample(readings.shape[1])
         if not len(sample):
-            return np.zeros((2, len(readings)))
-        cosines = sample @ readings.T
+            return np.zeros(2)
+        fits = (sample @ readings.T).max(axis=1)
         levels = [
-            np.median(cosines[rows] if rows.sum() >= LANGUAGE_SAMPLE else cosines, axis=0)
+            np.median(fits[rows] if rows.sum() >= LANGUAGE_SAMPLE else fits)
             for rows in (~english, english)
         ]
-        return np.minimum(np.vstack(levels), 0.95)
+        return np.minimum(np.array(levels, dtype=float), 0.95)
 
     def _background_sample(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """The sample's profile vectors, and which of them the encoder read in English."""
