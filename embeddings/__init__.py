@@ -26,7 +26,13 @@ from embeddings.index import (
     VectorIndexError,
     merge_hits,
 )
-from embeddings.normalise import MAX_CHARS, japanese_share, normalise_text, text_hash
+from embeddings.normalise import (
+    MAX_CHARS,
+    is_content_character,
+    japanese_share,
+    normalise_text,
+    text_hash,
+)
 from embeddings.registry import DEFAULT_ENCODER, ENCODER_NAMES, HYBRID_DEFAULTS, load_encoder
 
 __all__ = [
@@ -50,6 +56,7 @@ __all__ = [
     "SearchHits",
     "VectorIndex",
     "encode_cached",
+    "is_content_character",
     "japanese_share",
     "load_encoder",
     "merge_hits",

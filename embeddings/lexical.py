@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ from murmurhash.mrmr import hash as murmurhash3  # spaCy's dependency; imports i
 
 from embeddings.base import Encoder
 from embeddings.japanese import SudachiTokenizer
-from embeddings.normalise import normalise_text
+from embeddings.normalise import holds_content, normalise_text
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import HashingVectorizer
@@ -28,10 +27,6 @@ TF_WEIGHTINGS = ("raw", "sublinear", "bm25")
 # Features are hashed at high resolution first (IDF statistics live here, with few collisions)
 # and folded to ``dim`` only at the end, so one fitted IDF table serves every output dimension.
 _HASH_FEATURES = 1 << 20
-
-#: A character that carries content in Japanese business text: kanji, katakana (with ー), Latin
-#: letters and digits. Hiragana and punctuation alone are grammar: する, ている, 、.
-_CONTENT_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々〆ヶ\u30a1-\u30fa\u30fcA-Za-z0-9]")
 
 #: Batches of at most this many texts (queries) are hashed here in Python instead of by
 #: scikit-learn's HashingVectorizer, which gives the same features but takes 0.5 s to import:
@@ -124,7 +119,7 @@ class LexicalEncoder(Encoder):
         terms = self._analyse(text)
         if not self.content_queries:
             return terms
-        kept = [t for t in terms if t.startswith("w:") or _CONTENT_CHARACTER.search(t)]
+        kept = [t for t in terms if t.startswith("w:") or holds_content(t)]
         return kept or terms
 
     def _counts(self, texts: list[str], role: str = "document") -> sp.csr_matrix:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 
 __all__ = [
     "MAX_CHARS",
     "NORMALISATION_VERSION",
+    "holds_content",
+    "is_content_character",
     "japanese_share",
     "normalise_text",
     "text_hash",
@@ -76,6 +79,22 @@ def _is_japanese(char: str) -> bool:
         or 0x31F0 <= code <= 0x31FF  # katakana phonetic extensions
         or code == 0x3005  # 々
     )
+
+
+#: Kanji (with 々 〆 ヶ), katakana (with ー), Latin letters and digits, as normalise_text leaves
+#: them: what carries content in Japanese business text. Hiragana and punctuation alone are
+#: grammar (する, ている, 、) that every text shares.
+_CONTENT_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々〆ヶ\u30a1-\u30fa\u30fcA-Za-z0-9]")
+
+
+def is_content_character(char: str) -> bool:
+    """Whether ``char`` carries content (see _CONTENT_CHARACTER) rather than grammar."""
+    return _CONTENT_CHARACTER.fullmatch(char) is not None
+
+
+def holds_content(term: str) -> bool:
+    """Whether any character of ``term`` (an n-gram, a word) carries content."""
+    return _CONTENT_CHARACTER.search(term) is not None
 
 
 def japanese_share(text: str) -> float:

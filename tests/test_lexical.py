@@ -168,9 +168,26 @@ def test_bigrams_in_most_documents_are_left_out_of_matching_queries(
     full = lexical.scores("supply", text, all_bigrams=True)
     matching = lexical.scores("supply", text)
     columns = lexical.query(text)
-    kept = columns[~common[columns]]
-    assert 0 < len(kept) < len(columns)  # some of the query's bigrams are common here
+    rare = columns[~common[columns]]
+    assert 0 < len(rare) < len(columns)  # some of the query's bigrams are common here
+    # Nor do bigrams of hiragana alone count: grammar (たい, てい, いま) says nothing asked.
+    vocabulary = {column: bigram for bigram, column in lexical.bigrams.vocabulary.items()}
+    grammar = {"たい", "てい", "いま"} & {vocabulary[c] for c in rare}
+    kept = np.array([c for c in rare if lexical.bigrams.content[c]])
+    assert grammar and {vocabulary[c] for c in kept}.isdisjoint(grammar)
+    assert "道路" in {vocabulary[c] for c in kept}
     np.testing.assert_allclose(
         matching, np.asarray(lexical.columns["supply"][:, kept].sum(axis=1)).ravel(), rtol=1e-6
     )
     assert (matching <= full + 1e-6).all() and matching.argmax() == full.argmax()
+    # A query of grammar alone keeps its bigrams rather than matching nothing.
+    alone = sorted(grammar)[0]
+    assert lexical.scores("supply", alone).any()
+
+
+def test_a_bigram_holds_content_when_either_character_does() -> None:
+    bigrams, _ = Bigrams.fit(["除雪をしたい", "iotで見守る"])
+    content = {b: bool(bigrams.content[c]) for b, c in bigrams.vocabulary.items()}
+    assert content["除雪"] and content["雪を"] and content["io"] and content["で見"]
+    assert not content["をし"] and not content["した"] and not content["たい"]
+    assert content["見守"]

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
-from embeddings import MAX_CHARS, normalise_text
+from embeddings import MAX_CHARS, is_content_character, normalise_text
 from matcher.facts.kinds import KINDS
 from matcher.retrieval.catalogue import Catalogue, OrgFacts
 from matcher.retrieval.filters import Filters
@@ -96,6 +96,14 @@ class Bigrams:
         first, second = np.divmod(self.keys, max(len(self.chars), 1))
         pairs = zip(self.chars[first].tolist(), self.chars[second].tolist(), strict=True)
         return {chr(a) + chr(b): i for i, (a, b) in enumerate(pairs)}
+
+    @cached_property
+    def content(self) -> np.ndarray:
+        """Which bigrams hold a character that carries content (kanji, katakana, Latin letters,
+        digits; ``embeddings.is_content_character``), by column."""
+        chars = np.array([is_content_character(chr(c)) for c in self.chars.tolist()], dtype=bool)
+        first, second = np.divmod(self.keys, max(len(self.chars), 1))
+        return chars[first] | chars[second]
 
     @property
     def table(self) -> np.ndarray | None:
@@ -487,9 +495,15 @@ class LexicalIndex:
         columns = self.query(text)
         if not all_bigrams:
             columns = columns[~self.common[view][columns]]
+            # Nor grammar: a bigram of hiragana or punctuation alone (てい, たい, い、) matched
+            # every text that says anything the same way. Eval-dev procurement 0.869 → 0.874
+            # over ten random assignments of themes to folds, higher in each; partners
+            # unchanged. A query with no other bigram keeps them.
             if len(columns) > MAX_QUERY_BIGRAMS:
                 rarest = np.argsort(self.df[view][columns], kind="stable")[:MAX_QUERY_BIGRAMS]
                 columns = np.sort(columns[rarest])
+            content = columns[self.bigrams.content[columns]]
+            columns = content if len(content) else columns
         return columns
 
     def _score(self, view: str, text: str, all_bigrams: bool) -> np.ndarray:
