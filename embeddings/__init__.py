@@ -28,7 +28,7 @@ from embeddings.index import (
 )
 from embeddings.normalise import (
     MAX_CHARS,
-    is_content_character,
+    holds_content,
     japanese_share,
     normalise_text,
     text_hash,
@@ -56,7 +56,7 @@ __all__ = [
     "SearchHits",
     "VectorIndex",
     "encode_cached",
-    "is_content_character",
+    "holds_content",
     "japanese_share",
     "load_encoder",
     "merge_hits",

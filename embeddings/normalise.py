@@ -10,7 +10,6 @@ __all__ = [
     "MAX_CHARS",
     "NORMALISATION_VERSION",
     "holds_content",
-    "is_content_character",
     "japanese_share",
     "normalise_text",
     "text_hash",
@@ -87,13 +86,9 @@ def _is_japanese(char: str) -> bool:
 _CONTENT_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々〆ヶ\u30a1-\u30fa\u30fcA-Za-z0-9]")
 
 
-def is_content_character(char: str) -> bool:
-    """Whether ``char`` carries content (see _CONTENT_CHARACTER) rather than grammar."""
-    return _CONTENT_CHARACTER.fullmatch(char) is not None
-
-
 def holds_content(term: str) -> bool:
-    """Whether any character of ``term`` (an n-gram, a word) carries content."""
+    """Whether any character of ``term`` (a character, an n-gram, a word) carries content
+    (see _CONTENT_CHARACTER) rather than grammar."""
     return _CONTENT_CHARACTER.search(term) is not None
 
 
