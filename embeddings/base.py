@@ -154,5 +154,10 @@ class Encoder(ABC):
         bool of shape (len(vectors),): none, for an encoder that reads every text alike."""
         return np.zeros(len(np.atleast_2d(vectors)), dtype=bool)
 
+    def centred_blocks(self) -> tuple[slice, ...]:
+        """The parts of this encoder's vectors that averages of word vectors fill: such averages
+        share a common direction, which fits may read centred (``Matcher.centred``). None here."""
+        return ()
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} dim={self.dim}>"

@@ -156,6 +156,11 @@ class GinzaEncoder(Encoder):
     def is_loaded(self) -> bool:
         return self._loaded is not None
 
+    def centred_blocks(self) -> tuple[slice, ...]:
+        # SIF's other half: Arora et al. take the corpus's common component off the weighted
+        # averages. Here the matcher centres them on its background sample (Matcher.centred).
+        return (slice(0, self.dim),)
+
     @property
     def _vectors(self) -> _Vectors:
         """The chiVe table (0.2 s to read), loaded by the first encode or fit."""

@@ -84,6 +84,14 @@ class HybridEncoder(Encoder):
             start += encoder.dim
         return slices
 
+    def centred_blocks(self) -> tuple[slice, ...]:
+        """Each component's centred blocks (``Encoder.centred_blocks``), where it sits."""
+        blocks, start = [], 0
+        for encoder in self.encoders:
+            blocks += [slice(start + b.start, start + b.stop) for b in encoder.centred_blocks()]
+            start += encoder.dim
+        return tuple(blocks)
+
     def read_in_english(self, vectors: np.ndarray) -> np.ndarray:
         """Which of these hybrid vectors the English encoder read (their English block is not
         empty), array of bool of shape (len(vectors),). Other texts leave the block at zero;

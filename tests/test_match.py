@@ -438,8 +438,8 @@ def test_no_partners_note_suggests_only_what_is_not_yet_relaxed(tmp_path: Path) 
 
 
 def _vacant_houses(tmp_path: Path, municipalities: bool) -> Musubi:
-    """Two suppliers: one names 空き家, one shares the paraphrased challenge's surface words;
-    with ``municipalities``, two towns state the challenge as 空き家の実態把握."""
+    """Three suppliers: one names 空き家, one shares the paraphrased challenge's surface words, one
+    clears snow; with ``municipalities``, two towns state the challenge as 空き家の実態把握."""
     survey = "人が住んでいない家がどこにあるのか、職員が一軒ずつ歩いて外から見て回っている。"
     records = [
         {
@@ -457,6 +457,16 @@ def _vacant_houses(tmp_path: Path, municipalities: bool) -> Musubi:
             "prefecture": "福岡県",
             "description": "職員が歩いて見て回る巡回の記録をアプリで残します。",
             "offers": [{"title": "巡回記録アプリ", "description": "職員が一軒ずつ歩いた記録。"}],
+        },
+        {
+            "id": "st-snow",
+            "kind": "startup",
+            "name": "株式会社ユキミチ",
+            "prefecture": "北海道",
+            "description": "除雪車の運行を管理します。",
+            "offers": [
+                {"title": "除雪車の運行管理", "description": "除雪の進み具合を地図で共有。"}
+            ],
         },
     ]
     if municipalities:
@@ -488,8 +498,8 @@ def test_a_paraphrased_challenge_is_also_read_in_the_words_other_municipalities_
     assert {s["org"] for s in stated} == {"mu-0", "mu-1"}
     assert all(s["title"] == "空き家の実態把握" and 0.6 <= s["similarity"] <= 1 for s in stated)
     found = {r["id"]: r["explanation"] for r in out["results"]}
-    assert found["st-vacant"]["features"]["stated_fit"] == 1.0
-    assert found["st-walk"]["features"]["stated_fit"] == 0.0
+    # BM25 reads their titles beside the challenge: the supplier naming 空き家 now has words of it.
+    assert found["st-vacant"]["features"]["bm25"] > found["st-snow"]["features"]["bm25"] == 0.0
     # Evidence stays honest: shared terms are words of the challenge itself.
     assert "空き家" not in found["st-vacant"]["shared_terms"]
     assert "空き家の実態把握" in musubi("match", "procurement", "--text", text).output
@@ -508,7 +518,8 @@ def test_a_paraphrased_challenge_is_also_read_in_the_words_other_municipalities_
     alone = _vacant_houses(tmp_path / "alone", municipalities=False)
     without = json_of(alone, "match", "procurement", "--text", text)
     assert "stated_as" not in without["query"]
-    assert {r["explanation"]["features"]["stated_fit"] for r in without["results"]} == {0.0}
-    # The same two suppliers: the one naming 空き家 gains from the stated needs.
+    alone_bm25 = {r["id"]: r["explanation"]["features"]["bm25"] for r in without["results"]}
+    assert alone_bm25["st-vacant"] == alone_bm25["st-snow"] == 0.0  # no word of the challenge
+    # The same suppliers: the one naming 空き家 gains from the stated needs.
     score = {r["id"]: r["score"] for r in without["results"]}
     assert {r["id"]: r["score"] for r in out["results"]}["st-vacant"] > score["st-vacant"]

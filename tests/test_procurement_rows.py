@@ -25,6 +25,12 @@ class _Stored:
     def backgrounds(self, readings: np.ndarray) -> np.ndarray:
         return np.array(self.levels, dtype=float)
 
+    def centred(self, vectors: np.ndarray) -> np.ndarray:
+        return np.array(vectors, dtype=np.float32)
+
+    def centred_backgrounds(self, readings: np.ndarray) -> np.ndarray:
+        return self.backgrounds(readings)
+
 
 def _third_is_set(vectors: np.ndarray) -> np.ndarray:
     return np.atleast_2d(vectors)[:, 2] > 0
@@ -56,6 +62,31 @@ def test_each_candidate_gets_its_best_offer_or_its_profile():
     # With no background, a fit above it is the cosine; without offers, the profile's alone.
     assert np.allclose(offers.offer_above, [1.0, -1.0, 0.0])
     assert np.allclose(offers.relative_fit, [1.0, 0.8, 0.0])
+    assert np.allclose(offers.centred_fit, offers.relative_fit)  # nothing here to centre
+
+
+class _Centring(_Stored):
+    """Every text shares the direction y: centring takes it off (and keeps x and the mark)."""
+
+    def centred(self, vectors: np.ndarray) -> np.ndarray:
+        out = np.array(vectors, dtype=np.float32)
+        out[..., 1] = 0.0
+        return out
+
+
+def test_ranking_reads_fits_between_centred_vectors_and_strength_reads_the_cosines():
+    # Supplier 1's offer is near the challenge through the direction every text shares; supplier
+    # 2's offer shares the challenge's own direction. Centred, the second fits better.
+    m = _Centring({10: [0.0, 1.0], 11: [0.3, 0.5], 12: [0.1, 0.99], 20: [0.0, 0.5], 21: [0.6, 0.0]})
+    pool = [_org(1, 10, (11, 12)), _org(2, 20, (21,))]
+    challenge = np.array([0.5, 0.86, 0.0], dtype=np.float32)
+    offers = _best_offers(m, pool, challenge)
+    assert offers.best.tolist() == [0, 0]  # the offer with more of x, though 12 is nearer as is
+    assert np.allclose(offers.centred_fit, [0.15, 0.3])
+    # Explanations and match strength read the cosines: supplier 1 looks the nearer there.
+    assert np.allclose(offers.offer_fit, [0.3 * 0.5 + 0.5 * 0.86, 0.3])
+    assert np.allclose(offers.relative_fit, [0.86, 0.43])
+    assert np.allclose(offers.vectors[:, :2], [[1.0, 0.0], [1.0, 0.0]])  # centred, unit rows
 
 
 def test_a_challenge_read_two_ways_fits_each_offer_by_the_better_reading():
@@ -85,10 +116,33 @@ def test_a_fit_is_read_above_the_background_of_its_texts_language():
     assert np.allclose(offers.relative_fit, offers.offer_above)  # profiles sit lower
 
 
-def _matcher_with_sample(sample: np.ndarray, english: np.ndarray) -> Matcher:
-    m = Matcher.__new__(Matcher)  # only the background sample is read
+def _matcher_with_sample(
+    sample: np.ndarray, english: np.ndarray, centred_blocks: tuple[slice, ...] = ()
+) -> Matcher:
+    m = Matcher.__new__(Matcher)  # only the background sample and the encoder's blocks are read
     m._sample = (sample.astype(np.float32), english)
+    m._centres = m._centred_sample = None
+    m.search = SimpleNamespace(encoder=SimpleNamespace(centred_blocks=lambda: centred_blocks))
     return m
+
+
+def test_centring_takes_the_samples_mean_direction_off_a_block_and_keeps_its_length():
+    # The sample's unit blocks (the first three coordinates) average to (0.707, 0, 0).
+    sample = np.array([[1.0, 1.0, 0.0, 0.0], [1.0, -1.0, 0.0, 0.0]]) / np.sqrt(2)
+    m = _matcher_with_sample(sample, np.zeros(2, dtype=bool), (slice(0, 3),))
+    out = m.centred(np.array([[2.0, 2.0, 0.0, 5.0], [0.0, 0.0, 0.0, 1.0], [3.0, 0.0, 0.0, 0.0]]))
+    assert np.allclose(out[0], [0.0, np.sqrt(8), 0.0, 5.0], atol=1e-6)  # along y, same length
+    assert out[1].tolist() == [0.0, 0.0, 0.0, 1.0]  # an empty block stays empty
+    assert np.linalg.norm(out[2]) == pytest.approx(3.0)  # the mean itself: some unit direction
+    one = m.centred(np.array([2.0, 2.0, 0.0, 5.0]))
+    assert one.shape == (4,) and np.allclose(one, out[0], atol=1e-6)
+    # The background between centred vectors: the sample centred the same way.
+    readings = m.centred(np.array([[0.0, 1.0, 0.0, 0.0]]))
+    expected = np.median(m.centred(sample) @ readings[0])
+    assert m.centred_backgrounds(readings)[0] == pytest.approx(expected)
+    # An encoder without such blocks leaves every vector as it is.
+    plain = _matcher_with_sample(sample, np.zeros(2, dtype=bool))
+    assert np.array_equal(plain.centred(sample), sample.astype(np.float32))
 
 
 def test_each_language_has_its_background_level_when_the_sample_holds_enough_of_it():

@@ -8,16 +8,16 @@ FEATURE_LABELS = {
     # procurement
     "bm25": "課題の言葉が出てくる",
     "term_coverage": "課題のキーワードを含む",
-    "dense_best": "提供内容が課題に近い",
+    "dense_centred": "提供内容が課題に近い",
     "word_fit": "課題の言葉を一つずつ扱っている",
-    "rank_dense": "内容の近さでの順位",
-    "rank_bm25": "言葉の一致での順位",
-    "stated_fit": "他の自治体が書いた同じ課題にも合う",
+    "rank_centred": "内容の近さでの順位",
     "size_fit": "規模が予算に見合う",
     "preference": "近さ・遠さの希望",
     # partners
     "bm25_doc": "紹介文全体の言葉が重なる",
     "dense_any": "いちばん近い文どうし",
+    "rank_bm25": "言葉の一致での順位",
+    "rank_dense": "内容の近さでの順位",
     "profile_fit": "事業内容が近い",
     "cross_sector": "産官学をまたぐ組み合わせ",
     # joint

@@ -5,6 +5,8 @@ import socket
 import numpy as np
 import pytest
 
+from embeddings.hybrid import HybridEncoder
+
 pytestmark = pytest.mark.slow
 
 PARAPHRASE = ("独居高齢者の見守り", "一人暮らしのお年寄りの安否確認", "道路の除雪")
@@ -63,6 +65,20 @@ def test_hybrid_routes_english_to_minilm_and_japanese_away_from_it(real_encoders
         ]
     )
     assert en_query @ en_doc > en_query @ en_other
+
+
+def test_only_the_averages_of_word_vectors_are_centred(real_encoders):
+    assert real_encoders["ginza"].centred_blocks() == (slice(0, 300),)
+    assert real_encoders["hybrid"].centred_blocks() == (
+        real_encoders["hybrid"].component_slices()["ginza-sif"],
+    )
+    assert (
+        real_encoders["lexical"].centred_blocks() == real_encoders["minilm"].centred_blocks() == ()
+    )
+    # A component's block moves with it: chiVe after the character block.
+    behind = HybridEncoder([(real_encoders["lexical"], 0.5), (real_encoders["ginza"], 0.5)])
+    start = real_encoders["lexical"].dim
+    assert behind.centred_blocks() == (slice(start, start + 300),)
 
 
 def test_fingerprints_name_the_weights(real_encoders):
