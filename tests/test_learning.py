@@ -191,9 +191,33 @@ def test_a_model_for_another_encoder_or_feature_set_is_passed_over(tmp_path: Pat
     save_model(stale, tmp_path / HOME_MODEL)
     choice = choose_model(tmp_path, "hashing:v1:y")
     assert choice.model is not None
-    assert not choice.scorer("partners", PARTNER_FEATURES).learned  # another feature set
+    scorer = choice.scorer("partners", PARTNER_FEATURES)
+    assert not scorer.learned  # another feature set, and no other model fits the encoder
+    (why,) = scorer.provenance()["passed_over"]
+    assert str(tmp_path / HOME_MODEL) in why and "reciprocal_fit" in why
+    assert "musubi train" in why
     (tmp_path / HOME_MODEL).write_text("{not json", "utf-8")
     assert "not a readable ranking model" in choose_model(tmp_path, "x").passed_over[0]
+
+
+def test_a_home_model_of_other_features_gives_way_to_the_shipped_model(tmp_path: Path) -> None:
+    shipped = load_model(SHIPPED_MODEL)
+    old = {"bm25": 1.0, "dense_best": 1.0}  # procurement's features before fits were centred
+    home = RankingModel(
+        shipped.encoder,
+        {"procurement": {"features": old}, "joint": shipped.modes["joint"]},
+    )
+    save_model(home, tmp_path / HOME_MODEL)
+    choice = choose_model(tmp_path, shipped.encoder)
+    procurement = choice.scorer("procurement", FEATURES)
+    assert procurement.learned and procurement.source == str(SHIPPED_MODEL)
+    assert procurement.weights == shipped.weights("procurement")
+    (why,) = procurement.provenance()["passed_over"]
+    assert "dense_best" in why and "dense_centred" in why
+    assert choice.calibration("procurement", FEATURES) == shipped.calibration("procurement")
+    # A mode the home model was trained on, with today's features, is ranked by it.
+    joint = choice.scorer("joint", RANKED["joint"].features)
+    assert joint.source == str(tmp_path / HOME_MODEL) and "passed_over" not in joint.provenance()
 
 
 def test_package_versions_in_a_fingerprint_do_not_make_another_encoder(tmp_path: Path) -> None:

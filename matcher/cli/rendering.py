@@ -58,8 +58,11 @@ def render_result(result: MatchResult) -> str:
             lines.append(f"      注記: {FLAG_LABELS.get(flag, flag)}")
     if result.ranked_by and not result.ranked_by["learned"]:
         lines.append(
-            "(ranked with the unlearned weights: no trained ranking model fits this encoder)"
+            "(ranked with the unlearned weights: no trained ranking model fits this encoder "
+            "and these features)"
         )
+    for reason in (result.ranked_by or {}).get("passed_over", ()):
+        lines.append(f"(ranking model passed over: {reason})")
     return "\n".join(lines)
 
 

@@ -179,10 +179,19 @@ def bootstrap_interval(
 def _ranked_by(m: Matcher, cv: int | None) -> str:
     if cv:
         return f"weights learned in {cv}-fold cross-validation by theme"
-    model = m.model.model
-    if model is None:
-        return "unlearned weights (no ranking model fits this encoder)"
-    return f"the ranking model {model.source}"
+    sources = {
+        mode: m.scorer(mode, ranked.features).source or "unlearned weights"
+        for mode, ranked in RANKED.items()
+    }
+    if len(set(sources.values())) == 1:
+        (source,) = set(sources.values())
+        if source == "unlearned weights":
+            return "unlearned weights (no ranking model fits this encoder)"
+        return f"the ranking model {source}"
+    return "; ".join(
+        f"{mode}: {'the ranking model ' if source != 'unlearned weights' else ''}{source}"
+        for mode, source in sources.items()
+    )
 
 
 def _metrics(ids: list[str], relevant: dict[str, int]) -> tuple[float, float, float]:

@@ -76,7 +76,7 @@ def joint(m: Matcher, q: JointQuery) -> MatchResult:
         )
     scorer = m.scorer("joint", FEATURES)
     scores = scorer.decision_function(pool.rows.X)
-    calibration = m.calibration("joint")
+    calibration = m.calibration("joint", FEATURES)
     order = rank(pool, scores)
     result = _result(pool, order, scores, scorer.contributions(pool.rows.X), calibration)
     return replace(result, ranked_by=scorer.provenance())

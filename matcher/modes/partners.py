@@ -127,7 +127,7 @@ def partners(m: Matcher, q: PartnersQuery) -> MatchResult:
         return _no_partners(q, pool.origin)
     scorer = m.scorer("partners", FEATURES)
     scores = scorer.decision_function(pool.rows.X)
-    calibration = m.calibration("partners")
+    calibration = m.calibration("partners", FEATURES)
     order = rank(pool, scores)
     contributions = scorer.contributions(pool.rows.X)
     result = _result(pool, order, scores, contributions, calibration, m.need_terms.key_terms)

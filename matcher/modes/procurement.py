@@ -140,7 +140,7 @@ def procurement(m: Matcher, q: ProcurementQuery) -> MatchResult:
     preferences = _preferences(pool, scores)
     scores = scores + sum(preferences.values(), np.zeros(len(scores)))
     order = rank(pool, scores)
-    calibration = m.calibration("procurement")
+    calibration = m.calibration("procurement", FEATURES)
     result = _result(pool, order, scores, contributions, preferences, calibration, m.settings)
     return replace(result, ranked_by=scorer.provenance())
 

@@ -6,9 +6,10 @@ A model is a JSON file (weights are a handful of numbers: readable, diffable, ne
     {"format": 1, "encoder": FINGERPRINT, "modes": {MODE: {"features": {NAME: WEIGHT}, …}},
      "manifest": {"command": …, "files": {PATH: SHA-256}, "trained_at": …, …}}
 
-The home's model (HOME/ranking-model.json, written by `musubi train --save`) ranks when it fits
-the encoder; else the model shipped with Musubi (matcher/ranking/model.json) when it fits; else
-each mode's documented unlearned weights, and results say so.
+The home's model (HOME/ranking-model.json, written by `musubi train --save`) ranks a mode when
+it fits the encoder and was trained on that mode's features; else the model shipped with Musubi
+(matcher/ranking/model.json) when it does; else the mode's documented unlearned weights. Results
+say which, and name a model passed over for another feature set (`ranked_by.passed_over`).
 """
 
 from __future__ import annotations
@@ -114,30 +115,59 @@ def save_model(model: RankingModel, path: str | os.PathLike[str]) -> None:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The model that ranks (None: unlearned weights) and why the others were passed over."""
+    """The models that fit the encoder, the home's first (none: unlearned weights), and why
+    others were passed over."""
 
-    model: RankingModel | None
+    models: tuple[RankingModel, ...] = ()
     passed_over: tuple[str, ...] = ()
 
-    def calibration(self, mode: str) -> Calibration:
-        """The mode's calibration of match strength, else the default reading."""
-        found = self.model.calibration(mode) if self.model else None
+    @property
+    def model(self) -> RankingModel | None:
+        """The first model that fits the encoder: the home's, else the shipped one."""
+        return self.models[0] if self.models else None
+
+    def ranking(self, mode: str, features: Mapping[str, float]) -> RankingModel | None:
+        """The first model with weights for exactly these ``features`` of ``mode``."""
+        for model in self.models:
+            weights = model.weights(mode)
+            if weights is not None and set(weights) == set(features):
+                return model
+        return None
+
+    def calibration(self, mode: str, features: Mapping[str, float]) -> Calibration:
+        """The mode's calibration of match strength in the model that ranks it, else the
+        default reading."""
+        model = self.ranking(mode, features)
+        found = model.calibration(mode) if model else None
         return found or DEFAULTS[mode]
 
     def scorer(self, mode: str, unlearned: Mapping[str, float]) -> LinearScorer:
-        """The mode's learned scorer when the model has it for exactly these features, else the
-        unlearned weights."""
-        weights = self.model.weights(mode) if self.model else None
-        if weights is None or set(weights) != set(unlearned):
-            return LinearScorer(unlearned)
-        return LinearScorer(
-            {name: weights[name] for name in unlearned}, learned=True, source=self.model.source
-        )
+        """The mode's learned scorer from the first model trained on exactly these features,
+        else the unlearned weights; either way naming the models passed over for theirs."""
+        stale: list[str] = []
+        for model in self.models:
+            weights = model.weights(mode)
+            if weights is None:
+                continue
+            if set(weights) == set(unlearned):
+                return LinearScorer(
+                    {name: weights[name] for name in unlearned},
+                    learned=True,
+                    source=model.source,
+                    passed_over=tuple(stale),
+                )
+            stale.append(
+                f"{model.source}: its {mode} weights are for {', '.join(sorted(weights))}, "
+                f"not {', '.join(sorted(unlearned))}; run `musubi train` again"
+            )
+        return LinearScorer(unlearned, passed_over=tuple(stale))
 
 
 def choose_model(home: Path, fingerprint: str) -> ModelChoice:
-    """The home's model, else the shipped one, that was trained with this encoder."""
+    """The home's model and the shipped one, those trained with this encoder (see
+    ``ModelChoice.scorer`` for which ranks a mode)."""
     passed: list[str] = []
+    fitting: list[RankingModel] = []
     for path in (home / HOME_MODEL, SHIPPED_MODEL):
         if not path.exists():
             continue
@@ -147,6 +177,7 @@ def choose_model(home: Path, fingerprint: str) -> ModelChoice:
             passed.append(str(error))
             continue
         if model.fits(fingerprint):
-            return ModelChoice(model, tuple(passed))
-        passed.append(f"{path}: trained for encoder {model.encoder!r}, not {fingerprint!r}")
-    return ModelChoice(None, tuple(passed))
+            fitting.append(model)
+        else:
+            passed.append(f"{path}: trained for encoder {model.encoder!r}, not {fingerprint!r}")
+    return ModelChoice(tuple(fitting), tuple(passed))

@@ -17,19 +17,26 @@ class LinearScorer:
     """
 
     def __init__(
-        self, weights: Mapping[str, float], *, learned: bool = False, source: str = ""
+        self,
+        weights: Mapping[str, float],
+        *,
+        learned: bool = False,
+        source: str = "",
+        passed_over: tuple[str, ...] = (),
     ) -> None:
         self.weights = dict(weights)
         self.learned = learned
         self.source = source  # the model file the weights come from
+        self.passed_over = passed_over  # models trained on other features, and why
         self.coef_ = np.array(list(self.weights.values()), dtype=np.float64)
 
     def provenance(self) -> dict[str, Any]:
         """What ranked a result, as results carry it: learned weights (and their model file)
-        or the mode's unlearned defaults."""
-        if self.learned:
-            return {"learned": True, "model": self.source}
-        return {"learned": False, "model": None}
+        or the mode's unlearned defaults, and any model passed over for its features."""
+        out: dict[str, Any] = {"learned": self.learned, "model": self.source or None}
+        if self.passed_over:
+            out["passed_over"] = list(self.passed_over)
+        return out
 
     @property
     def feature_names(self) -> tuple[str, ...]:

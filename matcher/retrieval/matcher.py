@@ -131,9 +131,10 @@ class Matcher:
             self._sample = (sample, self.search.encoder.read_in_english(sample))
         return self._sample
 
-    def calibration(self, mode: str) -> Calibration:
-        """How ``mode`` reads match strength: the model's calibration, else the default."""
-        return self.model.calibration(mode)
+    def calibration(self, mode: str, features: Mapping[str, float]) -> Calibration:
+        """How ``mode`` reads match strength: the calibration of the model that ranks it (see
+        ``scorer``), else the default."""
+        return self.model.calibration(mode, features)
 
     def scorer(self, mode: str, unlearned: Mapping[str, float]) -> LinearScorer:
         """The scorer of ``mode``: learned weights when a model fits, else ``unlearned``."""
