@@ -179,19 +179,15 @@ def bootstrap_interval(
 def _ranked_by(m: Matcher, cv: int | None) -> str:
     if cv:
         return f"weights learned in {cv}-fold cross-validation by theme"
-    sources = {
-        mode: m.scorer(mode, ranked.features).source or "unlearned weights"
-        for mode, ranked in RANKED.items()
-    }
+    sources = {mode: m.scorer(mode, ranked.features).source for mode, ranked in RANKED.items()}
+
+    def named(source: str) -> str:
+        return f"the ranking model {source}" if source else "unlearned weights"
+
     if len(set(sources.values())) == 1:
         (source,) = set(sources.values())
-        if source == "unlearned weights":
-            return "unlearned weights (no ranking model fits this encoder)"
-        return f"the ranking model {source}"
-    return "; ".join(
-        f"{mode}: {'the ranking model ' if source != 'unlearned weights' else ''}{source}"
-        for mode, source in sources.items()
-    )
+        return named(source) if source else "unlearned weights (no ranking model fits this encoder)"
+    return "; ".join(f"{mode}: {named(source)}" for mode, source in sources.items())
 
 
 def _metrics(ids: list[str], relevant: dict[str, int]) -> tuple[float, float, float]:

@@ -622,10 +622,16 @@ def _best_offers(m: Matcher, pool: list[OrgFacts], readings: np.ndarray) -> _Off
     best[has] = top - starts[has]
     offer_fit = np.zeros(len(pool))
     offer_fit[has] = plain_sims[top]
-    offer_above = np.full(len(pool), -1.0)
-    offer_above[has] = plain_above[top]
-    centred_offer = np.full(len(pool), -1.0)
-    centred_offer[has] = centred_above[top]
+
+    def offer_and_better(above: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The best offer's value of ``above`` (-1 without one), and the better of it and the
+        profile's."""
+        offer = np.full(len(pool), -1.0)
+        offer[has] = above[top]
+        return offer, np.maximum(offer, above[n_offers:])
+
+    offer_above, relative_fit = offer_and_better(plain_above)
+    _, centred_fit = offer_and_better(centred_above)
     vectors = stored[n_offers:].copy()
     vectors[has] = stored[top]
     # Stored vectors may be compressed: renormalise so that cosines stay cosines.
@@ -635,8 +641,8 @@ def _best_offers(m: Matcher, pool: list[OrgFacts], readings: np.ndarray) -> _Off
         offer_fit,
         vectors / np.where(norms > 0, norms, 1.0),
         offer_above,
-        np.maximum(offer_above, plain_above[n_offers:]),
-        np.maximum(centred_offer, centred_above[n_offers:]),
+        relative_fit,
+        centred_fit,
     )
 
 

@@ -126,41 +126,45 @@ class ModelChoice:
         """The first model that fits the encoder: the home's, else the shipped one."""
         return self.models[0] if self.models else None
 
-    def ranking(self, mode: str, features: Mapping[str, float]) -> RankingModel | None:
-        """The first model with weights for exactly these ``features`` of ``mode``."""
-        for model in self.models:
-            weights = model.weights(mode)
-            if weights is not None and set(weights) == set(features):
-                return model
-        return None
-
-    def calibration(self, mode: str, features: Mapping[str, float]) -> Calibration:
-        """The mode's calibration of match strength in the model that ranks it, else the
-        default reading."""
-        model = self.ranking(mode, features)
-        found = model.calibration(mode) if model else None
-        return found or DEFAULTS[mode]
-
-    def scorer(self, mode: str, unlearned: Mapping[str, float]) -> LinearScorer:
-        """The mode's learned scorer from the first model trained on exactly these features,
-        else the unlearned weights; either way naming the models passed over for theirs."""
+    def ranking(
+        self, mode: str, features: Mapping[str, float]
+    ) -> tuple[RankingModel | None, tuple[str, ...]]:
+        """The first model with weights for exactly these ``features`` of ``mode`` (None: the
+        unlearned weights rank), and why the models before it that have the mode were passed
+        over."""
         stale: list[str] = []
         for model in self.models:
             weights = model.weights(mode)
             if weights is None:
                 continue
-            if set(weights) == set(unlearned):
-                return LinearScorer(
-                    {name: weights[name] for name in unlearned},
-                    learned=True,
-                    source=model.source,
-                    passed_over=tuple(stale),
-                )
+            if set(weights) == set(features):
+                return model, tuple(stale)
             stale.append(
                 f"{model.source}: its {mode} weights are for {', '.join(sorted(weights))}, "
-                f"not {', '.join(sorted(unlearned))}; run `musubi train` again"
+                f"not {', '.join(sorted(features))}; run `musubi train` again"
             )
-        return LinearScorer(unlearned, passed_over=tuple(stale))
+        return None, tuple(stale)
+
+    def calibration(self, mode: str, features: Mapping[str, float]) -> Calibration:
+        """The mode's calibration of match strength in the model that ranks it, else the
+        default reading."""
+        model, _ = self.ranking(mode, features)
+        found = model.calibration(mode) if model else None
+        return found or DEFAULTS[mode]
+
+    def scorer(self, mode: str, unlearned: Mapping[str, float]) -> LinearScorer:
+        """The mode's learned scorer from the model that ranks it (``ranking``), else the
+        unlearned weights; either way naming the models passed over for their features."""
+        model, stale = self.ranking(mode, unlearned)
+        if model is None:
+            return LinearScorer(unlearned, passed_over=stale)
+        weights = model.weights(mode) or {}
+        return LinearScorer(
+            {name: weights[name] for name in unlearned},
+            learned=True,
+            source=model.source,
+            passed_over=stale,
+        )
 
 
 def choose_model(home: Path, fingerprint: str) -> ModelChoice:
